@@ -1,0 +1,35 @@
+# Safeloop — one obvious command for each job.
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+export SAFELOOP_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: run test lint bench assets install clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+assets:
+	bash webui/assets/build.sh
+
+run: install assets
+	$(BIN)/safeloop init --demo
+	$(BIN)/safeloop serve --host 127.0.0.1 --port 5000
+
+test: install
+	bash tests/run.sh
+
+lint: install
+	$(BIN)/python -m compileall -q engine webui tests bench
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var node_modules webui/static/vendor

@@ -1,0 +1,57 @@
+"""Safeloop's BPMN runtime. The public API; callers never import SpiffWorkflow themselves.
+
+Every function here is one unit of work: it commits on success and changes nothing on error.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import spiff_time  # noqa: F401  (SpiffWorkflow timers follow our clock)
+from .audit import Verification
+from .bootstrap import DEMO_PASSWORD, deploy_bundled, init
+from .cases import (get_instance, instance_history, list_instances, resume_instance, retry_instance,
+                    start_instance, suspend_instance, terminate_instance)
+from .clock import Clock, ManualClock, SystemClock, get_clock, reset_clock, set_clock
+from .config import Settings
+from .definitions import deploy, get_bpmn, get_process, list_processes, validate_bpmn
+from .errors import (BadRequest, Conflict, DefinitionInvalid, EngineError, Forbidden, FormInvalid, NotAuthenticated,
+                     NotFound, SandboxViolation, StorageError, TooLarge, ValidationFailed)
+from .forms import get_form, list_forms, save_form
+from .tasks import (claim, complete_task, delegate, get_task, list_tasks, reassign, resolve, save_draft, send_back,
+                    unclaim)
+from .users import add_enterprise, add_user, authenticate, get_actor, list_enterprises, list_users, set_password
+from .views import (SYSTEM, Actor, DeployResult, EnterpriseView, FormView, HistoryEntry, InstanceView, Page,
+                    ProcessVersion, TaskView, UserView)
+
+
+def configure(*, database_url: str | None = None, data_dir: str | Path | None = None) -> Settings:
+    """Point the engine at a database and data dir (environment variables fill the gaps)."""
+    from . import db
+    settings = Settings.from_env(database_url=database_url, data_dir=data_dir)
+    db.configure(settings)
+    return settings
+
+
+def verify_audit() -> Verification:
+    """Recompute every audit chain; the result names the first bad row."""
+    from . import audit, db
+    with db.unit_of_work(write=False) as s:
+        return audit.verify(s)
+
+
+__all__ = [
+    "configure", "init", "deploy_bundled", "DEMO_PASSWORD",
+    "deploy", "validate_bpmn", "list_processes", "get_process", "get_bpmn",
+    "save_form", "get_form", "list_forms",
+    "start_instance", "get_instance", "list_instances", "instance_history",
+    "suspend_instance", "resume_instance", "terminate_instance", "retry_instance",
+    "list_tasks", "get_task", "claim", "unclaim", "complete_task", "save_draft", "reassign", "delegate",
+    "resolve", "send_back",
+    "add_enterprise", "add_user", "set_password", "authenticate", "get_actor", "list_enterprises", "list_users",
+    "verify_audit", "Verification",
+    "Clock", "ManualClock", "SystemClock", "get_clock", "set_clock", "reset_clock", "Settings",
+    "Actor", "SYSTEM", "DeployResult", "EnterpriseView", "FormView", "HistoryEntry", "InstanceView", "Page",
+    "ProcessVersion", "TaskView", "UserView",
+    "EngineError", "BadRequest", "Conflict", "DefinitionInvalid", "Forbidden", "FormInvalid", "NotAuthenticated",
+    "NotFound", "SandboxViolation", "StorageError", "TooLarge", "ValidationFailed",
+]

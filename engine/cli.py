@@ -1,0 +1,166 @@
+"""The `safeloop` command. Clear messages and exit codes; never a traceback for user error."""
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+import engine
+from engine.errors import EngineError
+
+EXIT_USER_ERROR = 2
+
+
+class _Group(click.Group):
+    """Turns engine errors into a message and exit code 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except EngineError as err:
+            click.echo(f"错误 Error: {err.message_zh} / {err.message_en}", err=True)
+            details = err.details if isinstance(err.details, list) else [err.details] if err.details else []
+            for item in details:
+                if isinstance(item, dict):
+                    where = " ".join(f"{k}={item[k]}" for k in ("element_id", "line", "field") if item.get(k) is not None)
+                    click.echo(f"  - {where} {item.get('message_zh', '')} / {item.get('message_en', '')}".rstrip(" /"), err=True)
+            sys.exit(EXIT_USER_ERROR)
+
+
+@click.group(cls=_Group)
+@click.option("--database-url", envvar="SAFELOOP_DATABASE_URL", default=None, help="SQLAlchemy URL (default: SQLite under the data dir)")
+@click.option("--data-dir", envvar="SAFELOOP_DATA_DIR", default=None, help="Data directory (default: ./var)")
+def main(database_url: str | None, data_dir: str | None) -> None:
+    """安全闭环 Safeloop — BPMN case management for the work-safety campaign."""
+    engine.configure(database_url=database_url, data_dir=data_dir)
+
+
+@main.command()
+@click.option("--demo", is_flag=True, help="Also load demo enterprises, users and cases")
+def init(demo: bool) -> None:
+    """Create or upgrade the database (keeps existing data), load roles and processes."""
+    report = engine.init(demo=demo)
+    click.echo(f"数据库已就绪 Database ready: {report['roles']} roles, {report['industries']} industries")
+    for line in report.get("processes", []):
+        click.echo(f"  流程 process {line}")
+    if demo:
+        click.echo(f"演示数据 Demo: {report.get('enterprises', 0)} enterprises, {report.get('users', 0)} users, "
+                   f"{report.get('demo_cases', 0)} cases")
+        click.echo(f"演示账号 Demo logins (password: {engine.DEMO_PASSWORD}): admin, and the users in "
+                   "engine/reference_data/demo_users.json (e.g. inspector1, chief1)")
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--forms", "forms_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Folder of <form key>.json JSON Schemas to store first")
+@click.option("--actor", default="cli", help="Recorded as the deployer")
+def deploy(file: Path, forms_dir: Path | None, actor: str) -> None:
+    """Validate and deploy a BPMN file as a new version."""
+    from engine.bootstrap import read_forms
+    result = engine.deploy(file.read_bytes(), actor=actor, forms_given=read_forms(forms_dir) if forms_dir else None)
+    state = "已部署 deployed" if result.created else "未变化 unchanged"
+    click.echo(f"{state}: {result.process.key} v{result.process.version}")
+
+
+@main.group()
+def enterprises() -> None:
+    """Manage enterprises."""
+
+
+@enterprises.command("add")
+@click.argument("code")
+@click.argument("name")
+@click.option("--industry", required=True)
+@click.option("--category", default=None)
+@click.option("--risk-grade", type=click.Choice(["red", "orange", "yellow", "blue"]), default=None)
+def enterprises_add(code: str, name: str, industry: str, category: str | None, risk_grade: str | None) -> None:
+    """Register an enterprise by its unified social credit code."""
+    e = engine.add_enterprise(code, name, industry, actor="cli", category=category, risk_grade=risk_grade)
+    click.echo(f"已添加企业 Enterprise added: {e.code} {e.name} ({e.industry})")
+
+
+@main.group()
+def users() -> None:
+    """Manage users."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", "roles", multiple=True, required=True, help="Role key (repeatable)")
+@click.option("--enterprise", default=None, help="Enterprise code, for enterprise-side users")
+@click.option("--industry", "industries", multiple=True, help="Industry key (repeatable; none = all)")
+@click.option("--display-name", default=None)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input")
+def users_add(name: str, roles: tuple[str, ...], enterprise: str | None, industries: tuple[str, ...],
+              display_name: str | None, password_stdin: bool) -> None:
+    """Create a user with roles and scope."""
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    u = engine.add_user(name, roles=list(roles), enterprise=enterprise, industries=list(industries),
+                        display_name=display_name, password=password, actor="cli")
+    click.echo(f"已添加用户 User added: {u.username} roles={','.join(u.roles)}")
+
+
+@main.group()
+def audit() -> None:
+    """The audit trail."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Recompute the hash chains; exit 1 and name the first bad row if anything was changed."""
+    result = engine.verify_audit()
+    if result.ok:
+        click.echo(f"审计链完好 Audit chain intact: {result.events} events in {result.chains} chains")
+        return
+    click.echo(f"审计链被破坏 Audit chain BROKEN at row {result.first_bad_id} (chain {result.chain}): {result.reason}", err=True)
+    sys.exit(1)
+
+
+@main.group()
+def timers() -> None:
+    """Timers, reminders and escalations."""
+
+
+@timers.command("run-due")
+@click.option("--now", "when", default=None, help="ISO date-time to fire at (default: now)")
+def timers_run_due(when: str | None) -> None:
+    """Fire every job due at that instant and say how many fired."""
+    from engine import timers as engine_timers
+    instant = None
+    if when:
+        try:
+            instant = datetime.fromisoformat(when)
+        except ValueError:
+            raise click.BadParameter("use ISO 8601, e.g. 2025-01-31T09:00:00+08:00", param_hint="--now") from None
+        if instant.tzinfo is None:
+            raise click.BadParameter("give a time zone, e.g. +08:00", param_hint="--now")
+    fired = engine_timers.fire_due(instant)
+    click.echo(f"已触发 fired: {fired}")
+
+
+@timers.command("list")
+def timers_list() -> None:
+    """Show pending jobs, soonest first."""
+    from engine import timers as engine_timers
+    for job in engine_timers.pending():
+        click.echo(f"{job.due_at.isoformat()}  {job.kind:<10} case={job.instance_id} task={job.task_id or '-'}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+def serve(host: str, port: int) -> None:
+    """Serve the web app (with the timer sweep in-process)."""
+    from webui import create_app
+    app = create_app()
+    click.echo(f"Safeloop 已启动 running on http://{host}:{port}")
+    app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)

@@ -1,0 +1,106 @@
+"""Database connection and the unit of work. Only the engine commits."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from .config import Settings
+from .errors import EngineError
+
+_state: dict[str, Any] = {}
+
+
+def _sqlite_engine(url: str) -> Engine:
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (below)
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # Writers take the write lock up front, so two writers queue instead of one failing
+        # with SQLITE_BUSY after reading a stale snapshot.
+        immediate = conn.get_execution_options().get("safeloop_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def make_engine(url: str) -> Engine:
+    """An SQLAlchemy engine for SQLite (WAL, immediate write transactions) or PostgreSQL."""
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def configure(settings: Settings) -> None:
+    """Point the engine at a database (idempotent per URL)."""
+    old = _state.get("engine")
+    if old is not None and _state["settings"].database_url == settings.database_url:
+        _state["settings"] = settings
+        return
+    if old is not None:
+        old.dispose()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.database_url)
+    _state.update(settings=settings, engine=engine,
+                  read=sessionmaker(engine, expire_on_commit=False),
+                  write=sessionmaker(engine.execution_options(safeloop_write=True), expire_on_commit=False))
+
+
+def dispose() -> None:
+    """Close all connections and forget the configuration."""
+    engine = _state.pop("engine", None)
+    if engine is not None:
+        engine.dispose()
+    _state.clear()
+
+
+def settings() -> Settings:
+    """The settings in force (configuring from the environment on first use)."""
+    if "settings" not in _state:
+        configure(Settings.from_env())
+    return _state["settings"]
+
+
+def sql_engine() -> Engine:
+    """The SQLAlchemy engine in force."""
+    settings()
+    return _state["engine"]
+
+
+def is_postgres() -> bool:
+    """True when the database is PostgreSQL (row locks, SKIP LOCKED)."""
+    return sql_engine().dialect.name == "postgresql"
+
+
+@contextmanager
+def unit_of_work(write: bool = True) -> Iterator[Session]:
+    """One transaction: commit on success, roll back on any error."""
+    settings()
+    session: Session = _state["write" if write else "read"]()
+    try:
+        yield session
+        if write:
+            session.commit()
+        else:
+            session.rollback()
+    except EngineError:
+        session.rollback()
+        raise
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,109 @@
+"""Process definitions: deploy (validate, version, store), list and read."""
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from . import audit, bpmn_xml, clock, db, forms, specs, validation
+from .db import unit_of_work
+from .errors import DefinitionInvalid, not_found
+from .models import ProcessDefinition, ProcessInstance
+from .roles import RoleBook
+from .views import DeployResult, ProcessVersion
+
+
+def _view(row: ProcessDefinition, running: int = 0) -> ProcessVersion:
+    return ProcessVersion(row.id, row.key, row.version, row.name, row.checksum, row.deployed_by, row.deployed_at,
+                          row.meta.get("start_form"), running)
+
+
+def validate_bpmn(bpmn: bytes, *, forms_given: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Every reason a diagram would be refused (empty when it would deploy). Stores nothing."""
+    root = bpmn_xml.parse(bpmn, db.settings().max_bpmn_bytes)
+    with unit_of_work(write=False) as s:
+        _, problems = validation.check(root, RoleBook.load(s), forms.known_keys(s) | set(forms_given or {}))
+    return problems
+
+
+def _latest(s: Session, key: str) -> ProcessDefinition | None:
+    return s.scalars(select(ProcessDefinition).where(ProcessDefinition.key == key)
+                     .order_by(ProcessDefinition.version.desc()).limit(1)).first()
+
+
+def deploy(bpmn: bytes, *, actor: str | None, forms_given: dict[str, dict[str, Any]] | None = None) -> DeployResult:
+    """Validate and store a diagram as a new immutable version (a no-op when unchanged).
+
+    Raises:
+        TooLarge: the bytes exceed the size cap.
+        DefinitionInvalid: details list {element_id, line, message_zh, message_en}; nothing is stored.
+    """
+    root = bpmn_xml.parse(bpmn, db.settings().max_bpmn_bytes)
+    with unit_of_work() as s:
+        for key, schema in (forms_given or {}).items():
+            forms.save_in(s, key, schema, actor)
+        checked, problems = validation.check(root, RoleBook.load(s), forms.known_keys(s))
+        if checked is None:
+            raise DefinitionInvalid("流程图未通过校验，未部署", "The diagram failed validation and was not deployed", problems)
+        checksum = hashlib.sha256(bpmn).hexdigest()
+        latest = _latest(s, checked.process_id)
+        if latest is not None and latest.checksum == checksum:
+            return DeployResult(_view(latest), created=False)
+        row = ProcessDefinition(
+            key=checked.process_id, version=(latest.version + 1) if latest else 1, name=checked.name,
+            bpmn_xml=bpmn.decode("utf-8"), checksum=checksum, spec_json=specs.dump_spec(checked.parsed),
+            meta={"steps": checked.steps, "start_form": checked.start_form}, deployed_by=actor, deployed_at=clock.now())
+        s.add(row)
+        s.flush()
+        audit.record(s, "process.deploy", actor=actor, after={"key": row.key, "version": row.version, "checksum": checksum})
+        return DeployResult(_view(row), created=True)
+
+
+def _running_counts(s: Session) -> dict[int, int]:
+    rows = s.execute(select(ProcessInstance.definition_id, func.count()).where(ProcessInstance.status == "running")
+                     .group_by(ProcessInstance.definition_id))
+    return {def_id: n for def_id, n in rows}
+
+
+def list_processes(*, all_versions: bool = False) -> list[ProcessVersion]:
+    """The newest version of each process (or every version), with running case counts."""
+    with unit_of_work(write=False) as s:
+        counts = _running_counts(s)
+        rows = s.scalars(select(ProcessDefinition).order_by(ProcessDefinition.key, ProcessDefinition.version.desc()))
+        seen: set[str] = set()
+        out = []
+        for row in rows:
+            if all_versions or row.key not in seen:
+                out.append(_view(row, counts.get(row.id, 0)))
+            seen.add(row.key)
+        return out
+
+
+def get_process(key: str, version: int | None = None) -> ProcessVersion:
+    """One version of a process (the newest unless named)."""
+    with unit_of_work(write=False) as s:
+        row = load_definition(s, key, version)
+        return _view(row, _running_counts(s).get(row.id, 0))
+
+
+def get_bpmn(key: str, version: int | None = None) -> str:
+    """The BPMN XML of one version."""
+    with unit_of_work(write=False) as s:
+        return load_definition(s, key, version).bpmn_xml
+
+
+def load_definition(s: Session, key: str, version: int | None = None) -> ProcessDefinition:
+    """The ORM row of a version inside an open transaction (NotFound when absent)."""
+    stmt = select(ProcessDefinition).where(ProcessDefinition.key == key)
+    stmt = stmt.where(ProcessDefinition.version == version) if version else stmt.order_by(ProcessDefinition.version.desc())
+    row = s.scalars(stmt.limit(1)).first()
+    if row is None:
+        raise not_found("流程", "process", key if version is None else f"{key} v{version}")
+    return row
+
+
+def parsed_spec(row: ProcessDefinition) -> specs.ParsedSpec:
+    """The cached spec of a version."""
+    return specs.spec_cache.get(row.checksum, row.spec_json)

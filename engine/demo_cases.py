@@ -1,0 +1,43 @@
+"""Demo cases in every stage, from reference_data/demo_cases.json (idempotent by business key)."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import select
+
+from . import cases, tasks, users
+from .db import unit_of_work
+from .models import ProcessInstance
+from .bootstrap import REFERENCE
+
+
+def _open_task_for(instance_id: int, element_id: str) -> str | None:
+    with unit_of_work(write=False) as s:
+        from .models import Task
+        return s.scalar(select(Task.id).where(Task.instance_id == instance_id, Task.element_id == element_id,
+                                              Task.status == "open"))
+
+
+def create_demo_cases() -> int:
+    """Start each demo case and perform its listed task completions; returns how many were created."""
+    path = REFERENCE / "demo_cases.json"
+    if not path.exists():
+        return 0
+    specs: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))
+    created = 0
+    for i, spec in enumerate(specs if isinstance(specs, list) else specs.get("cases", [])):
+        key = spec.get("business_key") or f"DEMO-{i + 1:03d}"
+        with unit_of_work(write=False) as s:
+            if s.scalar(select(ProcessInstance.id).where(ProcessInstance.business_key == key)) is not None:
+                continue
+        starter = users.get_actor(spec.get("started_by") or spec.get("user") or "admin")
+        inst = cases.start_instance(starter, spec["process"] if "process" in spec else spec["process_key"],
+                                    spec.get("data", {}), business_key=key)
+        for step in spec.get("steps", spec.get("completions", [])):
+            task_id = _open_task_for(inst.id, step["task"])
+            if task_id is None:
+                break
+            tasks.complete_task(users.get_actor(step["user"]), task_id, step.get("data", {}))
+        created += 1
+    return created

@@ -1,0 +1,141 @@
+"""Forms: JSON Schemas (2020-12) per form key, versioned, and field-by-field validation."""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import SchemaError, ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from . import audit, clock
+from .db import unit_of_work
+from .errors import FormInvalid, ValidationFailed, not_found
+from .models import FormDefinition
+from .views import FormView
+
+_KEY = re.compile(r"^[A-Za-z0-9_\-]{1,100}$")
+_FORMATS = FormatChecker()
+
+
+def _view(row: FormDefinition) -> FormView:
+    return FormView(row.key, row.version, row.schema, row.created_by, row.created_at)
+
+
+def check_schema(key: str, schema: Any) -> None:
+    """Raise ValidationFailed unless `schema` is a usable JSON Schema for a form."""
+    if not _KEY.match(key or ""):
+        raise ValidationFailed("表单标识只能包含字母、数字、下划线和连字符", "Form keys use letters, digits, _ and - only",
+                               [{"field": "key"}])
+    if not isinstance(schema, dict):
+        raise ValidationFailed("表单必须是 JSON 对象", "A form must be a JSON object", [{"field": "schema"}])
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as err:
+        path = "/".join(str(p) for p in err.absolute_path)
+        raise ValidationFailed(f"不是有效的 JSON Schema：{err.message}", f"Not a valid JSON Schema: {err.message}",
+                               [{"field": path or "schema", "message_zh": err.message, "message_en": err.message}]) from err
+    if schema.get("type", "object") != "object":
+        raise ValidationFailed("表单的顶层类型必须是 object", "A form's top-level type must be 'object'", [{"field": "type"}])
+
+
+def save_in(s: Session, key: str, schema: dict[str, Any], actor: str | None) -> tuple[FormView, bool]:
+    """Store a form inside an open transaction; a changed schema makes a new version."""
+    check_schema(key, schema)
+    checksum = hashlib.sha256(json.dumps(schema, sort_keys=True).encode()).hexdigest()
+    latest = s.scalars(select(FormDefinition).where(FormDefinition.key == key)
+                       .order_by(FormDefinition.version.desc()).limit(1)).first()
+    if latest is not None and latest.checksum == checksum:
+        return _view(latest), False
+    row = FormDefinition(key=key, version=(latest.version + 1) if latest else 1, schema=schema, checksum=checksum,
+                         created_by=actor, created_at=clock.now())
+    s.add(row)
+    s.flush()
+    audit.record(s, "form.save", actor=actor, after={"key": key, "version": row.version, "checksum": checksum})
+    return _view(row), True
+
+
+def save_form(key: str, schema: dict[str, Any], *, actor: str | None) -> FormView:
+    """Create or update a form (a new version when the schema changed)."""
+    with unit_of_work() as s:
+        return save_in(s, key, schema, actor)[0]
+
+
+def latest_in(s: Session, key: str) -> FormDefinition | None:
+    """The newest version of a form inside an open transaction."""
+    return s.scalars(select(FormDefinition).where(FormDefinition.key == key)
+                     .order_by(FormDefinition.version.desc()).limit(1)).first()
+
+
+def get_form(key: str, version: int | None = None) -> FormView:
+    """A form by key (newest version unless one is named)."""
+    with unit_of_work(write=False) as s:
+        stmt = select(FormDefinition).where(FormDefinition.key == key)
+        stmt = stmt.where(FormDefinition.version == version) if version else stmt.order_by(FormDefinition.version.desc())
+        row = s.scalars(stmt.limit(1)).first()
+        if row is None:
+            raise not_found("表单", "form", key)
+        return _view(row)
+
+
+def list_forms() -> list[FormView]:
+    """The newest version of every form."""
+    with unit_of_work(write=False) as s:
+        newest = select(FormDefinition.key, func.max(FormDefinition.version).label("v")).group_by(FormDefinition.key).subquery()
+        rows = s.scalars(select(FormDefinition).join(newest, (FormDefinition.key == newest.c.key)
+                                                     & (FormDefinition.version == newest.c.v)).order_by(FormDefinition.key))
+        return [_view(r) for r in rows]
+
+
+def known_keys(s: Session) -> set[str]:
+    """Every form key stored."""
+    return set(s.scalars(select(FormDefinition.key).distinct()))
+
+
+def _message(err: ValidationError) -> tuple[str, str, str]:
+    field = ".".join(str(p) for p in err.absolute_path)
+    v, arg = err.validator, err.validator_value
+    if v == "required":
+        missing = re.findall(r"'([^']+)' is a required property", err.message)
+        name = ".".join(filter(None, [field, missing[0] if missing else ""]))
+        return name, "此项为必填项", "This field is required"
+    if v == "additionalProperties":
+        extra = re.findall(r"'([^']+)'", err.message)
+        return ".".join(filter(None, [field, extra[0] if extra else ""])), "表单中没有这个字段", "This field is not part of the form"
+    table = {
+        "type": (f"类型应为 {arg}", f"Must be of type {arg}"),
+        "enum": ("请从给定选项中选择", f"Must be one of {arg}"),
+        "maxLength": (f"不能超过 {arg} 个字符", f"At most {arg} characters"),
+        "minLength": (f"至少 {arg} 个字符", f"At least {arg} characters"),
+        "format": (f"格式不正确（应为 {arg}）", f"Wrong format (expected {arg})"),
+        "minimum": (f"不能小于 {arg}", f"Must be at least {arg}"),
+        "maximum": (f"不能大于 {arg}", f"Must be at most {arg}"),
+        "pattern": ("格式不正确", "Wrong format"),
+        "maxItems": (f"最多 {arg} 项", f"At most {arg} items"),
+        "minItems": (f"至少 {arg} 项", f"At least {arg} items"),
+        "const": ("取值不正确", "Wrong value"),
+    }
+    zh, en = table.get(str(v), (f"取值无效：{err.message}", f"Invalid value: {err.message}"))
+    return field, zh, en
+
+
+def field_errors(schema: dict[str, Any], data: Any) -> list[dict[str, str]]:
+    """Every problem with `data` under `schema`, one entry per field."""
+    validator = Draft202012Validator(schema, format_checker=_FORMATS)
+    errors = []
+    for err in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
+        field, zh, en = _message(err)
+        errors.append({"field": field, "message_zh": zh, "message_en": en})
+    return errors
+
+
+def validate(schema: dict[str, Any], data: Any) -> None:
+    """Raise FormInvalid with field-by-field errors unless the data fits the schema."""
+    if not isinstance(data, dict):
+        raise FormInvalid("表单数据必须是 JSON 对象", "Form data must be a JSON object", [{"field": "", "message_zh": "应为对象", "message_en": "expected an object"}])
+    errors = field_errors(schema, data)
+    if errors:
+        raise FormInvalid("表单填写有误，请按提示修改", "The form has errors; please correct the marked fields", errors)

@@ -1,0 +1,226 @@
+"""Cases: start, run engine steps, persist with projections and audit, status transitions."""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from . import access, audit, clock, definitions, forms, projection, scripting, specs
+from .errors import BadRequest, Conflict, EngineError, Forbidden, NotFound, not_found
+from .models import Enterprise, ProcessDefinition, ProcessInstance
+from .roles import RoleBook
+from .views import Actor
+
+MAX_CHILD_STARTS = 5000
+
+
+class Status(str, enum.Enum):
+    RUNNING = "running"
+    COMPLETED = "completed"
+    ERROR = "error"
+    SUSPENDED = "suspended"
+    TERMINATED = "terminated"
+
+
+TRANSITIONS: dict[str, tuple[set[Status], Status]] = {
+    "suspend": ({Status.RUNNING, Status.ERROR}, Status.SUSPENDED),
+    "resume": ({Status.SUSPENDED}, Status.RUNNING),
+    "terminate": ({Status.RUNNING, Status.SUSPENDED, Status.ERROR}, Status.TERMINATED),
+    "retry": ({Status.ERROR}, Status.RUNNING),
+}
+
+
+@dataclass
+class Loaded:
+    """A case loaded for change: its row, definition, workflow and roles."""
+
+    inst: ProcessInstance
+    definition: ProcessDefinition
+    wf: BpmnWorkflow
+    roles: RoleBook
+
+
+def lock(s: Session, instance_id: int) -> ProcessInstance | None:
+    """The case row, locked for change on PostgreSQL (SQLite writers are already serialized)."""
+    stmt = select(ProcessInstance).where(ProcessInstance.id == instance_id)
+    if s.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    return s.scalars(stmt).first()
+
+
+def load(s: Session, inst: ProcessInstance) -> Loaded:
+    """Rebuild the workflow of a locked case."""
+    definition = s.get(ProcessDefinition, inst.definition_id)
+    assert definition is not None
+    wf = specs.load_state(inst.state, definition_spec(definition))
+    return Loaded(inst, definition, wf, RoleBook.load(s))
+
+
+def definition_spec(definition: ProcessDefinition) -> specs.ParsedSpec:
+    return definitions.parsed_spec(definition)
+
+
+def _enterprise_rows(s: Session):  # noqa: ANN202 - a closure factory
+    def query(industry: str | list[str] | None = None, category: str | None = None) -> list[dict[str, Any]]:
+        stmt = select(Enterprise).where(Enterprise.active.is_(True)).order_by(Enterprise.code)
+        if industry:
+            stmt = stmt.where(Enterprise.industry_key.in_([industry] if isinstance(industry, str) else list(industry)))
+        if category:
+            stmt = stmt.where(Enterprise.category == category)
+        return [{"code": e.code, "name": e.name, "industry": e.industry_key, "category": e.category,
+                 "risk_grade": e.risk_grade, "township": e.township} for e in s.scalars(stmt)]
+    return query
+
+
+def _failing_task(wf: BpmnWorkflow, err: Exception) -> str | None:
+    task = getattr(err, "task", None)
+    if task is not None:
+        return task.task_spec.name
+    errored = wf.get_tasks(state=TaskState.ERROR)
+    return errored[0].task_spec.name if errored else None
+
+
+def advance(s: Session, loaded: Loaded, actor: str | None) -> list[dict[str, Any]]:
+    """Run engine steps; an engine exception puts the case in error (an incident) instead of raising."""
+    services = scripting.StepServices(enterprises=_enterprise_rows(s))
+    inst, wf = loaded.inst, loaded.wf
+    with scripting.step_services(services):
+        try:
+            wf.refresh_waiting_tasks()
+            wf.do_engine_steps()
+        except (SpiffWorkflowException, WorkflowException, EngineError, ValueError, TypeError, KeyError,
+                NameError, ZeroDivisionError, AttributeError, IndexError) as err:
+            inst.status = Status.ERROR.value
+            inst.error_element = _failing_task(wf, err)
+            inst.error_message = str(err)[:4000]
+            audit.record(s, "incident", actor=actor, instance_id=inst.id,
+                         after={"element": inst.error_element, "message": inst.error_message})
+            services.pending_starts.clear()
+    save(s, loaded)
+    return services.pending_starts
+
+
+def save(s: Session, loaded: Loaded) -> None:
+    """Persist state and projections together (the caller's transaction commits)."""
+    inst, wf = loaded.inst, loaded.wf
+    inst.state = specs.dump_state(wf)
+    inst.serializer_version = specs.SERIALIZER_VERSION
+    inst.updated_at = clock.now()
+    if wf.completed and inst.status == Status.RUNNING.value:
+        inst.status, inst.ended_at = Status.COMPLETED.value, clock.now()
+    projection.sync(s, inst, wf, loaded.definition.meta.get("steps", {}), loaded.roles)
+    try:
+        s.flush()
+    except StaleDataError as err:
+        raise Conflict("案件已被他人修改，请刷新后重试", "The case was changed meanwhile; reload and try again") from err
+
+
+def _resolve_enterprise(s: Session, actor: Actor, data: dict[str, Any]) -> Enterprise | None:
+    if actor.enterprise_id is not None:
+        ent = s.get(Enterprise, actor.enterprise_id)
+        if ent is not None:
+            data["enterprise_code"] = ent.code
+        return ent
+    code = data.get("enterprise_code")
+    if not code:
+        return None
+    ent = s.scalar(select(Enterprise).where(Enterprise.code == str(code).strip().upper()))
+    if ent is None:
+        raise BadRequest(f"企业不存在：{code}", f"No such enterprise: {code}",
+                         [{"field": "enterprise_code", "message_zh": "企业不存在", "message_en": "no such enterprise"}])
+    data["enterprise_code"] = ent.code
+    return ent
+
+
+def create(s: Session, definition: ProcessDefinition, data: dict[str, Any], *, actor: Actor,
+           business_key: str | None = None, parent_id: int | None = None, depth: int = 0) -> ProcessInstance:
+    """Start a case inside an open transaction; child cases queued by start_case start too."""
+    ent = _resolve_enterprise(s, actor, data)
+    wf = specs.new_workflow(definition_spec(definition))
+    wf.task_tree.data.update(data)
+    now = clock.now()
+    inst = ProcessInstance(definition_id=definition.id, process_key=definition.key, business_key=business_key,
+                           status=Status.RUNNING.value, state="{}", serializer_version=specs.SERIALIZER_VERSION,
+                           version=1, parent_id=parent_id, enterprise_id=ent.id if ent else None,
+                           industry_key=ent.industry_key if ent else None, summary={}, started_by=actor.username,
+                           started_at=now, updated_at=now)
+    s.add(inst)
+    s.flush()
+    audit.record(s, "case.start", actor=actor.username, instance_id=inst.id,
+                 after={"process": definition.key, "version": definition.version, "business_key": business_key,
+                        "parent_id": parent_id, "data": _public(data)})
+    pending = advance(s, Loaded(inst, definition, wf, RoleBook.load(s)), actor.username)
+    start_children(s, inst, pending, actor, depth)
+    return inst
+
+
+def start_children(s: Session, parent: ProcessInstance, pending: list[dict[str, Any]], actor: Actor, depth: int) -> None:
+    """Start the cases a step queued with start_case, linked to their parent."""
+    if depth > 3 or len(pending) > MAX_CHILD_STARTS:
+        raise BadRequest("子案件过多或嵌套过深", "Too many or too deeply nested child cases")
+    system = Actor(username=actor.username, roles=frozenset({"admin"}))
+    for item in pending:
+        definition = definitions.load_definition(s, item["process_key"])
+        data = dict(item["data"])
+        if item.get("enterprise_code"):
+            data["enterprise_code"] = item["enterprise_code"]
+        create(s, definition, data, actor=system, parent_id=parent.id, depth=depth + 1)
+
+
+def _public(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: ("***" if k.startswith(projection.CONFIDENTIAL_PREFIX) else v) for k, v in data.items()}
+
+
+def start_form_check(s: Session, definition: ProcessDefinition, data: dict[str, Any]) -> None:
+    """Validate start data against the start form, where the diagram names one."""
+    key = definition.meta.get("start_form")
+    if not key:
+        return
+    row = forms.latest_in(s, key)
+    if row is not None:
+        forms.validate(row.schema, data)
+
+
+def visible(s: Session, actor: Actor, instance_id: int) -> ProcessInstance:
+    """A case the actor may see; NotFound otherwise (never reveal that it exists)."""
+    inst = s.scalars(select(ProcessInstance).where(ProcessInstance.id == instance_id,
+                                                   access.instance_clause(actor))).first()
+    if inst is None:
+        raise not_found("案件", "case", instance_id)
+    return inst
+
+
+def transition(s: Session, inst: ProcessInstance, name: str, actor: Actor, reason: str | None) -> None:
+    """Apply a named status transition (suspend, resume, terminate, retry)."""
+    if not actor.has("admin"):
+        raise Forbidden("只有管理员可以执行此操作", "Only administrators may do this")
+    allowed, target = TRANSITIONS[name]
+    if Status(inst.status) not in allowed:
+        raise Conflict(f"案件当前状态为 {inst.status}，不能{name}", f"Cannot {name} a case that is {inst.status}")
+    if name == "terminate" and not (reason or "").strip():
+        raise BadRequest("终止案件必须填写原因", "A reason is required to terminate a case")
+    before = inst.status
+    inst.status, inst.updated_at = target.value, clock.now()
+    if target is Status.TERMINATED:
+        inst.ended_at = clock.now()
+    audit.record(s, f"case.{name}", actor=actor.username, instance_id=inst.id,
+                 before={"status": before}, after={"status": target.value, "reason": reason})
+
+
+def count(s: Session) -> int:
+    return s.scalar(select(func.count(ProcessInstance.id))) or 0
+
+
+def not_running(inst: ProcessInstance) -> Conflict:
+    return Conflict(f"案件状态为 {inst.status}，不能办理", f"The case is {inst.status}; it cannot be worked on")
+
+
+__all__ = ["Status", "Loaded", "lock", "load", "advance", "save", "create", "visible", "transition",
+           "start_form_check", "not_running", "NotFound"]

@@ -1,0 +1,165 @@
+"""Projections written with the state: inbox rows, timer/reminder/escalation jobs, domain columns."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.util.task import TaskState
+
+from . import clock
+from .models import Enterprise, Job, ProcessInstance, Task
+from .roles import RoleBook
+
+DOMAIN_KEYS = ("enterprise_code", "hazard_level", "deadline", "source", "case_title")
+CONFIDENTIAL_PREFIX = "reporter_"
+
+
+def case_data(wf: BpmnWorkflow) -> dict[str, Any]:
+    """The case's current data: the open human task's, else the last task's, else the workflow's."""
+    ready = wf.get_tasks(state=TaskState.READY, manual=True)
+    if ready:
+        return dict(ready[0].data)
+    if wf.last_task is not None:
+        return {**wf.data, **wf.last_task.data}
+    return dict(wf.task_tree.data)
+
+
+def parse_duration(text: str) -> timedelta:
+    """An ISO 8601 duration as a timedelta (months and years by the calendar from now)."""
+    parsed = TimerEventDefinition.parse_iso_duration(text)
+    return TimerEventDefinition.get_timedelta_from_start(parsed, clock.now())
+
+
+def due_time(value: Any) -> datetime | None:
+    """A data value (ISO date or date-time) as an instant; a bare date means the end of that day in China."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        if len(value) == 10:
+            return datetime.combine(date.fromisoformat(value), time(23, 59, 59), clock.CHINA_TZ)
+        parsed = datetime.fromisoformat(value)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=clock.CHINA_TZ)
+    except ValueError:
+        return None
+
+
+def _due_at(props: dict[str, str], data: dict[str, Any]) -> datetime | None:
+    due = props.get("dueIn")
+    if not due:
+        return None
+    if due.upper().startswith("P"):
+        return clock.now() + parse_duration(due)
+    return due_time(data.get(due))
+
+
+def _new_task_row(s: Session, inst: ProcessInstance, spiff_task: Any, step: dict[str, Any], roles: RoleBook) -> Task:
+    props = step.get("properties", {})
+    data = spiff_task.data
+    role = step.get("role")
+    assignee_var = (props.get("assignee") or "").strip("${} ")
+    assignee = data.get(assignee_var) if assignee_var else None
+    row = Task(id=str(spiff_task.id), instance_id=inst.id, process_key=inst.process_key,
+               element_id=spiff_task.task_spec.name, name=step.get("name") or spiff_task.task_spec.bpmn_name or spiff_task.task_spec.name,
+               role_key=role, enterprise_id=inst.enterprise_id if roles.is_enterprise_side(role) else None,
+               industry_key=inst.industry_key, assignee=assignee if isinstance(assignee, str) and assignee else None,
+               status="open", form_key=props.get("formKey"), created_at=clock.now(), due_at=_due_at(props, data),
+               escalation_level=0, overdue=False, version=1)
+    s.add(row)
+    _task_jobs(s, inst, row, props)
+    return row
+
+
+def _task_jobs(s: Session, inst: ProcessInstance, row: Task, props: dict[str, str]) -> None:
+    if row.due_at is None:
+        return
+    now = clock.now()
+    if props.get("remindBefore"):
+        remind_at = row.due_at - (now + parse_duration(props["remindBefore"]) - now)
+        s.add(Job(kind="reminder", instance_id=inst.id, task_id=row.id, due_at=max(remind_at, now), status="pending",
+                  attempts=0, payload={}, created_at=now))
+    s.add(Job(kind="escalation", instance_id=inst.id, task_id=row.id, due_at=row.due_at, status="pending", attempts=0,
+              payload={"level": 1, "escalate_to": props.get("escalateTo")}, created_at=now))
+
+
+def _timer_due(spiff_task: Any) -> datetime | None:
+    value = spiff_task._get_internal_data("event_value")
+    if isinstance(value, dict):
+        value = value.get("next") if value.get("cycles", 0) != 0 else None
+    if not isinstance(value, str):
+        return None
+    try:
+        return TimerEventDefinition.get_datetime(value)
+    except ValueError:
+        return None
+
+
+def _sync_timer_jobs(s: Session, inst: ProcessInstance, wf: BpmnWorkflow) -> None:
+    wanted: dict[str, datetime] = {}
+    for t in wf.get_tasks(state=TaskState.WAITING):
+        definition = getattr(t.task_spec, "event_definition", None)
+        if isinstance(definition, TimerEventDefinition) and (due := _timer_due(t)) is not None:
+            wanted[str(t.id)] = due
+    existing = {j.task_id: j for j in s.scalars(select(Job).where(Job.instance_id == inst.id, Job.kind == "timer",
+                                                                   Job.status == "pending"))}
+    now = clock.now()
+    for task_id, job in existing.items():
+        if task_id not in wanted:
+            job.status = "cancelled"
+        elif job.due_at != wanted[task_id]:
+            job.due_at, job.attempts = wanted[task_id], 0
+    for task_id, due in wanted.items():
+        if task_id not in existing:
+            s.add(Job(kind="timer", instance_id=inst.id, task_id=task_id, due_at=due, status="pending", attempts=0,
+                      payload={}, created_at=now))
+
+
+def _domain_columns(s: Session, inst: ProcessInstance, data: dict[str, Any]) -> None:
+    code = data.get("enterprise_code")
+    if isinstance(code, str) and code:
+        ent = s.scalar(select(Enterprise).where(Enterprise.code == code.strip().upper()))
+        if ent is not None and inst.enterprise_id in (None, ent.id):
+            inst.enterprise_id, inst.industry_key = ent.id, ent.industry_key
+    level = data.get("hazard_level")
+    inst.hazard_level = level if isinstance(level, str) else inst.hazard_level
+    deadline = data.get("deadline")
+    if isinstance(deadline, str) and len(deadline) >= 10:
+        try:
+            inst.deadline = date.fromisoformat(deadline[:10])
+        except ValueError:
+            pass
+    inst.source = data.get("source") if isinstance(data.get("source"), str) else inst.source
+    title = data.get("case_title")
+    inst.title = title[:300] if isinstance(title, str) else inst.title
+    inst.summary = {k: v for k, v in data.items() if not k.startswith(CONFIDENTIAL_PREFIX) and _small(v)}
+
+
+def _small(value: Any) -> bool:
+    return not isinstance(value, (dict, list)) or len(str(value)) < 2000
+
+
+def sync(s: Session, inst: ProcessInstance, wf: BpmnWorkflow, steps: dict[str, dict[str, Any]], roles: RoleBook) -> None:
+    """Bring the task rows, jobs and domain columns in line with the workflow state."""
+    data = case_data(wf)
+    _domain_columns(s, inst, data)
+    ready = {str(t.id): t for t in wf.get_tasks(state=TaskState.READY, manual=True)}
+    open_rows = {r.id: r for r in s.scalars(select(Task).where(Task.instance_id == inst.id, Task.status == "open"))}
+    for task_id, row in open_rows.items():
+        if task_id not in ready:
+            row.status, row.completed_at = "cancelled", clock.now()
+            s.execute(update(Job).where(Job.task_id == task_id, Job.status == "pending").values(status="cancelled"))
+    for task_id, spiff_task in ready.items():
+        if task_id in open_rows:
+            continue
+        old = s.get(Task, task_id)
+        if old is not None:  # the same step made ready again (sent back / reset): reopen for whoever did it
+            old.status, old.assignee, old.completed_at, old.version = "open", old.completed_by, None, old.version + 1
+            continue
+        step = steps.get(spiff_task.task_spec.name, {"name": spiff_task.task_spec.bpmn_name, "properties": {}})
+        _new_task_row(s, inst, spiff_task, step, roles)
+    _sync_timer_jobs(s, inst, wf)
+    names = [steps.get(t.task_spec.name, {}).get("name") or t.task_spec.bpmn_name or t.task_spec.name for t in ready.values()]
+    inst.current_step = "、".join(n for n in names if n)[:300] or None

@@ -1,0 +1,135 @@
+"""SpiffWorkflow's script engine, backed by our sandbox and the engine's domain functions."""
+from __future__ import annotations
+
+import contextvars
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+
+from . import clock, sandbox, workdays
+from .errors import SandboxViolation
+
+_DURATION = r"P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+(\.\d+)?D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?"
+_DATETIME = r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?"
+_ISO = re.compile(rf"^(?:{_DURATION}|{_DATETIME}|R\d*/(?:{_DATETIME}/)?(?:{_DURATION})(?:/{_DATETIME})?"
+                  rf"|R\d*/{_DATETIME}/{_DATETIME})$", re.IGNORECASE)
+_JUEL = re.compile(r"^\s*[$#]\{(.*)\}\s*$", re.DOTALL)
+
+
+def is_bare_iso(text: str) -> bool:
+    """True for a bare ISO 8601 duration, date-time or repeating interval (as Camunda writes them)."""
+    return bool(_ISO.match(text.strip()))
+
+
+def normalize(expression: str) -> str:
+    """Strip a Camunda-style ${...} wrapper and JUEL's && / || / ! so the rest is Python."""
+    match = _JUEL.match(expression)
+    if not match:
+        return expression.strip()
+    inner = match.group(1).replace("&&", " and ").replace("||", " or ")
+    return re.sub(r"!(?!=)", " not ", inner).strip()
+
+
+@dataclass
+class StepServices:
+    """What a running step may reach beyond its own data (set by the engine per step)."""
+
+    enterprises: Callable[..., list[dict[str, Any]]] = lambda **_: []
+    holidays: workdays.HolidayCalendar = field(default_factory=workdays.load)
+    pending_starts: list[dict[str, Any]] = field(default_factory=list)
+
+
+_services: contextvars.ContextVar[StepServices | None] = contextvars.ContextVar("safeloop_step", default=None)
+
+
+@contextmanager
+def step_services(services: StepServices) -> Iterator[StepServices]:
+    """Make services visible to sandboxed code for the duration of an engine step."""
+    token = _services.set(services)
+    try:
+        yield services
+    finally:
+        _services.reset(token)
+
+
+def _current() -> StepServices:
+    return _services.get() or StepServices()
+
+
+def _start_case(process_key: str, data: dict[str, Any] | None = None, enterprise_code: str | None = None) -> None:
+    if not isinstance(process_key, str) or not re.fullmatch(r"[A-Za-z0-9_\-.]{1,100}", process_key):
+        raise SandboxViolation("start_case 需要流程标识", "start_case needs a process key")
+    _current().pending_starts.append({"process_key": process_key, "data": dict(data or {}),
+                                      "enterprise_code": enterprise_code})
+
+
+def _add_days(iso_date: str, days: int) -> str:
+    return (date.fromisoformat(str(iso_date)[:10]) + timedelta(days=int(days))).isoformat()
+
+
+def _add_working_days(iso_date: str, days: int) -> str:
+    return _current().holidays.add_working_days(date.fromisoformat(str(iso_date)[:10]), int(days)).isoformat()
+
+
+def _enterprises(industry: str | list[str] | None = None, category: str | None = None) -> list[dict[str, Any]]:
+    return _current().enterprises(industry=industry, category=category)
+
+
+def domain_functions() -> dict[str, Any]:
+    """Functions every expression and script may call."""
+    return {
+        "today": clock.china_today_iso,
+        "now": lambda: clock.now().astimezone(clock.CHINA_TZ).isoformat(timespec="seconds"),
+        "add_days": _add_days,
+        "add_working_days": _add_working_days,
+        "enterprises": _enterprises,
+        "start_case": _start_case,
+    }
+
+
+class SandboxEnvironment(BasePythonScriptEngineEnvironment):
+    """Evaluates and executes through engine.sandbox instead of eval/exec."""
+
+    def evaluate(self, expression: str, context: dict[str, Any], external_context: dict[str, Any] | None = None) -> Any:
+        text = normalize(expression)
+        if is_bare_iso(text):
+            return text
+        return sandbox.evaluate(text, context, domain_functions())
+
+    def execute(self, script: str, context: dict[str, Any], external_context: dict[str, Any] | None = None) -> bool:
+        sandbox.execute(script, context, domain_functions())
+        return True
+
+    def call_service(self, context: dict[str, Any], **kwargs: Any) -> Any:
+        raise SandboxViolation("不支持外部服务调用", "Service calls are not supported", kwargs)
+
+
+_ENGINE = PythonScriptEngine(environment=SandboxEnvironment())
+
+
+def script_engine() -> PythonScriptEngine:
+    """The one script engine all workflows use."""
+    return _ENGINE
+
+
+FORBIDDEN_CALLS = {"open", "eval", "exec", "compile", "getattr", "setattr", "delattr", "globals", "locals",
+                   "vars", "type", "input", "breakpoint", "memoryview", "help", "dir", "object", "super"}
+
+
+def check(text: str, mode: str) -> str | None:
+    """Deploy-time check of an expression ('eval') or script ('exec'); returns the error or None."""
+    import ast
+    source = normalize(text)
+    error = sandbox.check(source, mode)
+    if error:
+        return error
+    for node in ast.walk(ast.parse(source, mode=mode)):
+        if isinstance(node, ast.Name) and node.id in FORBIDDEN_CALLS:
+            return f"'{node.id}' is not available in the sandbox"
+    return None

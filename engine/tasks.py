@@ -1,0 +1,301 @@
+"""Human tasks: the inbox queries and the operations on one task, each with its permission check."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+from SpiffWorkflow.util.task import TaskState
+
+from . import access, audit, clock, forms, instances
+from .db import unit_of_work
+from .errors import BadRequest, Conflict, Forbidden, not_found
+from .models import Enterprise, ProcessInstance, Task, User, UserRole
+from .views import Actor, InstanceView, Page, TaskView
+
+SCOPES = ("mine", "candidate", "all", "done", "started")
+
+
+def task_view(t: Task, enterprise_code: str | None = None, case_title: str | None = None) -> TaskView:
+    return TaskView(t.id, t.instance_id, t.process_key, t.element_id, t.name, t.role_key, t.assignee, t.owner, t.status,
+                    t.form_key, t.due_at, t.created_at, t.completed_at, t.completed_by, t.overdue, t.escalation_level,
+                    t.version, enterprise_code, case_title, t.draft)
+
+
+def _scope_clause(actor: Actor, scope: str) -> Any:
+    if scope == "mine":
+        return (Task.assignee == actor.username) & (Task.status == "open")
+    if scope == "candidate":
+        return access.candidate_clause(actor)
+    if scope == "done":
+        return Task.completed_by == actor.username
+    if scope == "started":
+        return ProcessInstance.started_by == actor.username
+    if scope == "all":
+        if not access.sees_everything(actor):
+            raise Forbidden("只有管理员、审计员和领导可以查看全部任务", "Only admins, auditors and leaders may list all tasks")
+        return Task.id.is_not(None)
+    raise BadRequest(f"未知范围：{scope}", f"Unknown scope: {scope}", {"allowed": SCOPES})
+
+
+def list_tasks(actor: Actor, *, scope: str = "mine", status: str | None = None, process_key: str | None = None,
+               enterprise_code: str | None = None, hazard_level: str | None = None, overdue: bool | None = None,
+               text: str | None = None, limit: int = 50, offset: int = 0) -> Page:
+    """The inbox: mine, candidate (my roles and scope), done, started (by me) or all (leaders/admin)."""
+    limit = max(1, min(limit, 500))
+    with unit_of_work(write=False) as s:
+        stmt = (select(Task, Enterprise.code, ProcessInstance.title)
+                .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
+                .outerjoin(Enterprise, Enterprise.id == ProcessInstance.enterprise_id)
+                .where(_scope_clause(actor, scope)))
+        if scope in ("started", "all", "done") and status:
+            stmt = stmt.where(Task.status == ("completed" if status == "done" else status))
+        if process_key:
+            stmt = stmt.where(Task.process_key == process_key)
+        if enterprise_code:
+            stmt = stmt.where(Enterprise.code == enterprise_code)
+        if hazard_level:
+            stmt = stmt.where(ProcessInstance.hazard_level == hazard_level)
+        if overdue is not None:
+            stmt = stmt.where(Task.overdue.is_(overdue))
+        if text:
+            like = f"%{text.replace('%', '').replace('_', '')}%"
+            stmt = stmt.where(or_(Task.name.like(like), ProcessInstance.title.like(like)))
+        total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        order = (Task.completed_at.desc(),) if scope == "done" else (Task.due_at.is_(None), Task.due_at, Task.created_at)
+        rows = s.execute(stmt.order_by(*order).limit(limit).offset(offset))
+        return Page(tuple(task_view(t, code, title) for t, code, title in rows), total, limit, offset)
+
+
+def _visible_task(s: Session, actor: Actor, task_id: str) -> Task:
+    row = s.get(Task, task_id)
+    if row is None:
+        raise not_found("任务", "task", task_id)
+    inst = s.get(ProcessInstance, row.instance_id)
+    if inst is None or not (access.can_see(actor, inst) or row.assignee == actor.username or access.is_candidate(actor, row)
+                            or row.completed_by == actor.username or row.owner == actor.username):
+        raise not_found("任务", "task", task_id)
+    return row
+
+
+def get_task(actor: Actor, task_id: str) -> TaskView:
+    """One task the actor may see."""
+    with unit_of_work(write=False) as s:
+        row = _visible_task(s, actor, task_id)
+        inst = s.get(ProcessInstance, row.instance_id)
+        code = s.scalar(select(Enterprise.code).where(Enterprise.id == inst.enterprise_id)) if inst and inst.enterprise_id else None
+        return task_view(row, code, inst.title if inst else None)
+
+
+@dataclass
+class _Locked:
+    row: Task
+    inst: ProcessInstance
+
+
+def _lock_task(s: Session, actor: Actor, task_id: str, expected_version: int | None = None) -> _Locked:
+    """Lock the task's case, then re-read the task: the loser of a race sees it already done (409)."""
+    row = _visible_task(s, actor, task_id)
+    inst = instances.lock(s, row.instance_id)
+    row = s.scalars(select(Task).where(Task.id == task_id).execution_options(populate_existing=True)).one()
+    if row.status != "open":
+        raise Conflict("任务已被办理或已取消", "The task was already completed or cancelled", {"status": row.status})
+    if expected_version is not None and row.version != expected_version:
+        raise Conflict("任务已被他人修改，请刷新", "The task changed meanwhile; reload it", {"version": row.version})
+    assert inst is not None
+    if inst.status != instances.Status.RUNNING.value:
+        raise instances.not_running(inst)
+    return _Locked(row, inst)
+
+
+def _check_worker(actor: Actor, row: Task) -> None:
+    if not access.can_work(actor, row):
+        if row.assignee and row.assignee != actor.username:
+            raise Forbidden("该任务已由他人认领", "The task is assigned to someone else", {"assignee": row.assignee})
+        raise Forbidden("您无权办理该任务", "You may not work on this task")
+
+
+def claim(actor: Actor, task_id: str) -> TaskView:
+    """Take an unassigned task of one's role."""
+    with unit_of_work() as s:
+        locked = _lock_task(s, actor, task_id)
+        if locked.row.assignee == actor.username:
+            return task_view(locked.row)
+        if locked.row.assignee is not None:
+            raise Conflict("任务已被他人认领", "The task was claimed by someone else", {"assignee": locked.row.assignee})
+        _check_worker(actor, locked.row)
+        _set_assignee(s, locked, actor.username, "task.claim", actor)
+        return task_view(locked.row)
+
+
+def unclaim(actor: Actor, task_id: str) -> TaskView:
+    """Release a claimed task back to its role's pool."""
+    with unit_of_work() as s:
+        locked = _lock_task(s, actor, task_id)
+        if locked.row.assignee != actor.username and not actor.has("admin"):
+            raise Forbidden("只能释放自己认领的任务", "You can only release your own tasks")
+        _set_assignee(s, locked, None, "task.unclaim", actor)
+        return task_view(locked.row)
+
+
+def _set_assignee(s: Session, locked: _Locked, username: str | None, action: str, actor: Actor,
+                  comment: str | None = None, owner: str | None = None) -> None:
+    before = {"assignee": locked.row.assignee, "owner": locked.row.owner}
+    locked.row.assignee, locked.row.owner = username, owner
+    locked.row.version += 1
+    audit.record(s, action, actor=actor.username, instance_id=locked.inst.id, task_id=locked.row.id, before=before,
+                 after={"assignee": username, "owner": owner, "comment": comment})
+
+
+def _user_actor(s: Session, username: str) -> Actor:
+    user = s.scalar(select(User).where(User.username == username, User.active.is_(True)))
+    if user is None:
+        raise BadRequest(f"用户不存在：{username}", f"No such user: {username}", [{"field": "to"}])
+    roles = frozenset(s.scalars(select(UserRole.role_key).where(UserRole.user_id == user.id)))
+    from .models import UserIndustry
+    inds = frozenset(s.scalars(select(UserIndustry.industry_key).where(UserIndustry.user_id == user.id)))
+    return Actor(username, user.display_name, roles, user.enterprise_id, None, inds, user.id)
+
+
+def _require_comment(comment: str | None) -> str:
+    if not comment or not comment.strip():
+        raise BadRequest("请填写意见", "A comment is required", [{"field": "comment", "message_zh": "必填", "message_en": "required"}])
+    return comment.strip()[:2000]
+
+
+def reassign(actor: Actor, task_id: str, to_username: str, comment: str | None = None) -> TaskView:
+    """转办: hand the task to another user who could work it (assignee or admin/leader only)."""
+    with unit_of_work() as s:
+        locked = _lock_task(s, actor, task_id)
+        if locked.row.assignee != actor.username and not actor.has("admin", "section_chief", "deputy_director", "director"):
+            raise Forbidden("只能转办自己的任务", "You can only reassign your own tasks")
+        target = _user_actor(s, to_username)
+        if not access.is_candidate(target, locked.row):
+            raise BadRequest("目标用户没有办理该任务的角色或范围", "That user lacks the role or scope for this task", [{"field": "to"}])
+        _set_assignee(s, locked, to_username, "task.reassign", actor, _require_comment(comment))
+        return task_view(locked.row)
+
+
+def delegate(actor: Actor, task_id: str, to_username: str, comment: str | None = None) -> TaskView:
+    """委派: ask someone to work on the task; it comes back to the delegator when resolved."""
+    with unit_of_work() as s:
+        locked = _lock_task(s, actor, task_id)
+        _check_worker(actor, locked.row)
+        _user_actor(s, to_username)
+        _set_assignee(s, locked, to_username, "task.delegate", actor, _require_comment(comment), owner=actor.username)
+        return task_view(locked.row)
+
+
+def resolve(actor: Actor, task_id: str, data: dict[str, Any] | None = None, comment: str | None = None) -> TaskView:
+    """Return a delegated task to its owner, with the delegatee's draft data."""
+    with unit_of_work() as s:
+        locked = _lock_task(s, actor, task_id)
+        if locked.row.owner is None or locked.row.assignee != actor.username:
+            raise Forbidden("该任务不是委派给您的", "This task was not delegated to you")
+        locked.row.draft = dict(data or {}) or locked.row.draft
+        _set_assignee(s, locked, locked.row.owner, "task.resolve", actor, comment)
+        return task_view(locked.row)
+
+
+def save_draft(actor: Actor, task_id: str, data: dict[str, Any]) -> TaskView:
+    """Keep unfinished form data on the task (not validated, not yet part of the case)."""
+    with unit_of_work() as s:
+        locked = _lock_task(s, actor, task_id)
+        _check_worker(actor, locked.row)
+        if not isinstance(data, dict) or len(str(data)) > 200_000:
+            raise BadRequest("草稿数据无效或过大", "Draft data is invalid or too large")
+        locked.row.draft = data
+        return task_view(locked.row)
+
+
+def _form_schema(s: Session, row: Task) -> dict[str, Any] | None:
+    if not row.form_key:
+        return None
+    form = forms.latest_in(s, row.form_key)
+    return form.schema if form else None
+
+
+def complete_task(actor: Actor, task_id: str, data: dict[str, Any] | None = None, *,
+                  expected_version: int | None = None, comment: str | None = None) -> InstanceView:
+    """Complete a task: validate against its form, run the engine, write state, inbox and audit together.
+
+    Raises:
+        NotFound: the task is not visible to the actor.
+        Forbidden: someone else holds it, or the actor lacks its role.
+        Conflict: it was completed or changed meanwhile, or the case is not running.
+        FormInvalid: field-by-field errors.
+    """
+    payload = dict(data or {})
+    with unit_of_work() as s:
+        locked = _lock_task(s, actor, task_id, expected_version)
+        _check_worker(actor, locked.row)
+        if locked.row.owner is not None:
+            raise Forbidden("委派的任务请先“办理完成并归还”", "A delegated task must be resolved back to its owner first")
+        schema = _form_schema(s, locked.row)
+        if schema is not None:
+            forms.validate(schema, payload)
+        loaded = instances.load(s, locked.inst)
+        spiff_task = loaded.wf.get_task_from_id(UUID(task_id))
+        if spiff_task is None or spiff_task.state != TaskState.READY:
+            raise Conflict("任务已不在可办理状态", "The task is no longer ready")
+        spiff_task.data.update(payload)
+        spiff_task.run()
+        row = locked.row
+        row.status, row.completed_at, row.completed_by, row.assignee = "completed", clock.now(), actor.username, actor.username
+        row.version += 1
+        row.draft = None
+        audit.record(s, "task.complete", actor=actor.username, instance_id=locked.inst.id, task_id=task_id,
+                     before={"task": row.element_id}, after={"data": _masked(payload), "comment": comment})
+        instances.start_children(s, locked.inst, instances.advance(s, loaded, actor.username), actor, 0)
+        from .cases import _view
+        s.flush()
+        return _view(s, locked.inst, actor)
+
+
+def _masked(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: ("***" if k.startswith("reporter_") else v) for k, v in data.items()}
+
+
+def _reaches(start_spec: Any, target_name: str) -> bool:
+    seen, frontier = set(), list(start_spec.outputs)
+    while frontier:
+        spec = frontier.pop()
+        if spec.name == target_name:
+            return True
+        if spec.name not in seen:
+            seen.add(spec.name)
+            frontier.extend(spec.outputs)
+    return False
+
+
+def send_back(actor: Actor, task_id: str, comment: str | None) -> InstanceView:
+    """退回: reopen the previous human step, where the diagram has a path back to it."""
+    text = _require_comment(comment)
+    with unit_of_work() as s:
+        locked = _lock_task(s, actor, task_id)
+        _check_worker(actor, locked.row)
+        previous = s.scalars(select(Task).where(Task.instance_id == locked.inst.id, Task.status == "completed")
+                             .order_by(Task.completed_at.desc()).limit(1)).first()
+        loaded = instances.load(s, locked.inst)
+        current = loaded.wf.get_task_from_id(UUID(task_id))
+        if previous is None or current is None or not _reaches(current.task_spec, previous.element_id):
+            raise Conflict("流程图中没有退回到上一步的路径", "The diagram has no path back to the previous step")
+        target = loaded.wf.get_task_from_id(UUID(previous.id))
+        if target is None:
+            raise Conflict("上一步已不可恢复", "The previous step can no longer be reopened")
+        loaded.wf.reset_from_task_id(target.id)
+        audit.record(s, "task.send_back", actor=actor.username, instance_id=locked.inst.id, task_id=task_id,
+                     before={"task": locked.row.element_id}, after={"to": previous.element_id, "comment": text})
+        instances.advance(s, loaded, actor.username)
+        from .cases import _view
+        s.flush()
+        return _view(s, locked.inst, actor)
+
+
+def due_soon(now: datetime | None = None) -> datetime:
+    """The instant before which an open task counts as due soon (one day ahead)."""
+    from datetime import timedelta
+    return (now or clock.now()) + timedelta(days=1)

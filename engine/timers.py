@@ -1,0 +1,144 @@
+"""The job sweep: BPMN timers, task reminders and escalations, fired once each.
+
+``fire_due(now)`` claims due jobs with a lease (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), runs
+each under its case's lock in its own transaction, and returns how many fired. A failing job is
+retried with backoff; after ``MAX_ATTEMPTS`` it becomes an incident and the sweep carries on.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import random
+import socket
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+from SpiffWorkflow.util.task import TaskState
+
+from . import audit, clock, instances
+from .db import is_postgres, unit_of_work
+from .models import Job, ProcessInstance, Task
+from .roles import RoleBook
+
+log = logging.getLogger("safeloop.timers")
+MAX_ATTEMPTS = 5
+LEASE = timedelta(minutes=5)
+ESCALATION_INTERVAL = timedelta(days=1)
+WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _claim(limit: int, now: datetime, worker: str) -> list[int]:
+    with unit_of_work() as s:
+        stmt = (select(Job).where(Job.status == "pending", Job.due_at <= now,
+                                  or_(Job.locked_until.is_(None), Job.locked_until < now))
+                .order_by(Job.due_at, Job.id).limit(limit))
+        if is_postgres():
+            stmt = stmt.with_for_update(skip_locked=True)
+        jobs = list(s.scalars(stmt))
+        for job in jobs:
+            job.locked_by, job.locked_until = worker, now + LEASE
+        return [j.id for j in jobs]
+
+
+def _fire_timer(s, job: Job, loaded: instances.Loaded) -> None:  # noqa: ANN001
+    loaded.wf.refresh_waiting_tasks()
+    audit.record(s, "timer.fire", actor="system", instance_id=job.instance_id, task_id=job.task_id,
+                 after={"due_at": job.due_at.isoformat()})
+    instances.start_children(s, loaded.inst, instances.advance(s, loaded, "system"), instances.Actor("system"), 0)
+
+
+def _fire_task_job(s, job: Job, roles: RoleBook) -> None:  # noqa: ANN001
+    task = s.get(Task, job.task_id)
+    if task is None or task.status != "open":
+        return
+    if job.kind == "reminder":
+        audit.record(s, "task.remind", actor="system", instance_id=job.instance_id, task_id=task.id,
+                     after={"assignee": task.assignee, "role": task.role_key, "due_at": task.due_at.isoformat() if task.due_at else None})
+        return
+    level = int(job.payload.get("level", 1))
+    target = job.payload.get("escalate_to") if level == 1 and job.payload.get("escalate_to") else None
+    chain_from = task.role_key
+    for _ in range(level):
+        chain_from = roles.escalates_to(chain_from) or chain_from
+    target = target or chain_from
+    task.overdue, task.escalation_level = True, level
+    audit.record(s, "task.escalate", actor="system", instance_id=job.instance_id, task_id=task.id,
+                 after={"level": level, "to_role": target})
+    if roles.escalates_to(target):
+        s.add(Job(kind="escalation", instance_id=job.instance_id, task_id=task.id, due_at=job.due_at + ESCALATION_INTERVAL,
+                  status="pending", attempts=0, payload={"level": level + 1}, created_at=clock.now()))
+
+
+def _run_one(job_id: int, worker: str) -> bool:
+    with unit_of_work() as s:
+        job = s.get(Job, job_id)
+        if job is None or job.status != "pending" or job.locked_by != worker:
+            return False
+        inst = instances.lock(s, job.instance_id) if job.instance_id else None
+        if inst is not None and inst.status != "running":
+            job.locked_by = job.locked_until = None
+            job.due_at = job.due_at  # wait until the case runs again
+            return False
+        if job.kind == "timer" and inst is not None:
+            _fire_timer(s, job, instances.load(s, inst))
+        else:
+            _fire_task_job(s, job, RoleBook.load(s))
+        job.status, job.fired_at, job.locked_by, job.locked_until = "done", clock.now(), None, None
+        return True
+
+
+def _fail(job_id: int, err: Exception) -> None:
+    with unit_of_work() as s:
+        job = s.get(Job, job_id)
+        if job is None:
+            return
+        job.attempts += 1
+        job.last_error = f"{type(err).__name__}: {err}"[:4000]
+        job.locked_by = job.locked_until = None
+        if job.attempts >= MAX_ATTEMPTS:
+            job.status = "incident"
+            audit.record(s, "job.incident", actor="system", instance_id=job.instance_id, task_id=job.task_id,
+                         after={"job": job.id, "error": job.last_error})
+        else:
+            backoff = timedelta(seconds=30 * 2 ** job.attempts) * (0.5 + random.random())
+            job.locked_until = clock.now() + backoff
+
+
+def fire_due(now: datetime | None = None, *, limit: int = 500, worker: str = WORKER_ID) -> int:
+    """Fire every job due at `now` (default: the clock); returns how many fired."""
+    if now is not None:
+        token = clock.set_clock(_Fixed(now))
+        try:
+            return fire_due(None, limit=limit, worker=worker)
+        finally:
+            clock.reset_clock(token)
+    fired = 0
+    while True:
+        batch = _claim(limit, clock.now(), worker)
+        if not batch:
+            return fired
+        for job_id in batch:
+            try:
+                fired += 1 if _run_one(job_id, worker) else 0
+            except Exception as err:  # noqa: BLE001 - one failing case must not stop the sweep
+                log.warning("job %s failed: %s", job_id, err)
+                _fail(job_id, err)
+        if len(batch) < limit:
+            return fired
+
+
+class _Fixed:
+    def __init__(self, when: datetime) -> None:
+        self.when = when
+
+    def now(self) -> datetime:
+        return self.when
+
+
+def pending(limit: int = 200) -> list[Job]:
+    """Pending jobs, soonest first (for `safeloop timers list`)."""
+    with unit_of_work(write=False) as s:
+        return list(s.scalars(select(Job).where(Job.status == "pending").order_by(Job.due_at).limit(limit)))
+
+
+__all__ = ["fire_due", "pending", "TaskState", "ProcessInstance"]

@@ -1,0 +1,149 @@
+"""Enterprises, users, roles and industries; passwords hashed with argon2."""
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from . import audit, clock
+from .db import unit_of_work
+from .errors import BadRequest, Conflict, NotAuthenticated, ValidationFailed, not_found
+from .models import Enterprise, Industry, Role, User, UserIndustry, UserRole
+from .views import Actor, EnterpriseView, Page, UserView
+
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+def _enterprise_view(e: Enterprise) -> EnterpriseView:
+    return EnterpriseView(e.id, e.code, e.name, e.industry_key, e.category, e.risk_grade, e.township)
+
+
+def add_enterprise(code: str, name: str, industry: str, *, actor: str = "system", category: str | None = None,
+                   risk_grade: str | None = None, township: str | None = None, address: str | None = None,
+                   check_code: bool = True) -> EnterpriseView:
+    """Register an enterprise by its unified social credit code (checked)."""
+    from . import credit_code
+    code = code.strip().upper()
+    if check_code and not credit_code.is_valid(code):
+        raise ValidationFailed(f"统一社会信用代码无效：{code}", f"Invalid unified social credit code: {code}",
+                               [{"field": "code", "message_zh": "校验位不符或格式错误", "message_en": "bad format or check digit"}])
+    with unit_of_work() as s:
+        if s.get(Industry, industry) is None:
+            raise ValidationFailed(f"行业不存在：{industry}", f"No such industry: {industry}", [{"field": "industry"}])
+        if s.scalar(select(Enterprise).where(Enterprise.code == code)) is not None:
+            raise Conflict(f"企业已存在：{code}", f"Enterprise already exists: {code}")
+        e = Enterprise(code=code, name=name, industry_key=industry, category=category, risk_grade=risk_grade,
+                       township=township, address=address, active=True)
+        s.add(e)
+        s.flush()
+        audit.record(s, "enterprise.add", actor=actor, after={"code": code, "name": name, "industry": industry})
+        return _enterprise_view(e)
+
+
+def list_enterprises(actor: Actor | None = None, *, industry: str | None = None, limit: int = 100,
+                     offset: int = 0) -> Page:
+    """Enterprises visible to the actor (an enterprise user sees only its own)."""
+    with unit_of_work(write=False) as s:
+        stmt = select(Enterprise).order_by(Enterprise.code)
+        if actor is not None and actor.enterprise_id is not None:
+            stmt = stmt.where(Enterprise.id == actor.enterprise_id)
+        if industry:
+            stmt = stmt.where(Enterprise.industry_key == industry)
+        total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        items = tuple(_enterprise_view(e) for e in s.scalars(stmt.limit(limit).offset(offset)))
+        return Page(items, total, limit, offset)
+
+
+def _user_view(s: Session, u: User) -> UserView:
+    roles = tuple(sorted(s.scalars(select(UserRole.role_key).where(UserRole.user_id == u.id))))
+    inds = tuple(sorted(s.scalars(select(UserIndustry.industry_key).where(UserIndustry.user_id == u.id))))
+    code = s.scalar(select(Enterprise.code).where(Enterprise.id == u.enterprise_id)) if u.enterprise_id else None
+    return UserView(u.id, u.username, u.display_name, roles, code, inds, u.active)
+
+
+def add_user(username: str, *, roles: list[str], display_name: str | None = None, enterprise: str | None = None,
+             industries: list[str] | None = None, password: str | None = None, actor: str = "system",
+             email: str | None = None) -> UserView:
+    """Create a user with roles and scope; the password is hashed with argon2."""
+    username = username.strip()
+    if not username or len(username) > 80:
+        raise BadRequest("用户名不能为空且不超过 80 字", "Username must be 1–80 characters")
+    if password is not None and len(password) < 8:
+        raise ValidationFailed("密码至少 8 位", "Password must have at least 8 characters", [{"field": "password"}])
+    with unit_of_work() as s:
+        if s.scalar(select(User).where(User.username == username)):
+            raise Conflict(f"用户已存在：{username}", f"User already exists: {username}")
+        unknown = [r for r in roles if s.get(Role, r) is None]
+        if unknown or not roles:
+            raise ValidationFailed(f"角色不存在：{', '.join(unknown) or '（未指定）'}",
+                                   f"Unknown role(s): {', '.join(unknown) or '(none given)'}", [{"field": "role"}])
+        ent_id = None
+        if enterprise:
+            ent = s.scalar(select(Enterprise).where(Enterprise.code == enterprise.strip().upper()))
+            if ent is None:
+                raise not_found("企业", "enterprise", enterprise)
+            ent_id = ent.id
+        for ind in industries or []:
+            if s.get(Industry, ind) is None:
+                raise ValidationFailed(f"行业不存在：{ind}", f"No such industry: {ind}", [{"field": "industry"}])
+        user = User(username=username, display_name=display_name or username, enterprise_id=ent_id, active=True,
+                    password_hash=_hasher.hash(password) if password else None, created_at=clock.now(), email=email)
+        s.add(user)
+        s.flush()
+        s.add_all([UserRole(user_id=user.id, role_key=r) for r in sorted(set(roles))])
+        s.add_all([UserIndustry(user_id=user.id, industry_key=i) for i in sorted(set(industries or []))])
+        s.flush()
+        audit.record(s, "user.add", actor=actor, after={"username": username, "roles": sorted(roles),
+                                                        "enterprise": enterprise, "industries": industries or []})
+        return _user_view(s, user)
+
+
+def set_password(username: str, password: str, *, actor: str = "system") -> None:
+    """Replace a user's password."""
+    if len(password) < 8:
+        raise ValidationFailed("密码至少 8 位", "Password must have at least 8 characters", [{"field": "password"}])
+    with unit_of_work() as s:
+        user = s.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise not_found("用户", "user", username)
+        user.password_hash = _hasher.hash(password)
+        audit.record(s, "user.password", actor=actor, after={"username": username})
+
+
+def _actor(s: Session, user: User) -> Actor:
+    view = _user_view(s, user)
+    return Actor(username=user.username, display_name=user.display_name, roles=frozenset(view.roles),
+                 enterprise_id=user.enterprise_id, enterprise_code=view.enterprise_code,
+                 industries=frozenset(view.industries), user_id=user.id)
+
+
+def get_actor(username: str) -> Actor:
+    """The acting identity of an active user."""
+    with unit_of_work(write=False) as s:
+        user = s.scalar(select(User).where(User.username == username, User.active.is_(True)))
+        if user is None:
+            raise NotAuthenticated("用户不存在或已停用", "Unknown or disabled user")
+        return _actor(s, user)
+
+
+def authenticate(username: str, password: str) -> Actor:
+    """Check a password (in constant-ish time for unknown users) and return the actor."""
+    with unit_of_work(write=False) as s:
+        user = s.scalar(select(User).where(User.username == username, User.active.is_(True)))
+        try:
+            _hasher.verify(user.password_hash if user and user.password_hash else _DUMMY_HASH, password)
+        except (VerificationError, InvalidHashError):
+            user = None
+        if user is None:
+            raise NotAuthenticated("用户名或密码错误", "Wrong username or password")
+        return _actor(s, user)
+
+
+def list_users(*, limit: int = 100, offset: int = 0) -> Page:
+    """All users (admin use)."""
+    with unit_of_work(write=False) as s:
+        total = s.scalar(select(func.count(User.id))) or 0
+        users = s.scalars(select(User).order_by(User.username).limit(limit).offset(offset))
+        return Page(tuple(_user_view(s, u) for u in users), total, limit, offset)
