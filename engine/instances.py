@@ -110,7 +110,7 @@ def advance(s: Session, loaded: Loaded, actor: str | None) -> list[dict[str, Any
 def save(s: Session, loaded: Loaded) -> None:
     """Persist state and projections together (the caller's transaction commits)."""
     inst, wf = loaded.inst, loaded.wf
-    inst.state = specs.dump_state(wf)
+    inst.state = specs.dump_state(wf, definition_spec(loaded.definition).dialect)
     inst.serializer_version = specs.SERIALIZER_VERSION
     inst.updated_at = clock.now()
     if wf.completed and inst.status == Status.RUNNING.value:

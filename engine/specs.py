@@ -51,9 +51,11 @@ class _StateConverter(BpmnWorkflowConverter):
         return workflow
 
 
-_CONFIG = {**DEFAULT_CONFIG, **CAMUNDA_CONFIG, **SPIFF_CONFIG}
-_spec_serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_CONFIG))
-_state_serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure({**_CONFIG, BpmnWorkflow: _StateConverter}))
+# Camunda and Spiff task specs share type names, so each dialect has its own serializers.
+_CONFIGS = {"spiff": {**DEFAULT_CONFIG, **SPIFF_CONFIG}, "camunda": {**DEFAULT_CONFIG, **CAMUNDA_CONFIG}}
+_spec_serializers = {k: BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(c)) for k, c in _CONFIGS.items()}
+_state_serializers = {k: BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure({**c, BpmnWorkflow: _StateConverter}))
+                      for k, c in _CONFIGS.items()}
 _validator = SPIFF_VALIDATOR or BpmnValidator()
 
 
@@ -63,6 +65,7 @@ class ParsedSpec:
 
     spec: BpmnProcessSpec
     subprocess_specs: dict[str, BpmnProcessSpec]
+    dialect: str = "spiff"
 
 
 def xsd_validate(root: etree._Element) -> None:
@@ -76,14 +79,16 @@ def parse(root: etree._Element, process_id: str) -> ParsedSpec:
     parser = CamundaParser() if uses_camunda else SpiffBpmnParser()
     parser.add_bpmn_xml(root, filename=f"{process_id}.bpmn")
     spec = parser.get_spec(process_id)
-    return ParsedSpec(spec, parser.get_subprocess_specs(process_id))
+    return ParsedSpec(spec, parser.get_subprocess_specs(process_id), "camunda" if uses_camunda else "spiff")
 
 
 def dump_spec(parsed: ParsedSpec) -> str:
     """Serialize a spec (stored once per version)."""
+    serializer = _spec_serializers[parsed.dialect]
     return json.dumps({
-        "spec": _spec_serializer.to_dict(parsed.spec),
-        "subprocess_specs": {k: _spec_serializer.to_dict(v) for k, v in parsed.subprocess_specs.items()},
+        "dialect": parsed.dialect,
+        "spec": serializer.to_dict(parsed.spec),
+        "subprocess_specs": {k: serializer.to_dict(v) for k, v in parsed.subprocess_specs.items()},
     })
 
 
@@ -101,8 +106,10 @@ class _SpecCache:
                 self._items.move_to_end(checksum)
                 return self._items[checksum]
         raw = json.loads(spec_json)
-        parsed = ParsedSpec(_spec_serializer.from_dict(raw["spec"]),
-                            {k: _spec_serializer.from_dict(v) for k, v in raw["subprocess_specs"].items()})
+        dialect = raw.get("dialect", "spiff")
+        serializer = _spec_serializers[dialect]
+        parsed = ParsedSpec(serializer.from_dict(raw["spec"]),
+                            {k: serializer.from_dict(v) for k, v in raw["subprocess_specs"].items()}, dialect)
         with self._lock:
             self._items[checksum] = parsed
             while len(self._items) > self._size:
@@ -118,16 +125,16 @@ def new_workflow(parsed: ParsedSpec) -> BpmnWorkflow:
     return BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=scripting.script_engine())
 
 
-def dump_state(workflow: BpmnWorkflow) -> str:
+def dump_state(workflow: BpmnWorkflow, dialect: str = "spiff") -> str:
     """The workflow's state as JSON, without its spec."""
-    return _state_serializer.serialize_json(workflow)
+    return _state_serializers[dialect].serialize_json(workflow)
 
 
 def load_state(state: str, parsed: ParsedSpec) -> BpmnWorkflow:
     """Rebuild a workflow from its stored state and its version's spec."""
     token = _spec_for_load.set((parsed.spec, parsed.subprocess_specs))
     try:
-        workflow = _state_serializer.deserialize_json(state)
+        workflow = _state_serializers[parsed.dialect].deserialize_json(state)
     finally:
         _spec_for_load.reset(token)
     workflow.script_engine = scripting.script_engine()

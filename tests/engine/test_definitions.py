@@ -1,0 +1,113 @@
+"""Deploy: validation, versions, refusals that store nothing."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import engine
+from engine.bootstrap import read_forms
+
+DATA = Path(__file__).parent.parent / "data"
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
+
+
+def _review(**replace: str) -> bytes:
+    text = (DATA / "review.bpmn").read_text(encoding="utf-8")
+    for old, new in replace.items():
+        assert old in text, old
+        text = text.replace(old, new)
+    return text.encode("utf-8")
+
+
+def test_deploy_creates_version_one_and_identical_redeploy_is_a_noop(people):
+    forms = read_forms(DATA / "forms")
+    first = engine.deploy(_review(), actor="owner", forms_given=forms)
+    again = engine.deploy(_review(), actor="owner")
+    assert (first.created, first.process.version) == (True, 1)
+    assert (again.created, again.process.version) == (False, 1)
+
+
+def test_changed_diagram_makes_a_new_immutable_version(review):
+    v2 = engine.deploy(_review(**{'name="整改复核（测试）"': 'name="整改复核 v2"'}), actor="owner")
+    assert v2.created and v2.process.version == 2
+    assert "整改复核（测试）" in engine.get_bpmn("review", 1)
+    assert [p.version for p in engine.list_processes(all_versions=True)] == [2, 1]
+
+
+def _refusal(bpmn: bytes) -> list[dict]:
+    with pytest.raises(engine.DefinitionInvalid) as info:
+        engine.deploy(bpmn, actor="owner")
+    assert engine.list_processes() == [] or all(p.key != "review" or p.version == 1 for p in engine.list_processes())
+    return info.value.details
+
+
+def test_task_without_a_role_is_refused_with_its_element_id_and_line(people):
+    bpmn = _review(**{'name="bureau_inspector"': 'name="无此角色"'})
+    details = _refusal(bpmn)
+    assert any(d["element_id"] == "accept" and d["line"] and "角色" in d["message_zh"] for d in details)
+    assert engine.list_processes() == []
+
+
+def test_unknown_form_key_is_refused(people):
+    details = _refusal(_review())  # forms not given and not stored
+    assert {d["element_id"] for d in details} >= {"start", "rectify", "accept"}
+    assert all("Form" in d["message_en"] for d in details)
+
+
+@pytest.mark.parametrize("condition", ["().__class__.__bases__", "__import__('os').system('id')", "open('/etc/passwd')",
+                                       "eval('1')", "getattr(result, 'x')"])
+def test_escaping_condition_is_refused_at_deploy(review, condition):
+    details = _refusal(_review(**{"result == 'pass'": condition.replace("'", "&apos;")}))
+    assert details[0]["element_id"] == "f_pass"
+    assert "sandbox" in details[0]["message_en"]
+
+
+def test_bad_timer_is_refused(review):
+    details = _refusal(_review(**{"<bpmn:timeDuration>P10D": "<bpmn:timeDuration>in ten days"}))
+    assert details[0]["element_id"] == "timeout"
+
+
+def test_non_executable_process_is_refused(people):
+    details = _refusal(_review(**{'isExecutable="true"': 'isExecutable="false"'}))
+    assert "executable" in details[0]["message_en"]
+
+
+@pytest.mark.parametrize("payload", [
+    b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]><d>&x;</d>',
+    b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><l>&b;</l>',
+    b"<not-closed>",
+    b'<root xmlns="urn:other"/>',
+])
+def test_hostile_or_malformed_xml_is_refused_and_stores_nothing(people, payload):
+    with pytest.raises(engine.DefinitionInvalid):
+        engine.deploy(payload, actor="owner")
+    assert engine.list_processes() == []
+
+
+def test_oversized_bpmn_is_refused_as_too_large(people):
+    with pytest.raises(engine.TooLarge):
+        engine.deploy(b"<x>" + b" " * (6 * 1024 * 1024) + b"</x>", actor="owner")
+
+
+def test_camunda_attributes_give_role_form_and_assignee(people):
+    bpmn = _review(**{
+        'xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"':
+            'xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" xmlns:camunda="http://camunda.org/schema/1.0/bpmn"',
+        '<bpmn:userTask id="accept" name="验收">': '<bpmn:userTask id="accept" name="验收" camunda:candidateGroups="section_chief" camunda:assignee="reviewer">',
+        '<bpmn:lane id="Lane_insp" name="bureau_inspector">': '<bpmn:lane id="Lane_insp" name="">',
+    })
+    result = engine.deploy(bpmn, actor="owner", forms_given=read_forms(DATA / "forms"))
+    assert result.created
+    from engine.db import unit_of_work
+    from engine.models import ProcessDefinition
+    with unit_of_work(write=False) as s:
+        meta = s.get(ProcessDefinition, result.process.id).meta
+    assert meta["steps"]["accept"]["role"] == "section_chief"
+    assert meta["steps"]["accept"]["properties"]["assignee"] == "reviewer"
+
+
+def test_validate_bpmn_lists_problems_without_storing(people):
+    problems = engine.validate_bpmn(_review(**{'name="bureau_inspector"': 'name="nobody"'}), forms_given=read_forms(DATA / "forms"))
+    assert [p["element_id"] for p in problems] == ["accept"]
+    assert engine.list_processes() == []
