@@ -22,7 +22,7 @@ run: install assets
 	$(BIN)/safeloop init --demo
 	$(BIN)/safeloop serve --host 127.0.0.1 --port 5000
 
-test: install
+test: install assets
 	bash tests/run.sh
 
 lint: install
@@ -32,4 +32,4 @@ bench: install
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) var node_modules webui/static/vendor
+	rm -rf $(VENV) var webui/assets/node_modules webui/static/vendor

@@ -164,3 +164,7 @@ def serve(host: str, port: int) -> None:
 
 def _dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
+
+
+if __name__ == "__main__":
+    main()

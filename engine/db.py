@@ -94,8 +94,7 @@ def unit_of_work(write: bool = True) -> Iterator[Session]:
         yield session
         if write:
             session.commit()
-        else:
-            session.rollback()
+        # a read-only unit just closes: objects stay readable, detached
     except EngineError:
         session.rollback()
         raise

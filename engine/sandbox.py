@@ -44,6 +44,14 @@ class _Policy(RestrictingNodeTransformer):
 
     _GUARDED = {ast.Mult: "*", ast.Pow: "**", ast.LShift: "<<"}
 
+    def visit_Import(self, node: ast.Import) -> ast.AST:
+        self.error(node, "imports are not allowed")
+        return node
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> ast.AST:
+        self.error(node, "imports are not allowed")
+        return node
+
     def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
         node = self.node_contents_visit(node)
         symbol = self._GUARDED.get(type(node.op))

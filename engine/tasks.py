@@ -6,14 +6,14 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 from SpiffWorkflow.util.task import TaskState
 
 from . import access, audit, clock, forms, instances
 from .db import unit_of_work
 from .errors import BadRequest, Conflict, Forbidden, not_found
-from .models import Enterprise, ProcessInstance, Task, User, UserRole
+from .models import Enterprise, Job, ProcessInstance, Task, User, UserRole
 from .views import Actor, InstanceView, Page, TaskView
 
 SCOPES = ("mine", "candidate", "all", "done", "started")
@@ -247,6 +247,7 @@ def complete_task(actor: Actor, task_id: str, data: dict[str, Any] | None = None
         row.status, row.completed_at, row.completed_by, row.assignee = "completed", clock.now(), actor.username, actor.username
         row.version += 1
         row.draft = None
+        s.execute(update(Job).where(Job.task_id == task_id, Job.status == "pending").values(status="cancelled"))
         audit.record(s, "task.complete", actor=actor.username, instance_id=locked.inst.id, task_id=task_id,
                      before={"task": row.element_id}, after={"data": _masked(payload), "comment": comment})
         instances.start_children(s, locked.inst, instances.advance(s, loaded, actor.username), actor, 0)

@@ -47,14 +47,14 @@ def _fire_timer(s, job: Job, loaded: instances.Loaded) -> None:  # noqa: ANN001
     instances.start_children(s, loaded.inst, instances.advance(s, loaded, "system"), instances.Actor("system"), 0)
 
 
-def _fire_task_job(s, job: Job, roles: RoleBook) -> None:  # noqa: ANN001
+def _fire_task_job(s, job: Job, roles: RoleBook) -> bool:  # noqa: ANN001
     task = s.get(Task, job.task_id)
     if task is None or task.status != "open":
-        return
+        return False
     if job.kind == "reminder":
         audit.record(s, "task.remind", actor="system", instance_id=job.instance_id, task_id=task.id,
                      after={"assignee": task.assignee, "role": task.role_key, "due_at": task.due_at.isoformat() if task.due_at else None})
-        return
+        return True
     level = int(job.payload.get("level", 1))
     target = job.payload.get("escalate_to") if level == 1 and job.payload.get("escalate_to") else None
     chain_from = task.role_key
@@ -67,6 +67,7 @@ def _fire_task_job(s, job: Job, roles: RoleBook) -> None:  # noqa: ANN001
     if roles.escalates_to(target):
         s.add(Job(kind="escalation", instance_id=job.instance_id, task_id=task.id, due_at=job.due_at + ESCALATION_INTERVAL,
                   status="pending", attempts=0, payload={"level": level + 1}, created_at=clock.now()))
+    return True
 
 
 def _run_one(job_id: int, worker: str) -> bool:
@@ -79,12 +80,13 @@ def _run_one(job_id: int, worker: str) -> bool:
             job.locked_by = job.locked_until = None
             job.due_at = job.due_at  # wait until the case runs again
             return False
+        fired = True
         if job.kind == "timer" and inst is not None:
             _fire_timer(s, job, instances.load(s, inst))
         else:
-            _fire_task_job(s, job, RoleBook.load(s))
-        job.status, job.fired_at, job.locked_by, job.locked_until = "done", clock.now(), None, None
-        return True
+            fired = _fire_task_job(s, job, RoleBook.load(s))
+        job.status, job.fired_at, job.locked_by, job.locked_until = ("done" if fired else "cancelled"), clock.now(), None, None
+        return fired
 
 
 def _fail(job_id: int, err: Exception) -> None:
