@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from . import audit, definitions, schema, users
+from . import audit, definitions, forms, schema, users
 from .db import unit_of_work
-from .errors import Conflict
+from .errors import Conflict, EngineError
 from .models import AuditHead, Enterprise, Industry, Role, User
 
 REFERENCE = Path(__file__).parent / "reference_data"
@@ -57,9 +57,17 @@ def deploy_bundled(actor: str = "system") -> list[str]:
     """Deploy the project's processes/ with its forms/ (unchanged ones are no-ops)."""
     given = read_forms(forms_dir()) if forms_dir().is_dir() else {}
     done = []
+    if given:
+        with unit_of_work() as s:
+            for key, schema_ in given.items():
+                forms.save_in(s, key, schema_, actor)
     for path in sorted(processes_dir().glob("*.bpmn")) if processes_dir().is_dir() else []:
-        result = definitions.deploy(path.read_bytes(), actor=actor, forms_given=given)
-        given = {}
+        try:
+            result = definitions.deploy(path.read_bytes(), actor=actor)
+        except EngineError as err:  # report and go on: one bad diagram must not block the others
+            first = err.details[0] if isinstance(err.details, list) and err.details else {}
+            done.append(f"{path.stem} REFUSED: {err.message_en} {first.get('element_id') or ''} {first.get('message_en') or ''}")
+            continue
         done.append(f"{result.process.key} v{result.process.version}{'' if result.created else ' (unchanged)'}")
     return done
 

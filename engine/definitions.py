@@ -53,7 +53,7 @@ def deploy(bpmn: bytes, *, actor: str | None, forms_given: dict[str, dict[str, A
             return DeployResult(_view(latest), created=False)
         row = ProcessDefinition(
             key=checked.process_id, version=(latest.version + 1) if latest else 1, name=checked.name,
-            bpmn_xml=bpmn.decode("utf-8"), checksum=checksum, spec_json=specs.dump_spec(checked.parsed),
+            bpmn_xml=bpmn.decode("utf-8"), checksum=checksum, spec_json=checked.spec_json,
             meta={"steps": checked.steps, "start_form": checked.start_form}, deployed_by=actor, deployed_at=clock.now())
         s.add(row)
         s.flush()

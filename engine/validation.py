@@ -28,6 +28,7 @@ class Checked:
     parsed: specs.ParsedSpec
     steps: dict[str, dict[str, Any]]
     start_form: str | None
+    spec_json: str
 
 
 def _xsd_problems(root: etree._Element) -> list[dict[str, Any]]:
@@ -117,8 +118,14 @@ def check(root: etree._Element, roles: RoleBook, forms: Collection[str]) -> tupl
     parsed, parse_problems = _parse_problems(root, process_id)
     if parsed is None:
         return None, parse_problems
+    try:
+        spec_json = specs.dump_spec(parsed)
+    except (TypeError, ValueError, KeyError, AttributeError) as err:
+        return None, [problem(None, None, f"流程包含本引擎不支持的元素：{err}",
+                              f"The process uses an element this engine does not support: {err}")]
     meta = {s.element_id: dict(s.as_dict(), role=roles.resolve(s.lane, s.properties.get("candidateGroups")))
             for s in steps}
     start_form = next((s.properties.get("formKey") for s in steps if s.kind == "startEvent"
                        and s.properties.get("formKey")), None)
-    return Checked(root, process_id, (process.get("name") or process_id).strip(), parsed, meta, start_form), []
+    return Checked(root, process_id, (process.get("name") or process_id).strip(), parsed, meta, start_form,
+                   spec_json), []
