@@ -1,0 +1,148 @@
+"""The Safeloop web UI: the Flask app factory.
+
+`create_app()` builds the app: configuration from the environment (overridable by the
+`config` argument), Flask-Babel, security headers on every response, `/healthz`, and every
+blueprint found in `webui.pages` and `webui.api` (see `register_blueprints`).
+This module never imports SpiffWorkflow; views reach the engine through `engine` only.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import pkgutil
+import secrets
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from flask import Blueprint, Flask, Response, current_app, jsonify, render_template
+
+from webui import i18n
+
+# Packages whose modules may define a module-level `bp: Blueprint`; each one found is
+# registered, in module-name order. Add a page by adding a module: no list to edit.
+BLUEPRINT_PACKAGES = ("webui.pages", "webui.api")
+
+# Scripts only from our own origin: every script is a static file (no inline code, no eval).
+# Styles allow inline: bpmn-js and its properties panel write style attributes (icons, panel
+# layout); our own templates and CSS use none. Injected markup cannot run script either way.
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Create the Safeloop web app; `config` overrides the environment-derived settings."""
+    app = Flask(__name__)
+    app.config.from_mapping(_config_from_environment())
+    app.config.update(config or {})
+    Path(app.config["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _persistent_secret_key(Path(app.config["DATA_DIR"]))
+    i18n.init_app(app)
+    app.after_request(_add_security_headers)
+    register_blueprints(app)
+    _register_core_routes(app)
+    return app
+
+
+def _config_from_environment() -> dict[str, Any]:
+    env = os.environ
+    return {
+        "DATA_DIR": env.get("SAFELOOP_DATA_DIR", str(Path.cwd() / "var")),
+        "SECRET_KEY": env.get("SAFELOOP_SECRET_KEY"),
+        "BABEL_DEFAULT_TIMEZONE": env.get("SAFELOOP_TIMEZONE", "Asia/Shanghai"),
+        "MAX_CONTENT_LENGTH": int(env.get("SAFELOOP_MAX_UPLOAD_MB", "25")) * 1024 * 1024,
+        "SESSION_COOKIE_NAME": "safeloop_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env.get("SAFELOOP_SECURE_COOKIES", "0") == "1",
+        "CONTENT_SECURITY_POLICY": CONTENT_SECURITY_POLICY,
+    }
+
+
+def _persistent_secret_key(data_dir: Path) -> str:
+    # Without SAFELOOP_SECRET_KEY, keep one key per data dir so sessions survive restarts
+    # and every worker sharing the data dir signs cookies alike. Written aside and linked
+    # into place, so a worker starting at the same moment never reads a half-written key.
+    path = data_dir / "secret_key"
+    if not path.exists():
+        draft = data_dir / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(secrets.token_urlsafe(48))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass  # another worker won the race; use its key
+        finally:
+            draft.unlink()
+    return path.read_text(encoding="ascii").strip()
+
+
+def _add_security_headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", current_app.config["CONTENT_SECURITY_POLICY"])
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def register_blueprints(app: Flask) -> list[str]:
+    """Register the `bp` of every module in `BLUEPRINT_PACKAGES`; return their names.
+
+    A package that does not exist yet is skipped. A module without a `bp` attribute
+    (helpers, or children that a parent blueprint registers itself) is imported and left alone.
+    """
+    registered = []
+    for package_name in BLUEPRINT_PACKAGES:
+        for module in _package_modules(package_name):
+            blueprint = getattr(module, "bp", None)
+            if isinstance(blueprint, Blueprint):
+                app.register_blueprint(blueprint)
+                registered.append(blueprint.name)
+    return registered
+
+
+def _package_modules(package_name: str) -> list[ModuleType]:
+    try:
+        package = importlib.import_module(package_name)
+    except ModuleNotFoundError as error:
+        if error.name != package_name:
+            raise  # the package exists but something it imports does not
+        return []
+    names = sorted(info.name for info in pkgutil.iter_modules(package.__path__))
+    return [importlib.import_module(f"{package_name}.{name}") for name in names]
+
+
+def _register_core_routes(app: Flask) -> None:
+    app.add_url_rule("/healthz", "healthz", _healthz)
+    # A placeholder home until a pages blueprint claims "/" (registered before this runs).
+    if not any(rule.rule == "/" for rule in app.url_map.iter_rules()):
+        app.add_url_rule("/", "welcome", _welcome)
+
+
+def _healthz() -> Response:
+    return jsonify(status="ok")
+
+
+def _welcome() -> str:
+    return render_template("base.html")
