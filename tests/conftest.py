@@ -19,7 +19,7 @@ from engine.models import Base
 
 DATA = Path(__file__).parent / "data"
 PG_URL = os.environ.get("SAFELOOP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-PG_SCHEMA = "safeloop_test"
+PG_SCHEMA = f"safeloop_test_{os.getpid()}"  # one schema per run: parallel runs never collide
 ENT_A = "91220881MA00000000"
 ENT_B = "91220881MA10000006"
 
@@ -41,7 +41,7 @@ def _pg_url() -> str:
 
 
 @pytest.fixture(scope="session")
-def pg_ready() -> str:
+def pg_ready() -> Iterator[str]:
     problem = _pg_available()
     if problem:
         if os.environ.get("SAFELOOP_REQUIRE_POSTGRES") == "1":
@@ -53,7 +53,11 @@ def pg_ready() -> str:
         conn.execute(text(f"CREATE SCHEMA {PG_SCHEMA}"))
     schema.upgrade()
     db.dispose()
-    return _pg_url()
+    yield _pg_url()
+    eng = create_engine(PG_URL)
+    with eng.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
+    eng.dispose()
 
 
 def _truncate_pg() -> None:
