@@ -135,3 +135,16 @@ def expressions(process: etree._Element) -> list[tuple[str, str, int | None, str
 def element_lines(root: etree._Element) -> dict[str, int]:
     """Map of element id → source line, for pointing at refusals."""
     return {el.get("id"): el.sourceline for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
+
+
+def start_timer(process: etree._Element) -> dict[str, str] | None:
+    """The timer on the process's start event, if any: {'kind': timeCycle|timeDate|timeDuration, 'expr': text}."""
+    for start in process.iterfind("bpmn:startEvent", NS):
+        timer = start.find("bpmn:timerEventDefinition", NS)
+        if timer is None:
+            continue
+        for kind in ("timeCycle", "timeDate", "timeDuration"):
+            node = timer.find(f"bpmn:{kind}", NS)
+            if node is not None and (node.text or "").strip():
+                return {"kind": kind, "expr": node.text.strip().strip("\"'"), "element_id": start.get("id", "")}
+    return None

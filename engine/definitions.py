@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import audit, bpmn_xml, clock, db, forms, specs, validation
+from . import audit, bpmn_xml, clock, db, forms, schedules, specs, validation
 from .db import unit_of_work
 from .errors import DefinitionInvalid, not_found
 from .models import ProcessDefinition, ProcessInstance
@@ -54,9 +54,11 @@ def deploy(bpmn: bytes, *, actor: str | None, forms_given: dict[str, dict[str, A
         row = ProcessDefinition(
             key=checked.process_id, version=(latest.version + 1) if latest else 1, name=checked.name,
             bpmn_xml=bpmn.decode("utf-8"), checksum=checksum, spec_json=checked.spec_json,
-            meta={"steps": checked.steps, "start_form": checked.start_form}, deployed_by=actor, deployed_at=clock.now())
+            meta={"steps": checked.steps, "start_form": checked.start_form, "start_timer": checked.start_timer},
+            deployed_by=actor, deployed_at=clock.now())
         s.add(row)
         s.flush()
+        schedules.reschedule(s, row)
         audit.record(s, "process.deploy", actor=actor, after={"key": row.key, "version": row.version, "checksum": checksum})
         return DeployResult(_view(row), created=True)
 

@@ -12,7 +12,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from . import access, audit, clock, definitions, forms, projection, scripting, specs
+from . import access, audit, clock, definitions, forms, projection, schedules, scripting, specs
 from .errors import BadRequest, Conflict, EngineError, Forbidden, NotFound, not_found
 from .models import Enterprise, ProcessDefinition, ProcessInstance
 from .roles import RoleBook
@@ -140,11 +140,14 @@ def _resolve_enterprise(s: Session, actor: Actor, data: dict[str, Any]) -> Enter
 
 
 def create(s: Session, definition: ProcessDefinition, data: dict[str, Any], *, actor: Actor,
-           business_key: str | None = None, parent_id: int | None = None, depth: int = 0) -> ProcessInstance:
+           business_key: str | None = None, parent_id: int | None = None, depth: int = 0,
+           scheduled: bool = False) -> ProcessInstance:
     """Start a case inside an open transaction; child cases queued by start_case start too."""
     ent = _resolve_enterprise(s, actor, data)
     wf = specs.new_workflow(definition_spec(definition))
     wf.task_tree.data.update(data)
+    if scheduled:  # a scheduled start: its own start timer fires now, once
+        schedules.fire_start_timer_once(wf)
     now = clock.now()
     inst = ProcessInstance(definition_id=definition.id, process_key=definition.key, business_key=business_key,
                            status=Status.RUNNING.value, state="{}", serializer_version=specs.SERIALIZER_VERSION,
@@ -156,7 +159,8 @@ def create(s: Session, definition: ProcessDefinition, data: dict[str, Any], *, a
     audit.record(s, "case.start", actor=actor.username, instance_id=inst.id,
                  after={"process": definition.key, "version": definition.version, "business_key": business_key,
                         "parent_id": parent_id, "data": _public(data)})
-    pending = advance(s, Loaded(inst, definition, wf, RoleBook.load(s)), actor.username)
+    loaded = Loaded(inst, definition, wf, RoleBook.load(s))
+    pending = advance(s, loaded, actor.username)
     start_children(s, inst, pending, actor, depth)
     return inst
 

@@ -19,6 +19,7 @@ from typing import Any
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec
 from RestrictedPython.Guards import (full_write_guard, guarded_iter_unpack_sequence,
                                      guarded_unpack_sequence, safer_getattr)
+from RestrictedPython.PrintCollector import PrintCollector
 from RestrictedPython.transformer import RestrictingNodeTransformer
 
 from .errors import SandboxViolation
@@ -118,7 +119,7 @@ def base_globals() -> dict[str, Any]:
         "__builtins__": builtins, "__name__": "sandbox", "__metaclass__": type,
         "_getattr_": _getattr, "_getitem_": _getitem, "_getiter_": iter,
         "_write_": full_write_guard, "_inplacevar_": _inplacevar, "_safe_binop_": _safe_binop,
-        "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
+        "_iter_unpack_sequence_": guarded_iter_unpack_sequence, "_print_": PrintCollector,
         "_unpack_sequence_": guarded_unpack_sequence,
     }
 

@@ -15,9 +15,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from SpiffWorkflow.util.task import TaskState
 
-from . import audit, clock, instances
+from . import audit, clock, instances, schedules
 from .db import is_postgres, unit_of_work
-from .models import Job, ProcessInstance, Task
+from .models import Job, ProcessDefinition, ProcessInstance, Task
+from .views import SYSTEM
 from .roles import RoleBook
 
 log = logging.getLogger("safeloop.timers")
@@ -45,6 +46,18 @@ def _fire_timer(s, job: Job, loaded: instances.Loaded) -> None:  # noqa: ANN001
     audit.record(s, "timer.fire", actor="system", instance_id=job.instance_id, task_id=job.task_id,
                  after={"due_at": job.due_at.isoformat()})
     instances.start_children(s, loaded.inst, instances.advance(s, loaded, "system"), instances.Actor("system"), 0)
+
+
+def _fire_start(s, job: Job) -> None:  # noqa: ANN001
+    definition = s.get(ProcessDefinition, job.payload.get("definition_id"))
+    if definition is None:
+        return
+    index = int(job.payload.get("index", 0))
+    inst = instances.create(s, definition, {"scheduled_for": job.due_at.isoformat()}, actor=SYSTEM,
+                            business_key=f"{definition.key}@{job.due_at.astimezone(clock.CHINA_TZ).date().isoformat()}",
+                            scheduled=True)
+    audit.record(s, "schedule.fire", actor="system", instance_id=inst.id, after={"process": definition.key, "index": index})
+    schedules.schedule_next(s, definition, index)
 
 
 def _fire_task_job(s, job: Job, roles: RoleBook) -> bool:  # noqa: ANN001
@@ -81,7 +94,9 @@ def _run_one(job_id: int, worker: str) -> bool:
             job.due_at = job.due_at  # wait until the case runs again
             return False
         fired = True
-        if job.kind == "timer" and inst is not None:
+        if job.kind == "start":
+            _fire_start(s, job)
+        elif job.kind == "timer" and inst is not None:
             _fire_timer(s, job, instances.load(s, inst))
         else:
             fired = _fire_task_job(s, job, RoleBook.load(s))

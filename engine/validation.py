@@ -29,6 +29,7 @@ class Checked:
     steps: dict[str, dict[str, Any]]
     start_form: str | None
     spec_json: str
+    start_timer: dict[str, str] | None = None
 
 
 def _xsd_problems(root: etree._Element) -> list[dict[str, Any]]:
@@ -128,4 +129,4 @@ def check(root: etree._Element, roles: RoleBook, forms: Collection[str]) -> tupl
     start_form = next((s.properties.get("formKey") for s in steps if s.kind == "startEvent"
                        and s.properties.get("formKey")), None)
     return Checked(root, process_id, (process.get("name") or process_id).strip(), parsed, meta, start_form,
-                   spec_json), []
+                   spec_json, bpmn_xml.start_timer(process)), []

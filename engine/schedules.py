@@ -1,0 +1,120 @@
+"""Scheduled starts: a process whose start event has a timer starts a *new case* at each occurrence.
+
+SpiffWorkflow would keep one case alive and loop inside it (a cycle timer on a start event adds a
+branch per cycle, so the case grows forever). We keep the schedule as a `start` job instead, start
+a fresh case per occurrence, and let that case's start timer fire exactly once.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (CycleTimerEventDefinition, TimerEventDefinition)
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent as StartEventMixin
+from SpiffWorkflow.util.task import TaskState
+
+from . import clock
+from .models import Job, ProcessDefinition
+
+MAX_SCAN = 10_000
+_PAST = "2000-01-01T00:00:00+00:00"
+
+
+def _cycle(expr: str) -> tuple[int, datetime, dict[str, Any]]:
+    parts = expr.upper().lstrip("R").split("/")
+    count = int(parts[0]) if parts[0] else -1
+    if len(parts) != 3:
+        raise ValueError("a scheduled cycle needs a start: R[n]/<start>/<period>")
+    start = TimerEventDefinition.get_datetime(parts[1])
+    return count, start, TimerEventDefinition.parse_iso_duration(parts[2])
+
+
+def occurrence(timer: dict[str, str], index: int, deployed_at: datetime) -> datetime | None:
+    """The index-th (0-based) start time of a schedule, or None when there is no such occurrence."""
+    kind, expr = timer["kind"], timer["expr"]
+    if kind == "timeDate":
+        return TimerEventDefinition.get_datetime(expr) if index == 0 else None
+    if kind == "timeDuration":
+        delta = TimerEventDefinition.get_timedelta_from_start(TimerEventDefinition.parse_iso_duration(expr), deployed_at)
+        return deployed_at + delta if index == 0 else None
+    count, start, period = _cycle(expr)
+    if 0 <= count <= index:
+        return None
+    when = start
+    for _ in range(index):
+        when = when + TimerEventDefinition.get_timedelta_from_start(dict(period), when)
+    return when
+
+
+def next_index(timer: dict[str, str], after: datetime, deployed_at: datetime) -> tuple[int, datetime] | None:
+    """The first occurrence at or after `after`."""
+    for index in range(MAX_SCAN):
+        when = occurrence(timer, index, deployed_at)
+        if when is None:
+            return None
+        if when >= after:
+            return index, when
+    return None
+
+
+def reschedule(s: Session, definition: ProcessDefinition) -> Job | None:
+    """On deploy: the newest version takes over the process's schedule."""
+    s.execute(update(Job).where(Job.kind == "start", Job.definition_key == definition.key, Job.status == "pending")
+              .values(status="cancelled"))
+    timer = (definition.meta or {}).get("start_timer")
+    if not timer:
+        return None
+    try:
+        found = next_index(timer, clock.now(), definition.deployed_at)
+    except (ValueError, TypeError, KeyError):
+        return None
+    if found is None:
+        return None
+    return _add(s, definition, found[0], found[1])
+
+
+def _add(s: Session, definition: ProcessDefinition, index: int, when: datetime) -> Job:
+    job = Job(kind="start", definition_key=definition.key, due_at=when, status="pending", attempts=0,
+              payload={"definition_id": definition.id, "index": index}, created_at=clock.now())
+    s.add(job)
+    return job
+
+
+def schedule_next(s: Session, definition: ProcessDefinition, index: int) -> Job | None:
+    """After an occurrence fired: queue the next one (if the schedule has one)."""
+    timer = (definition.meta or {}).get("start_timer")
+    when = occurrence(timer, index + 1, definition.deployed_at) if timer else None
+    return _add(s, definition, index + 1, when) if when is not None else None
+
+
+def fire_start_timer_once(wf: BpmnWorkflow) -> None:
+    """Before a scheduled case first runs: its start timer fires now, exactly once (never loops inside the case)."""
+    for task in wf.get_tasks():
+        if not isinstance(task.task_spec, StartEventMixin) or task.state & TaskState.FINISHED_MASK:
+            continue
+        definition = getattr(task.task_spec, "event_definition", None)
+        if isinstance(definition, CycleTimerEventDefinition):
+            task._set_internal_data(event_value={"cycles": 1, "next": _PAST, "duration": 1.0})
+        elif isinstance(definition, TimerEventDefinition):
+            task._set_internal_data(event_value=_PAST)
+
+
+def pending_schedules(s: Session) -> list[Job]:
+    """Every scheduled start still to come, soonest first."""
+    return list(s.scalars(select(Job).where(Job.kind == "start", Job.status.in_(("pending", "paused")))
+                          .order_by(Job.due_at)))
+
+
+def pause(s: Session, key: str, paused: bool) -> int:
+    """Pause or resume a process's schedule; returns how many jobs changed."""
+    old, new = ("pending", "paused") if paused else ("paused", "pending")
+    result = s.execute(update(Job).where(Job.kind == "start", Job.definition_key == key, Job.status == old)
+                       .values(status=new))
+    return result.rowcount or 0
+
+
+__all__ = ["occurrence", "next_index", "reschedule", "schedule_next", "fire_start_timer_once", "pending_schedules",
+           "pause", "timedelta"]
