@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -151,13 +153,46 @@ def timers_list() -> None:
         click.echo(f"{job.due_at.isoformat()}  {job.kind:<10} case={job.instance_id} task={job.task_id or '-'}")
 
 
+def _sweep_once() -> None:
+    from engine import timers as engine_timers
+    try:
+        fired, sent = engine_timers.sweep()
+        if fired or sent:
+            logging.getLogger("safeloop.worker").info("fired %s jobs, sent %s notifications", fired, sent)
+    except Exception:  # noqa: BLE001 - a failed sweep is logged and retried at the next tick
+        logging.getLogger("safeloop.worker").exception("sweep failed")
+
+
+@main.command()
+@click.option("--interval", default=lambda: float(os.environ.get("SAFELOOP_SWEEP_SECONDS", "5")), type=float,
+              help="Seconds between sweeps (SAFELOOP_SWEEP_SECONDS, default 5)")
+def worker(interval: float) -> None:
+    """Run the timer sweep (timers, reminders, escalations, scheduled starts, notifications)."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    scheduler = BlockingScheduler()
+    scheduler.add_job(_sweep_once, "interval", seconds=interval, max_instances=1, coalesce=True,
+                      next_run_time=datetime.now())
+    click.echo(f"定时任务进程已启动 worker sweeping every {interval:g}s")
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
 def serve(host: str, port: int) -> None:
-    """Serve the web app (with the timer sweep in-process)."""
+    """Serve the web app; runs the sweep in-process unless SAFELOOP_WORKER=external."""
     from webui import create_app
     app = create_app()
+    if os.environ.get("SAFELOOP_WORKER", "inprocess") != "external":
+        from apscheduler.schedulers.background import BackgroundScheduler
+        scheduler = BackgroundScheduler(daemon=True)
+        scheduler.add_job(_sweep_once, "interval", seconds=float(os.environ.get("SAFELOOP_SWEEP_SECONDS", "5")),
+                          max_instances=1, coalesce=True)
+        scheduler.start()
     click.echo(f"Safeloop 已启动 running on http://{host}:{port}")
     app.run(host=host, port=port, debug=False, use_reloader=False)
 

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from SpiffWorkflow.util.task import TaskState
 
-from . import audit, clock, instances, schedules
+from . import audit, clock, instances, notifications, schedules
 from .db import is_postgres, unit_of_work
 from .models import Job, ProcessDefinition, ProcessInstance, Task
 from .views import SYSTEM
@@ -65,8 +65,13 @@ def _fire_task_job(s, job: Job, roles: RoleBook) -> bool:  # noqa: ANN001
     if task is None or task.status != "open":
         return False
     if job.kind == "reminder":
+        recipients = [task.assignee] if task.assignee else notifications.role_members(
+            s, task.role_key or "", task.enterprise_id, task.industry_key)
+        notifications.notify(s, recipients, "reminder", f"即将到期：{task.name}", f"Due soon: {task.name}",
+                             instance_id=job.instance_id, task_id=task.id)
         audit.record(s, "task.remind", actor="system", instance_id=job.instance_id, task_id=task.id,
-                     after={"assignee": task.assignee, "role": task.role_key, "due_at": task.due_at.isoformat() if task.due_at else None})
+                     after={"assignee": task.assignee, "role": task.role_key, "recipients": recipients,
+                            "due_at": task.due_at.isoformat() if task.due_at else None})
         return True
     level = int(job.payload.get("level", 1))
     target = job.payload.get("escalate_to") if level == 1 and job.payload.get("escalate_to") else None
@@ -75,8 +80,15 @@ def _fire_task_job(s, job: Job, roles: RoleBook) -> bool:  # noqa: ANN001
         chain_from = roles.escalates_to(chain_from) or chain_from
     target = target or chain_from
     task.overdue, task.escalation_level = True, level
+    side_enterprise = task.enterprise_id if roles.is_enterprise_side(target) else None
+    recipients = notifications.role_members(s, target or "", side_enterprise, task.industry_key)
+    notifications.notify(s, recipients, "escalation", f"逾期督办（第{level}级）：{task.name}",
+                         f"Overdue, escalated (level {level}): {task.name}", instance_id=job.instance_id, task_id=task.id)
+    if task.assignee:
+        notifications.notify(s, [task.assignee], "overdue", f"任务已逾期：{task.name}", f"Task overdue: {task.name}",
+                             instance_id=job.instance_id, task_id=task.id)
     audit.record(s, "task.escalate", actor="system", instance_id=job.instance_id, task_id=task.id,
-                 after={"level": level, "to_role": target})
+                 after={"level": level, "to_role": target, "recipients": recipients})
     if roles.escalates_to(target):
         s.add(Job(kind="escalation", instance_id=job.instance_id, task_id=task.id, due_at=job.due_at + ESCALATION_INTERVAL,
                   status="pending", attempts=0, payload={"level": level + 1}, created_at=clock.now()))
@@ -138,7 +150,7 @@ def fire_due(now: datetime | None = None, *, limit: int = 500, worker: str = WOR
             try:
                 fired += 1 if _run_one(job_id, worker) else 0
             except Exception as err:  # noqa: BLE001 - one failing case must not stop the sweep
-                log.warning("job %s failed: %s", job_id, err)
+                log.warning("job %s failed: %s", job_id, err, exc_info=True)
                 _fail(job_id, err)
         if len(batch) < limit:
             return fired
@@ -150,6 +162,12 @@ class _Fixed:
 
     def now(self) -> datetime:
         return self.when
+
+
+def sweep(now: datetime | None = None) -> tuple[int, int]:
+    """One pass of the worker: fire due jobs, then send due notifications. Returns (fired, sent)."""
+    fired = fire_due(now)
+    return fired, notifications.deliver_pending()
 
 
 def pending(limit: int = 200) -> list[Job]:

@@ -446,6 +446,14 @@ def test_malformed_json_wrong_types_unknown_fields_and_deep_nesting(app, client,
     status, body, _ = call(client, "POST", "/auth/token", data="username=admin&password=password-123",
                            content_type="application/x-www-form-urlencoded")
     assert status == 415
+    for raw in (b'{"data": {"case_title": "a\\u0000b"}}', b'{"data": {"case_title": "\\ud800"}}',
+                b'{"data": {"\\u0000": "x"}}'):
+        status, body, _ = call(client, "POST", path, data=raw, content_type="application/json", headers=officer)
+        assert status == 400, raw
+    status, body, _ = call(client, "POST", "/auth/token", json={"username": "ad\x00min", "password": "password-123"})
+    assert status == 400
+    assert call(client, "GET", "/processes/a%00b/bpmn", headers=officer)[0] == 404
+    assert call(client, "GET", "/instances?text=a%00b", headers=officer)[0] == 400
     assert engine.list_instances(people["admin"]).total == 0
 
 
