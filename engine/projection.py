@@ -10,7 +10,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
-from . import clock
+from . import clock, workdays
 from .models import Enterprise, Job, ProcessInstance, Task
 from .roles import RoleBook
 
@@ -48,6 +48,11 @@ def due_time(value: Any) -> datetime | None:
 
 
 def _due_at(props: dict[str, str], data: dict[str, Any]) -> datetime | None:
+    working_days = props.get("dueInWorkingDays")
+    if working_days and working_days.isdigit():
+        start = clock.now().astimezone(clock.CHINA_TZ).date()
+        end = workdays.load().add_working_days(start, int(working_days))
+        return datetime.combine(end, time(23, 59, 59), clock.CHINA_TZ)
     due = props.get("dueIn")
     if not due:
         return None

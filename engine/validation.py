@@ -62,6 +62,10 @@ def _step_problems(step: bpmn_xml.TaskProps, roles: RoleBook, forms: Collection[
     if due and not (_DURATION.match(due) or _IDENT.match(due)):
         found.append(problem(step.element_id, step.line, "dueIn 必须是 ISO 8601 时长或数据变量名",
                              "dueIn must be an ISO 8601 duration or a data variable name"))
+    wd = props.get("dueInWorkingDays")
+    if wd and not (wd.isdigit() and 0 < int(wd) <= 365):
+        found.append(problem(step.element_id, step.line, "dueInWorkingDays 必须是 1–365 的整数（工作日）",
+                             "dueInWorkingDays must be a whole number of working days from 1 to 365"))
     if props.get("escalateTo") and roles.resolve(props["escalateTo"], None) is None:
         found.append(problem(step.element_id, step.line, f"escalateTo 角色“{props['escalateTo']}”不存在",
                              f"escalateTo role '{props['escalateTo']}' does not exist"))

@@ -50,3 +50,17 @@ def test_completed_task_cancels_its_pending_jobs(review, people, clock):
     clock.advance(days=5)
     fired = timers.fire_due()
     assert fired == 0
+
+
+def test_due_in_working_days_skips_the_national_day_holiday(people, clock):
+    from pathlib import Path
+    from engine.bootstrap import read_forms
+    data = Path(__file__).parent.parent / "data"
+    bpmn = (data / "review.bpmn").read_text(encoding="utf-8").replace(
+        '<spiffworkflow:property name="dueIn" value="P3D"/>', '<spiffworkflow:property name="dueInWorkingDays" value="2"/>')
+    engine.deploy(bpmn.encode(), actor="owner", forms_given=read_forms(data / "forms"))
+    from datetime import datetime, timezone
+    clock.set(datetime(2025, 9, 30, 2, 0, tzinfo=timezone.utc))  # Tue 30 Sep 2025, 10:00 in China
+    case = engine.start_instance(people["officer_a"], "review", {"case_title": "节假日", "spawn": False})
+    due = case.open_tasks[0].due_at.astimezone(engine.clock.CHINA_TZ)
+    assert due.date().isoformat() == "2025-10-10"  # 1–8 Oct off; 9 Oct = day 1, 10 Oct = day 2
