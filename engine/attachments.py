@@ -1,0 +1,139 @@
+"""Evidence files: size- and type-checked, stored content-addressed under the data dir, linked to a case.
+
+The bytes are written (temp file, fsync, rename) before the row is committed; a full or read-only disk
+raises StorageError and nothing is recorded. Identical content is stored once.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from . import audit, clock, db, instances
+from .db import unit_of_work
+from .errors import BadRequest, StorageError, TooLarge, not_found
+from .models import Attachment, ProcessInstance
+from .views import Actor
+
+# content type -> magic prefixes; the declared type must match what the bytes are
+ALLOWED: dict[str, tuple[bytes, ...]] = {
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/gif": (b"GIF87a", b"GIF89a"),
+    "image/webp": (b"RIFF",),
+    "application/pdf": (b"%PDF-",),
+}
+_UNSAFE = re.compile(r"[^\w.\-\u4e00-\u9fff ]+")
+
+
+@dataclass(frozen=True)
+class AttachmentView:
+    id: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_by: str
+    uploaded_at: datetime
+    instance_id: int | None
+    task_id: str | None
+
+
+def _view(row: Attachment) -> AttachmentView:
+    return AttachmentView(row.id, row.filename, row.content_type, row.size, row.sha256, row.uploaded_by,
+                          row.uploaded_at, row.instance_id, row.task_id)
+
+
+def safe_filename(name: str) -> str:
+    """The last path component, without traversal or control characters (never empty)."""
+    base = re.split(r"[\\/]", name or "")[-1].strip().lstrip(".")
+    cleaned = _UNSAFE.sub("_", base)[:200]
+    return cleaned or "file"
+
+
+def _check(data: bytes, content_type: str) -> None:
+    limit = db.settings().max_upload_bytes
+    if len(data) > limit:
+        raise TooLarge(f"文件过大（上限 {limit // (1024 * 1024)} MB）", f"File too large (limit {limit // (1024 * 1024)} MB)")
+    if not data:
+        raise BadRequest("文件为空", "The file is empty")
+    magics = ALLOWED.get(content_type)
+    if magics is None:
+        raise BadRequest("只接受 JPEG、PNG、GIF、WebP 图片和 PDF 文件", "Only JPEG, PNG, GIF, WebP images and PDF files are accepted",
+                         {"allowed": sorted(ALLOWED)})
+    if not data.startswith(magics):
+        raise BadRequest("文件内容与类型不符", "The file's content does not match its type")
+
+
+def _blob_path(sha: str) -> Path:
+    return db.settings().data_dir / "attachments" / sha[:2] / sha[2:4] / sha
+
+
+def _write_blob(sha: str, data: bytes) -> None:
+    path = _blob_path(sha)
+    if path.exists():
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{uuid.uuid4().hex}.tmp")
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as err:
+        raise StorageError("附件存储不可用（磁盘已满或只读），案件未改变", "Attachment storage is unavailable "
+                           "(disk full or read-only); the case is unchanged", {"errno": err.errno}) from err
+
+
+def _linked_case(s: Session, actor: Actor, instance_id: int | None) -> ProcessInstance | None:
+    return instances.visible(s, actor, instance_id) if instance_id is not None else None
+
+
+def store(actor: Actor, filename: str, content_type: str, data: bytes, *, instance_id: int | None = None,
+          task_id: str | None = None) -> AttachmentView:
+    """Check and store one file; returns its id (put it in the form field)."""
+    _check(data, content_type)
+    sha = hashlib.sha256(data).hexdigest()
+    with unit_of_work() as s:
+        _linked_case(s, actor, instance_id)
+        _write_blob(sha, data)
+        row = Attachment(id=str(uuid.uuid4()), sha256=sha, filename=safe_filename(filename), content_type=content_type,
+                         size=len(data), uploaded_by=actor.username, uploaded_at=clock.now(), instance_id=instance_id,
+                         task_id=task_id)
+        s.add(row)
+        audit.record(s, "attachment.add", actor=actor.username, instance_id=instance_id, task_id=task_id,
+                     after={"id": row.id, "filename": row.filename, "sha256": sha, "size": len(data)})
+        return _view(row)
+
+
+def get(actor: Actor, attachment_id: str) -> tuple[AttachmentView, bytes]:
+    """A file the actor may see: its case is visible to them, or they uploaded it."""
+    with unit_of_work(write=False) as s:
+        row = s.get(Attachment, attachment_id)
+        if row is None:
+            raise not_found("附件", "attachment", attachment_id)
+        if row.uploaded_by != actor.username:
+            if row.instance_id is None:
+                raise not_found("附件", "attachment", attachment_id)
+            instances.visible(s, actor, row.instance_id)
+        view = _view(row)
+    try:
+        return view, _blob_path(view.sha256).read_bytes()
+    except OSError as err:
+        raise StorageError("附件文件不可读", "The attachment file cannot be read") from err
+
+
+def list_for_case(actor: Actor, instance_id: int) -> list[AttachmentView]:
+    """The files linked to a visible case, oldest first."""
+    from sqlalchemy import select
+    with unit_of_work(write=False) as s:
+        instances.visible(s, actor, instance_id)
+        rows = s.scalars(select(Attachment).where(Attachment.instance_id == instance_id).order_by(Attachment.uploaded_at))
+        return [_view(r) for r in rows]
