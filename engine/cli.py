@@ -153,6 +153,29 @@ def timers_list() -> None:
         click.echo(f"{job.due_at.isoformat()}  {job.kind:<10} case={job.instance_id} task={job.task_id or '-'}")
 
 
+@main.command()
+@click.option("--until", "until", required=True, help="Last simulated day, e.g. 2026-12-31")
+@click.option("--seed", default=1, type=int, help="Random seed (same seed, same campaign)")
+@click.option("--from", "start", default="2024-04-08", help="First simulated day (the plan's date)")
+@click.option("--self-checks/--no-self-checks", default=False, help="Also run the daily self-check schedule (slow)")
+def simulate(until: str, seed: int, start: str, self_checks: bool) -> None:
+    """Simulate the campaign on a fresh database (data dir/simulation.db) and print yearly figures."""
+    from datetime import date
+    from engine import simulation
+    from engine.db import settings
+    try:
+        first, last = date.fromisoformat(start), date.fromisoformat(until)
+    except ValueError:
+        raise click.BadParameter("use YYYY-MM-DD") from None
+    path = settings().data_dir / "simulation.db"
+    path.unlink(missing_ok=True)
+    engine.configure(database_url=f"sqlite:///{path}", data_dir=settings().data_dir)
+    click.echo(f"模拟数据库 Simulation database: {path}")
+    figures = simulation.prepare_and_run(first, last, seed=seed, self_checks=self_checks,
+                                         on_day=lambda d: d.day == 1 and d.month in (1, 7) and click.echo(f"  … {d}"))
+    click.echo(simulation.table(figures))
+
+
 def _sweep_once() -> None:
     from engine import timers as engine_timers
     try:
@@ -199,6 +222,27 @@ def serve(host: str, port: int) -> None:
 
 def _dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
+
+
+@main.command("backup")
+@click.argument("dest", type=click.Path(path_type=Path), default=".")
+def backup_command(dest: Path) -> None:
+    """Copy the SQLite database online to DEST (a file, or a folder for a time-stamped file)."""
+    from engine import backup as engine_backup
+    written = engine_backup.backup(dest)
+    click.echo(f"已备份 Backed up to {written} ({written.stat().st_size} bytes)")
+
+
+@main.command("restore")
+@click.argument("src", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask; the web app and workers must already be stopped")
+def restore_command(src: Path, yes: bool) -> None:
+    """Replace the SQLite database with the backup SRC (stop `serve` and `worker` first)."""
+    from engine import backup as engine_backup
+    if not yes:
+        click.confirm("已停止网页和定时任务进程？Are the web app and workers stopped?", abort=True)
+    engine_backup.restore(src)
+    click.echo(f"已恢复 Restored from {src}; the previous database was kept beside it (*.before-restore-*)")
 
 
 if __name__ == "__main__":

@@ -114,6 +114,12 @@ def hazard_register(actor: Actor, *, today: date, enterprise_code: str | None = 
         return Page(tuple(_row(inst, code, name, today) for inst, code, name in rows), total, limit, offset)
 
 
+def enterprise_name(code: str) -> str | None:
+    """An enterprise's name by its code (None when unknown)."""
+    with unit_of_work(write=False) as s:
+        return s.scalar(select(Enterprise.name).where(Enterprise.code == code))
+
+
 def enterprise_names(actor: Actor) -> dict[str, str]:
     """Code → name of the enterprises the actor may filter by (an enterprise user: its own)."""
     with unit_of_work(write=False) as s:

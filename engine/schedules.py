@@ -50,13 +50,17 @@ def occurrence(timer: dict[str, str], index: int, deployed_at: datetime) -> date
 
 
 def next_index(timer: dict[str, str], after: datetime, deployed_at: datetime) -> tuple[int, datetime] | None:
-    """The first occurrence at or after `after`."""
-    for index in range(MAX_SCAN):
-        when = occurrence(timer, index, deployed_at)
-        if when is None:
+    """The first occurrence at or after `after` (walking the cycle forward once)."""
+    if timer["kind"] != "timeCycle":
+        when = occurrence(timer, 0, deployed_at)
+        return (0, when) if when is not None and when >= after else None
+    count, when, period = _cycle(timer["expr"])
+    for index in range(MAX_SCAN * 10):
+        if 0 <= count <= index:
             return None
         if when >= after:
             return index, when
+        when = when + TimerEventDefinition.get_timedelta_from_start(dict(period), when)
     return None
 
 
