@@ -141,7 +141,10 @@ def timers_run_due(when: str | None) -> None:
             raise click.BadParameter("use ISO 8601, e.g. 2025-01-31T09:00:00+08:00", param_hint="--now") from None
         if instant.tzinfo is None:
             raise click.BadParameter("give a time zone, e.g. +08:00", param_hint="--now")
-    fired = engine_timers.fire_due(instant)
+    lines: list[str] = []
+    fired = engine_timers.fire_due(instant, report=lines)
+    for line in lines:
+        click.echo(line)
     click.echo(f"已触发 fired: {fired}")
 
 

@@ -24,7 +24,13 @@ from .roles import RoleBook
 log = logging.getLogger("safeloop.timers")
 MAX_ATTEMPTS = 5
 LEASE = timedelta(minutes=5)
-ESCALATION_INTERVAL = timedelta(days=1)
+def _escalation_interval() -> timedelta:
+    """How long after one escalation the next level is pressed (SAFELOOP_ESCALATION_INTERVAL, ISO, default P1D)."""
+    from .projection import parse_duration
+    try:
+        return parse_duration(os.environ.get("SAFELOOP_ESCALATION_INTERVAL", "P1D"))
+    except Exception:  # noqa: BLE001 - a bad setting falls back to one day
+        return timedelta(days=1)
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
 
 
@@ -90,12 +96,17 @@ def _fire_task_job(s, job: Job, roles: RoleBook) -> bool:  # noqa: ANN001
     audit.record(s, "task.escalate", actor="system", instance_id=job.instance_id, task_id=task.id,
                  after={"level": level, "to_role": target, "recipients": recipients})
     if roles.escalates_to(target):
-        s.add(Job(kind="escalation", instance_id=job.instance_id, task_id=task.id, due_at=job.due_at + ESCALATION_INTERVAL,
+        s.add(Job(kind="escalation", instance_id=job.instance_id, task_id=task.id, due_at=job.due_at + _escalation_interval(),
                   status="pending", attempts=0, payload={"level": level + 1}, created_at=clock.now()))
     return True
 
 
-def _run_one(job_id: int, worker: str) -> bool:
+def _describe(job: Job) -> str:
+    where = f"case {job.instance_id}" if job.instance_id else f"process {job.definition_key}"
+    return f"{job.kind:<10} {where:<18} task={job.task_id or '-'} due={job.due_at.isoformat()}"
+
+
+def _run_one(job_id: int, worker: str, report: list[str] | None = None) -> bool:
     with unit_of_work() as s:
         job = s.get(Job, job_id)
         if job is None or job.status != "pending" or job.locked_by != worker:
@@ -113,6 +124,8 @@ def _run_one(job_id: int, worker: str) -> bool:
         else:
             fired = _fire_task_job(s, job, RoleBook.load(s))
         job.status, job.fired_at, job.locked_by, job.locked_until = ("done" if fired else "cancelled"), clock.now(), None, None
+        if report is not None:
+            report.append(("fired     " if fired else "skipped   ") + _describe(job))
         return fired
 
 
@@ -133,12 +146,15 @@ def _fail(job_id: int, err: Exception) -> None:
             job.locked_until = clock.now() + backoff
 
 
-def fire_due(now: datetime | None = None, *, limit: int = 500, worker: str = WORKER_ID) -> int:
-    """Fire every job due at `now` (default: the clock); returns how many fired."""
+def fire_due(now: datetime | None = None, *, limit: int = 500, worker: str = WORKER_ID,
+             report: list[str] | None = None) -> int:
+    """Fire every job due at `now` (default: the clock); returns how many fired.
+
+    `report`, when given, receives one line per job handled (for `safeloop timers run-due`)."""
     if now is not None:
         token = clock.set_clock(_Fixed(now))
         try:
-            return fire_due(None, limit=limit, worker=worker)
+            return fire_due(None, limit=limit, worker=worker, report=report)
         finally:
             clock.reset_clock(token)
     fired = 0
@@ -148,10 +164,12 @@ def fire_due(now: datetime | None = None, *, limit: int = 500, worker: str = WOR
             return fired
         for job_id in batch:
             try:
-                fired += 1 if _run_one(job_id, worker) else 0
+                fired += 1 if _run_one(job_id, worker, report) else 0
             except Exception as err:  # noqa: BLE001 - one failing case must not stop the sweep
                 log.warning("job %s failed: %s", job_id, err, exc_info=True)
                 _fail(job_id, err)
+                if report is not None:
+                    report.append(f"failed     job {job_id}: {type(err).__name__}: {err}")
         if len(batch) < limit:
             return fired
 

@@ -8,7 +8,9 @@ test-artifacts/screenshots/staff-*.png.
 """
 from __future__ import annotations
 
+import struct
 import threading
+import zlib
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -36,6 +38,21 @@ USERS = {
     "officer_b": dict(roles=["enterprise_safety_officer"], enterprise=ENT_B, display_name="王磊"),
 }
 TITLE = "后厨燃气管道老化漏气"
+
+
+def png(rgb: tuple[int, int, int], size: int = 48) -> bytes:
+    """A small solid-colour PNG (an evidence photo stand-in)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    rows = b"".join(b"\x00" + bytes(rgb) * size for _ in range(size))
+    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+def attach(page: Any, field: str, *names: str) -> None:
+    """Choose evidence photos for a file field."""
+    files = [{"name": n, "mimeType": "image/png", "buffer": png((30 + 60 * i, 120, 90))} for i, n in enumerate(names)]
+    page.set_input_files(f"input[name='{field}__upload']", files)
 
 
 @pytest.fixture(scope="module")
@@ -155,6 +172,7 @@ def test_a_major_hazard_walks_from_report_to_strike_off(walker: Walker, staff_se
     assert other.goto(case_url).status == 404
     other.goto(f"{base}/register")
     assert TITLE not in other.content()
+    walker.errors.clear()  # the browser logs the intended 404
 
     # 2. The inspector grades it: first with the required fields missing (errors by each field).
     inspector = walker.as_user("inspector")
@@ -166,6 +184,7 @@ def test_a_major_hazard_walks_from_report_to_strike_off(walker: Walker, staff_se
     assert inspector.locator(".field__error").count() >= 2
     assert inspector.locator("[data-field='grading_opinion'] .field__error").inner_text() == "此项为必填项"
     shot(inspector, "task-errors")
+    walker.errors.clear()  # the browser logs the intended 422
     complete(inspector, {"judged_by": "gas", "standard_clause": "城镇燃气经营安全重大隐患判定标准 第六条",
                          "deadline": later, "responsible_person": "何永刚", "grading_opinion": "燃气软管老化，构成重大隐患。"})
 
@@ -194,8 +213,13 @@ def test_a_major_hazard_walks_from_report_to_strike_off(walker: Walker, staff_se
 
     # 7. The officer reports the rectification done; 8–9. expert and inspector accept it.
     take(officer, base, "重大隐患整改及进度报告")
-    complete(officer, {"progress_stage": "completed", "progress_percent": "100", "progress_summary": "已全部更换。",
-                       "completed_on": today.isoformat(), "evidence": "after-1.jpg\nafter-2.jpg"})
+    fill(officer, {"progress_stage": "completed", "progress_percent": "100", "progress_summary": "已全部更换。",
+                   "completed_on": today.isoformat()})
+    attach(officer, "evidence", "整改后-1.png", "整改后-2.png")
+    assert officer.locator(".file-preview img").count() == 2
+    shot(officer, "task-evidence")
+    complete(officer, {})
+    assert officer.locator("text=整改后-1.png").count() >= 1
     take(expert, base, "专家参与验收")
     complete(expert, {"expert_result": "pass", "expert_names": "周健", "expert_opinion": "整改到位。"})
     take(inspector, base, "验收")
@@ -208,7 +232,8 @@ def test_a_major_hazard_walks_from_report_to_strike_off(walker: Walker, staff_se
 
     # 10. The principal publicizes the result: the case is struck off.
     take(principal, base, "内部公示整改结果")
-    complete(principal, {"publicized_on": today.isoformat(), "publicity_scope": "全体员工", "publicity_photos": "notice.jpg"})
+    attach(principal, "publicity_photos", "公示照片.png")
+    complete(principal, {"publicized_on": today.isoformat(), "publicity_scope": "全体员工"})
     assert "已办结" in principal.locator(".case-aside").inner_text()
 
     chief.goto(case_url)
@@ -222,6 +247,9 @@ def test_a_major_hazard_walks_from_report_to_strike_off(walker: Walker, staff_se
     chief.wait_for_selector("[data-dashboard][data-state=ready]")
     assert chief.locator("[data-kpi=loop]").inner_text() == "100%"
     shot(chief, "dashboard")
+    chief.goto(f"{base}/notifications")
+    assert chief.locator("h1").inner_text() == "提醒"
+    shot(chief, "notifications")
     assert walker.errors == []
 
 
@@ -233,6 +261,7 @@ def test_public_report_and_login_pages(page: Any, staff_server: str, console_err
     page.click("form.stack button[type=submit]")
     assert page.locator("#login-error").inner_text() == "用户名或密码错误，请检查后重试。"
     screenshot(page, "staff-login")
+    console_errors.clear()  # the browser logs the intended 401
     page.goto(f"{staff_server}/report")
     question = page.locator("label[for=captcha]").inner_text()
     a, b = (int(x) for x in question.split("：", 1)[1].split("=")[0].split("+"))

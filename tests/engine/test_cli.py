@@ -51,3 +51,48 @@ def test_audit_verify_exits_non_zero_on_tampering(tmp_path):
     con.close()
     broken = run(tmp_path, "audit", "verify")
     assert broken.returncode == 1 and "BROKEN" in broken.stderr
+
+
+def test_timers_list_and_run_due_at_an_instant(tmp_path):
+    run(tmp_path, "init")
+    run(tmp_path, "deploy", str(DATA / "review.bpmn"), "--forms", str(DATA / "forms"))
+    run(tmp_path, "enterprises", "add", "91220881MA00000000", "测试餐饮", "--industry", "catering")
+    code = (
+        "import engine; engine.configure();"
+        "a = engine.add_user('o', roles=['enterprise_safety_officer'], enterprise='91220881MA00000000');"
+        "engine.start_instance(engine.get_actor('o'), 'review', {'case_title': 't', 'spawn': False})"
+    )
+    env = {"SAFELOOP_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=Path(__file__).parents[2], timeout=120)
+    listed = run(tmp_path, "timers", "list")
+    assert "reminder" in listed.stdout and "escalation" in listed.stdout
+    early = run(tmp_path, "timers", "run-due", "--now", "2000-01-01T00:00:00+08:00")
+    assert "fired: 0" in early.stdout
+    later = run(tmp_path, "timers", "run-due", "--now", "2100-01-01T00:00:00+08:00")
+    assert later.returncode == 0 and "fired     reminder" in later.stdout and "fired: " in later.stdout
+    bad = run(tmp_path, "timers", "run-due", "--now", "tomorrow")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_worker_process_sweeps_until_stopped(tmp_path):
+    import sqlite3
+    import time
+    run(tmp_path, "init")
+    con = sqlite3.connect(tmp_path / "safeloop.db")
+    con.execute("INSERT INTO job (kind, task_id, due_at, status, attempts, payload, created_at) "
+                "VALUES ('reminder', 'gone', '2020-01-01 00:00:00', 'pending', 0, '{}', '2020-01-01 00:00:00')")
+    con.commit()
+    env = {"SAFELOOP_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    proc = subprocess.Popen([sys.executable, "-m", "engine.cli", "worker", "--interval", "0.2"], env=env,
+                            cwd=Path(__file__).parents[2], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 90
+        status = "pending"
+        while status == "pending" and time.monotonic() < deadline:
+            time.sleep(0.2)  # polling a real subprocess, not timing the engine
+            status = con.execute("SELECT status FROM job").fetchone()[0]
+        assert status == "cancelled"  # swept: its task no longer exists
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        con.close()

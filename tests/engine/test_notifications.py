@@ -96,3 +96,36 @@ def test_timer_never_fires_early_by_the_system_clock(review, people, clock):
     clock.advance(days=1)
     assert timers.fire_due() == 0
     assert clock.now() - timedelta(days=1) < clock.now()
+
+
+def test_webhook_receives_the_notification_as_json(review, people, clock, monkeypatch):
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    received: list[dict] = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - http.server's API
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append(json.loads(body))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args) -> None:  # noqa: ANN002
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Hook)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        monkeypatch.setenv("SAFELOOP_WEBHOOK_URL", f"http://127.0.0.1:{server.server_port}/hook")
+        case = engine.start_instance(people["officer_a"], "review", {"case_title": "钩子", "spawn": False})
+        clock.advance(days=2, minutes=1)
+        fired, sent = timers.sweep()
+        assert (fired, sent) == (1, 2)
+        assert {r["to"] for r in received} == {"officer_a", "officer_a2"}
+        assert all(r["kind"] == "reminder" and r["instance_id"] == case.id for r in received)
+    finally:
+        server.shutdown()
+        server.server_close()

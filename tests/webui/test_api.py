@@ -337,6 +337,46 @@ def test_delegate_and_unclaim(app, client, review, people):
     assert status == 200 and (body["assignee"], body["owner"]) == ("officer_a2", "officer_a")
 
 
+def test_send_back_resolve_and_draft(app, client, review, people):
+    officer = bearer(app, "officer_a")
+    task_id = start_case(client, officer)["open_tasks"][0]["id"]
+    status, body, _ = call(client, "PUT", f"/tasks/{task_id}/draft", headers=officer, json={"data": {"measures": "草稿"}})
+    assert status == 200 and body["draft"] == {"measures": "草稿"}
+    call(client, "POST", f"/tasks/{task_id}/claim", headers=officer)
+    call(client, "POST", f"/tasks/{task_id}/delegate", headers=officer, json={"to": "officer_a2", "comment": "请协助"})
+    status, body, _ = call(client, "POST", f"/tasks/{task_id}/resolve", headers=bearer(app, "officer_a2"),
+                           json={"data": {"measures": "核实完毕"}, "comment": "已核实"})
+    assert status == 200 and (body["assignee"], body["owner"]) == ("officer_a", None)
+    status, body, _ = call(client, "POST", f"/tasks/{task_id}/complete", headers=officer, json={"data": {"measures": "核实完毕"}})
+    accept = body["open_tasks"][0]["id"]
+    inspector = bearer(app, "inspector_catering")
+    status, body, _ = call(client, "POST", f"/tasks/{accept}/send-back", headers=inspector, json={"comment": "  "})
+    assert status == 400
+    status, body, _ = call(client, "POST", f"/tasks/{accept}/send-back", headers=inspector, json={})
+    assert status == 400
+    status, body, _ = call(client, "POST", f"/tasks/{accept}/send-back", headers=inspector, json={"comment": "照片不清晰"})
+    assert status == 200 and body["open_tasks"][0]["element_id"] == "rectify"
+
+
+def test_admin_case_transitions(app, client, review, people):
+    case = start_case(client, bearer(app, "officer_a"))
+    path = f"/instances/{case['id']}"
+    assert call(client, "POST", f"{path}/suspend", headers=bearer(app, "chief"))[0] == 403
+    admin = bearer(app, "admin")
+    status, body, _ = call(client, "POST", f"{path}/suspend", headers=admin, json={"reason": "核查中"})
+    assert status == 200 and body["status"] == "suspended"
+    status, body, _ = call(client, "POST", f"/tasks/{case['open_tasks'][0]['id']}/complete", headers=bearer(app, "officer_a"),
+                           json={"data": {"measures": "更换"}})
+    assert status == 409
+    assert call(client, "POST", f"{path}/resume", headers=admin)[1]["status"] == "running"
+    assert call(client, "POST", f"{path}/terminate", headers=admin)[0] == 400
+    status, body, _ = call(client, "POST", f"{path}/terminate", headers=admin, json={"reason": "重复上报"})
+    assert status == 200 and body["status"] == "terminated"
+    status, body, _ = call(client, "GET", f"{path}/history", headers=admin)
+    assert [h["action"] for h in body["items"] if h["action"] in ("case.suspend", "case.resume", "case.terminate")] == [
+        "case.suspend", "case.resume", "case.terminate"]
+
+
 # --- errors are JSON, in the caller's language -----------------------------------------------
 
 def test_errors_are_json_in_chinese_or_english(app, client, review, people):

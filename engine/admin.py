@@ -1,0 +1,442 @@
+"""Administration: jobs and incidents, the audit trail (search, CSV), users and enterprises.
+
+Every read needs an administrator or an auditor; every change needs an administrator (auditors
+read everything and change nothing). Each function is one unit of work, audited where it changes
+something. Version comparison lives in `engine.diagram_diff`, case migration in `engine.migration`.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, delete, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from . import audit, cases, clock
+from .db import unit_of_work
+from .errors import Conflict, Forbidden, ValidationFailed, not_found
+from .models import (AuditEvent, Enterprise, Industry, Job, ProcessDefinition, ProcessInstance, Role, Task, User,
+                     UserIndustry, UserRole)
+from .users import _hasher, _user_view
+from .views import Actor, InstanceView, Page, UserView
+
+READERS = ("admin", "auditor")
+CSV_LIMIT = 200_000
+AUDIT_COLUMNS = ("id", "at", "chain", "seq", "actor", "action", "instance_id", "task_id", "before", "after",
+                 "prev_hash", "hash")
+
+
+@dataclass(frozen=True)
+class JobView:
+    id: int
+    kind: str
+    status: str
+    instance_id: int | None
+    task_id: str | None
+    definition_key: str | None
+    due_at: datetime
+    attempts: int
+    locked_by: str | None
+    locked_until: datetime | None
+    last_error: str | None
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class AuditView:
+    id: int
+    at: datetime
+    chain: str
+    seq: int
+    actor: str | None
+    action: str
+    instance_id: int | None
+    task_id: str | None
+    before: Any
+    after: Any
+    hash: str
+
+
+@dataclass(frozen=True)
+class Incidents:
+    """Failed jobs (every retry used) and cases stopped in error."""
+
+    jobs: tuple[JobView, ...]
+    cases: tuple[InstanceView, ...]
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    field: str
+    message_zh: str
+    message_en: str
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    errors: tuple[RowError, ...]
+
+
+def require_reader(actor: Actor) -> None:
+    """Administrators and auditors may read the admin pages."""
+    if not actor.has(*READERS):
+        raise Forbidden("只有管理员或审计员可以查看", "Only administrators and auditors may see this")
+
+
+def require_admin(actor: Actor) -> None:
+    """Only administrators change things (auditors read only)."""
+    if not actor.has("admin"):
+        raise Forbidden("只有管理员可以执行此操作", "Only administrators may do this")
+
+
+def _job_view(j: Job) -> JobView:
+    return JobView(j.id, j.kind, j.status, j.instance_id, j.task_id, j.definition_key, j.due_at, j.attempts,
+                   j.locked_by, j.locked_until, j.last_error, dict(j.payload or {}))
+
+
+def _page(s: Session, stmt: Select[Any], limit: int, offset: int) -> tuple[int, list[Any]]:
+    total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    return total, list(s.scalars(stmt.limit(max(1, min(limit, 500))).offset(max(0, offset))))
+
+
+# --- jobs and incidents -------------------------------------------------------------------------
+
+def list_jobs(actor: Actor, *, status: str | None = "pending", kind: str | None = None, limit: int = 100,
+              offset: int = 0) -> Page:
+    """Jobs (timers, reminders, escalations, scheduled starts), soonest due first, with their lease."""
+    require_reader(actor)
+    with unit_of_work(write=False) as s:
+        stmt = select(Job).order_by(Job.due_at, Job.id)
+        if status:
+            stmt = stmt.where(Job.status == status)
+        if kind:
+            stmt = stmt.where(Job.kind == kind)
+        total, rows = _page(s, stmt, limit, offset)
+        return Page(tuple(_job_view(j) for j in rows), total, limit, offset)
+
+
+def list_incidents(actor: Actor) -> Incidents:
+    """Jobs that failed every retry and cases stopped in error (both with message and element)."""
+    require_reader(actor)
+    jobs = list_jobs(actor, status="incident", limit=500).items
+    errored = cases.list_instances(actor, status="error", limit=500).items
+    return Incidents(tuple(jobs), tuple(errored))
+
+
+def retry_job(actor: Actor, job_id: int) -> JobView:
+    """Put a failed job back in the queue, due now, with a fresh count of attempts."""
+    require_admin(actor)
+    with unit_of_work() as s:
+        job = s.get(Job, job_id)
+        if job is None:
+            raise not_found("作业", "job", job_id)
+        if job.status != "incident":
+            raise Conflict("只有失败的作业可以重试", "Only a failed job can be retried")
+        before = {"status": job.status, "attempts": job.attempts, "error": job.last_error}
+        job.status, job.attempts, job.due_at = "pending", 0, clock.now()
+        job.locked_by = job.locked_until = None
+        audit.record(s, "job.retry", actor=actor.username, instance_id=job.instance_id, task_id=job.task_id,
+                     before=before, after={"job": job.id, "status": "pending"})
+        s.flush()
+        return _job_view(job)
+
+
+def retry_all(actor: Actor) -> tuple[int, int]:
+    """Retry every failed job and every case in error; returns (jobs, cases) retried."""
+    require_admin(actor)
+    incidents = list_incidents(actor)
+    for job in incidents.jobs:
+        retry_job(actor, job.id)
+    for case in incidents.cases:  # each case in its own transaction: one failure does not undo the others
+        cases.retry_instance(actor, case.id, "retry all")
+    return len(incidents.jobs), len(incidents.cases)
+
+
+# --- audit trail --------------------------------------------------------------------------------
+
+def _audit_query(actor_name: str | None, action: str | None, instance_id: int | None, since: datetime | None,
+                 until: datetime | None) -> Select[Any]:
+    stmt = select(AuditEvent)
+    if actor_name:
+        stmt = stmt.where(AuditEvent.actor == actor_name)
+    if action:
+        stmt = stmt.where(AuditEvent.action.like(f"{action.replace('%', '')}%"))
+    if instance_id is not None:
+        stmt = stmt.where(AuditEvent.instance_id == instance_id)
+    if since:
+        stmt = stmt.where(AuditEvent.at >= since)
+    if until:
+        stmt = stmt.where(AuditEvent.at < until)
+    return stmt
+
+
+def _audit_view(e: AuditEvent) -> AuditView:
+    return AuditView(e.id, e.at, e.chain, e.seq, e.actor, e.action, e.instance_id, e.task_id, e.before, e.after, e.hash)
+
+
+def list_audit(actor: Actor, *, actor_name: str | None = None, action: str | None = None,
+               instance_id: int | None = None, since: datetime | None = None, until: datetime | None = None,
+               limit: int = 100, offset: int = 0) -> Page:
+    """The audit trail, newest first, filtered by actor, action (prefix), case and time."""
+    require_reader(actor)
+    with unit_of_work(write=False) as s:
+        stmt = _audit_query(actor_name, action, instance_id, since, until).order_by(AuditEvent.id.desc())
+        total, rows = _page(s, stmt, limit, offset)
+        return Page(tuple(_audit_view(e) for e in rows), total, limit, offset)
+
+
+def audit_actions(actor: Actor) -> list[str]:
+    """Every action name recorded so far (for the filter)."""
+    require_reader(actor)
+    with unit_of_work(write=False) as s:
+        return sorted(s.scalars(select(AuditEvent.action).distinct()))
+
+
+def export_audit_csv(actor: Actor, **filters: Any) -> Iterator[str]:
+    """The filtered trail as CSV text chunks, oldest first, with the hashes (so a copy can be checked)."""
+    require_reader(actor)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(AUDIT_COLUMNS)
+    with unit_of_work(write=False) as s:
+        stmt = _audit_query(**filters).order_by(AuditEvent.id).limit(CSV_LIMIT)
+        for e in s.scalars(stmt.execution_options(yield_per=1000)):
+            writer.writerow([e.id, e.at.isoformat(), e.chain, e.seq, e.actor or "", e.action, e.instance_id or "",
+                             e.task_id or "", _json(e.before), _json(e.after), e.prev_hash, e.hash])
+            if buffer.tell() > 64_000:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _json(value: Any) -> str:
+    return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+# --- users and roles ----------------------------------------------------------------------------
+
+def _user(s: Session, username: str) -> User:
+    user = s.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise not_found("用户", "user", username)
+    return user
+
+
+def set_user_active(actor: Actor, username: str, active: bool) -> UserView:
+    """Disable (or enable again) a user; a disabled user's sessions and tokens stop working at once."""
+    require_admin(actor)
+    if username == actor.username and not active:
+        raise Conflict("不能停用自己的账号", "You cannot disable your own account")
+    with unit_of_work() as s:
+        user = _user(s, username)
+        before = user.active
+        user.active = active
+        audit.record(s, "user.enable" if active else "user.disable", actor=actor.username,
+                     before={"username": username, "active": before}, after={"username": username, "active": active})
+        return _user_view(s, user)
+
+
+def reset_password(actor: Actor, username: str) -> str:
+    """Give a user a new random password (shown once to the administrator) and return it."""
+    require_admin(actor)
+    password = secrets.token_urlsafe(9)
+    with unit_of_work() as s:
+        user = _user(s, username)
+        user.password_hash = _hasher.hash(password)
+        audit.record(s, "user.password_reset", actor=actor.username, after={"username": username})
+    return password
+
+
+def set_user_roles(actor: Actor, username: str, *, roles: list[str], industries: list[str],
+                   enterprise: str | None) -> UserView:
+    """Replace a user's roles and scope (enterprise, industries)."""
+    require_admin(actor)
+    with unit_of_work() as s:
+        user = _user(s, username)
+        _check_keys(s, Role, roles, "role", "角色")
+        _check_keys(s, Industry, industries, "industry", "行业")
+        if not roles:
+            raise ValidationFailed("至少选择一个角色", "Choose at least one role", [{"field": "roles"}])
+        ent_id = _enterprise_id(s, enterprise)
+        before = _user_view(s, user)
+        s.execute(delete(UserRole).where(UserRole.user_id == user.id))
+        s.execute(delete(UserIndustry).where(UserIndustry.user_id == user.id))
+        s.add_all([UserRole(user_id=user.id, role_key=r) for r in sorted(set(roles))])
+        s.add_all([UserIndustry(user_id=user.id, industry_key=i) for i in sorted(set(industries))])
+        user.enterprise_id = ent_id
+        s.flush()
+        after = _user_view(s, user)
+        audit.record(s, "user.roles", actor=actor.username,
+                     before={"username": username, "roles": before.roles, "industries": before.industries,
+                             "enterprise": before.enterprise_code},
+                     after={"username": username, "roles": after.roles, "industries": after.industries,
+                            "enterprise": after.enterprise_code})
+        return after
+
+
+def get_user(actor: Actor, username: str) -> UserView:
+    """One user with roles and scope."""
+    require_reader(actor)
+    with unit_of_work(write=False) as s:
+        return _user_view(s, _user(s, username))
+
+
+def _check_keys(s: Session, model: type[Any], keys: list[str], field: str, kind_zh: str) -> None:
+    unknown = [k for k in keys if s.get(model, k) is None]
+    if unknown:
+        raise ValidationFailed(f"{kind_zh}不存在：{', '.join(unknown)}", f"Unknown {field}: {', '.join(unknown)}",
+                               [{"field": field}])
+
+
+def _enterprise_id(s: Session, code: str | None) -> int | None:
+    if not code:
+        return None
+    ent = s.scalar(select(Enterprise).where(Enterprise.code == code.strip().upper()))
+    if ent is None:
+        raise not_found("企业", "enterprise", code)
+    return ent.id
+
+
+# --- enterprise import --------------------------------------------------------------------------
+
+IMPORT_FIELDS = ("code", "name", "industry", "category", "risk_grade", "township", "address")
+HEADER_ALIASES = {"统一社会信用代码": "code", "信用代码": "code", "企业名称": "name", "名称": "name", "行业": "industry",
+                  "类别": "category", "风险等级": "risk_grade", "乡镇": "township", "乡镇街道": "township", "地址": "address"}
+
+
+def read_table(filename: str, data: bytes) -> list[dict[str, str]]:
+    """The rows of a CSV (UTF-8, with or without BOM, or GBK) or .xlsx file as dicts keyed by our field names."""
+    if filename.lower().endswith(".xlsx"):
+        rows = _xlsx_rows(data)
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = data.decode("gbk", errors="replace")  # Excel on Chinese Windows saves CSV as GBK
+        rows = [list(r) for r in csv.reader(io.StringIO(text))]
+    if not rows:
+        return []
+    header = [HEADER_ALIASES.get(h.strip(), h.strip().lower()) for h in rows[0]]
+    return [dict(zip(header, (c.strip() for c in r))) for r in rows[1:] if any(c.strip() for c in r)]
+
+
+def _xlsx_rows(data: bytes) -> list[list[str]]:
+    from openpyxl import load_workbook  # only needed for Excel uploads
+    try:
+        sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
+    except Exception as err:  # noqa: BLE001 - any unreadable workbook is the uploader's problem
+        raise ValidationFailed("无法读取 Excel 文件", "The Excel file could not be read", [{"field": "file"}]) from err
+    return [["" if c is None else str(c) for c in row] for row in sheet.iter_rows(values_only=True)]
+
+
+def _row_errors(index: int, row: dict[str, str], industries: set[str], seen: set[str], existing: set[str]) -> list[RowError]:
+    from . import credit_code
+    code = row.get("code", "").upper()
+    errors = []
+    if not credit_code.is_valid(code):
+        errors.append(RowError(index, "code", "统一社会信用代码无效（格式或校验位）", "invalid unified social credit code"))
+    elif code in existing or code in seen:
+        errors.append(RowError(index, "code", "企业已存在或重复", "enterprise already exists or is repeated"))
+    if not row.get("name"):
+        errors.append(RowError(index, "name", "企业名称不能为空", "the name is empty"))
+    if row.get("industry") not in industries:
+        errors.append(RowError(index, "industry", f"行业不存在：{row.get('industry', '')}",
+                               f"no such industry: {row.get('industry', '')}"))
+    seen.add(code)
+    return errors
+
+
+def import_enterprises(actor: Actor, filename: str, data: bytes) -> ImportResult:
+    """Import enterprises from CSV/xlsx: all rows or none; the result lists every bad row (row 2 = first data row)."""
+    require_admin(actor)
+    rows = read_table(filename, data)
+    with unit_of_work() as s:
+        industries = set(s.scalars(select(Industry.key)))
+        names = {i.name_zh: i.key for i in s.scalars(select(Industry))}
+        existing = set(s.scalars(select(Enterprise.code)))
+        seen: set[str] = set()
+        errors: list[RowError] = []
+        for index, row in enumerate(rows, start=2):
+            row["industry"] = names.get(row.get("industry", ""), row.get("industry", ""))
+            errors += _row_errors(index, row, industries, seen, existing)
+        if errors or not rows:
+            return ImportResult(0, tuple(errors) or (RowError(1, "file", "文件中没有数据行", "the file has no data rows"),))
+        for row in rows:
+            s.add(Enterprise(code=row["code"].upper(), name=row["name"], industry_key=row["industry"],
+                             category=row.get("category") or None, risk_grade=row.get("risk_grade") or None,
+                             township=row.get("township") or None, address=row.get("address") or None, active=True))
+        audit.record(s, "enterprise.import", actor=actor.username,
+                     after={"file": filename, "count": len(rows), "codes": [r["code"].upper() for r in rows][:1000]})
+        return ImportResult(len(rows), ())
+
+
+def search_cases(actor: Actor, *, process_key: str | None = None, version: int | None = None,
+                 status: str | None = None, enterprise_code: str | None = None, step: str | None = None,
+                 since: datetime | None = None, until: datetime | None = None, limit: int = 50,
+                 offset: int = 0) -> Page:
+    """Every case, newest first: by process and version, status, enterprise, start date, open step (id or name)."""
+    require_reader(actor)
+    with unit_of_work(write=False) as s:
+        stmt = select(ProcessInstance)
+        if process_key:
+            stmt = stmt.where(ProcessInstance.process_key == process_key)
+        if process_key and version:
+            stmt = stmt.join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id) \
+                .where(ProcessDefinition.version == version)
+        if status:
+            stmt = stmt.where(ProcessInstance.status == status)
+        if enterprise_code:
+            stmt = stmt.where(ProcessInstance.enterprise_id == _enterprise_id(s, enterprise_code))
+        if step:
+            stmt = stmt.where(exists(select(Task.id).where(
+                Task.instance_id == ProcessInstance.id, Task.status == "open",
+                or_(Task.element_id == step, Task.name.like(f"%{step.replace('%', '')}%")))))
+        if since:
+            stmt = stmt.where(ProcessInstance.started_at >= since)
+        if until:
+            stmt = stmt.where(ProcessInstance.started_at < until)
+        total, rows = _page(s, stmt.order_by(ProcessInstance.id.desc()), limit, offset)
+        return Page(tuple(cases._view(s, r, actor) for r in rows), total, limit, offset)
+
+
+def case_count_by_status(actor: Actor) -> dict[str, int]:
+    """How many cases are in each status (for the admin overview)."""
+    require_reader(actor)
+    with unit_of_work(write=False) as s:
+        return {k: int(v) for k, v in s.execute(select(ProcessInstance.status, func.count())
+                                                 .group_by(ProcessInstance.status))}
+
+
+@dataclass(frozen=True)
+class CasePath:
+    """The diagram elements a case has passed (completed), where it stands (active) and where it failed."""
+
+    completed: tuple[str, ...]
+    active: tuple[str, ...]
+    failed: tuple[str, ...]
+
+
+def case_path(actor: Actor, instance_id: int) -> CasePath:
+    """The path a case took, read from its workflow state (automatic steps and gateways included)."""
+    require_reader(actor)
+    from SpiffWorkflow.util.task import TaskState
+
+    from . import instances
+    with unit_of_work(write=False) as s:
+        inst = instances.visible(s, actor, instance_id)
+        wf = instances.load(s, inst).wf
+
+        def ids(mask: int) -> tuple[str, ...]:  # SpiffWorkflow's own helper specs: Start, End, <process>.EndJoin
+            names = {t.task_spec.name for t in wf.get_tasks(state=mask)}
+            return tuple(sorted(n for n in names if n not in ("Start", "End") and "." not in n))
+        return CasePath(ids(TaskState.COMPLETED), ids(TaskState.READY | TaskState.WAITING | TaskState.STARTED),
+                        ids(TaskState.ERROR))

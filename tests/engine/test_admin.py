@@ -1,0 +1,154 @@
+"""Administration: jobs, incidents and retries, audit search and CSV, users, enterprise import, version diff."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+
+import engine
+from conftest import DATA, ENT_A
+from engine import admin, diagram_diff
+from engine.db import unit_of_work
+from engine.models import Job
+
+GOOD_CODE = "91220881MA00000000"
+
+
+def _start(people, **data):
+    return engine.start_instance(people["officer_a"], "review", {"case_title": "灭火器过期", "spawn": False, **data})
+
+
+def _fail_a_job() -> int:
+    with unit_of_work() as s:
+        job = s.query(Job).filter(Job.status == "pending").order_by(Job.id).first()
+        job.status, job.attempts, job.last_error = "incident", 5, "RuntimeError: boom"
+        return job.id
+
+
+def test_pending_jobs_list_reminders_with_their_due_time(review, people):
+    _start(people)
+    jobs = admin.list_jobs(people["auditor"]).items
+    assert {j.kind for j in jobs} >= {"reminder"}
+    assert all(j.status == "pending" and j.due_at is not None for j in jobs)
+
+
+def test_failed_job_is_an_incident_and_retry_puts_it_back_in_the_queue(review, people):
+    _start(people)
+    job_id = _fail_a_job()
+    incidents = admin.list_incidents(people["admin"])
+    assert [j.id for j in incidents.jobs] == [job_id] and incidents.jobs[0].last_error == "RuntimeError: boom"
+    retried = admin.retry_job(people["admin"], job_id)
+    assert (retried.status, retried.attempts) == ("pending", 0)
+    assert admin.list_incidents(people["admin"]).jobs == ()
+    assert admin.list_audit(people["admin"], action="job.retry").total == 1
+
+
+def test_retry_all_covers_failed_jobs(review, people):
+    _start(people)
+    _fail_a_job()
+    assert admin.retry_all(people["admin"]) == (1, 0)
+
+
+def test_auditor_reads_but_cannot_change(review, people):
+    _start(people)
+    job_id = _fail_a_job()
+    assert admin.list_incidents(people["auditor"]).jobs
+    for change in (lambda: admin.retry_job(people["auditor"], job_id),
+                   lambda: admin.set_user_active(people["auditor"], "officer_a", False),
+                   lambda: admin.reset_password(people["auditor"], "officer_a")):
+        with pytest.raises(engine.Forbidden):
+            change()
+    with pytest.raises(engine.Forbidden):
+        admin.list_audit(people["officer_a"])
+
+
+def test_audit_filters_by_actor_action_case_and_time(review, people, clock):
+    case = _start(people)
+    clock.advance(hours=2)
+    other = _start(people)
+    by_case = admin.list_audit(people["auditor"], instance_id=case.id)
+    assert by_case.total >= 1 and all(e.instance_id == case.id for e in by_case.items)
+    assert all(e.actor == "officer_a" for e in admin.list_audit(people["auditor"], actor_name="officer_a").items)
+    late = admin.list_audit(people["auditor"], action="case.start", since=engine.get_clock().now() - timedelta(hours=1))
+    assert [e.instance_id for e in late.items] == [other.id]
+
+
+def test_audit_csv_has_every_filtered_row_with_hashes(review, people):
+    case = _start(people)
+    text = "".join(admin.export_audit_csv(people["auditor"], actor_name=None, action=None, instance_id=case.id,
+                                          since=None, until=None))
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert rows and rows[0]["action"] == "case.start" and len(rows[0]["hash"]) == 64
+    assert len(rows) == admin.list_audit(people["auditor"], instance_id=case.id).total
+
+
+def test_disabled_user_cannot_log_in_and_enabling_restores(people):
+    admin.set_user_active(people["admin"], "officer_a", False)
+    with pytest.raises(engine.NotAuthenticated):
+        engine.authenticate("officer_a", "password-123")
+    admin.set_user_active(people["admin"], "officer_a", True)
+    assert engine.authenticate("officer_a", "password-123").username == "officer_a"
+    with pytest.raises(engine.Conflict):
+        admin.set_user_active(people["admin"], "admin", False)
+
+
+def test_reset_password_gives_a_working_one_time_password(people):
+    password = admin.reset_password(people["admin"], "officer_a")
+    assert len(password) >= 10 and engine.authenticate("officer_a", password).username == "officer_a"
+    assert admin.list_audit(people["admin"], action="user.password_reset").items[0].after == {"username": "officer_a"}
+
+
+def test_roles_and_scope_are_replaced_and_audited(people):
+    view = admin.set_user_roles(people["admin"], "inspector_oil", roles=["bureau_inspector", "expert"],
+                                industries=["catering"], enterprise=None)
+    assert view.roles == ("bureau_inspector", "expert") and view.industries == ("catering",)
+    with pytest.raises(engine.ValidationFailed):
+        admin.set_user_roles(people["admin"], "inspector_oil", roles=["pope"], industries=[], enterprise=None)
+
+
+def test_enterprise_csv_import_reports_every_bad_row_and_imports_nothing(people):
+    data = ("统一社会信用代码,企业名称,行业\n"
+            "91220881MA00000013,洮南市丙餐饮店,catering\n"
+            "12345,坏代码,catering\n"
+            f"{ENT_A},重复,catering\n"
+            "91220881MA00000026,,nowhere\n").encode("utf-8-sig")
+    result = admin.import_enterprises(people["admin"], "e.csv", data)
+    assert result.created == 0
+    assert [(e.row, e.field) for e in result.errors] == [(3, "code"), (4, "code"), (5, "name"), (5, "industry")]
+    assert engine.list_enterprises().total == 2
+
+
+def test_enterprise_xlsx_import_accepts_industry_names(people):
+    from openpyxl import Workbook
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["code", "name", "industry", "township"])
+    sheet.append(["91220881MA00000013", "洮南市丙餐饮店", "餐饮", "团结街道"])
+    out = io.BytesIO()
+    book.save(out)
+    result = admin.import_enterprises(people["admin"], "e.xlsx", out.getvalue())
+    assert (result.created, result.errors) == (1, ())
+    assert "91220881MA00000013" in {e.code for e in engine.list_enterprises().items}
+
+
+def test_case_search_by_version_status_and_open_step(review, people):
+    case = _start(people)
+    assert [c.id for c in admin.search_cases(people["auditor"], process_key="review", version=1).items] == [case.id]
+    assert admin.search_cases(people["auditor"], process_key="review", version=2).total == 0
+    assert admin.search_cases(people["auditor"], step="rectify").total == 1
+    assert admin.search_cases(people["auditor"], status="error").total == 0
+
+
+def test_version_diff_lists_added_removed_and_changed_elements():
+    old = (DATA / "review.bpmn").read_text(encoding="utf-8")
+    new = old.replace('name="整改"', 'name="限期整改"').replace('<bpmn:timeDuration>P10D', '<bpmn:timeDuration>P5D')
+    new = new.replace('<bpmn:endEvent id="end_timeout" name="超时结束"><bpmn:incoming>f_to</bpmn:incoming></bpmn:endEvent>',
+                      '<bpmn:endEvent id="end_late" name="超时"><bpmn:incoming>f_to</bpmn:incoming></bpmn:endEvent>')
+    new = new.replace('targetRef="end_timeout"', 'targetRef="end_late"')
+    diff = diagram_diff.diff_xml("review", 1, 2, old, new)
+    assert [c.element_id for c in diff.added] == ["end_late"]
+    assert [c.element_id for c in diff.removed] == ["end_timeout"]
+    changed = {c.element_id: c.what for c in diff.changed}
+    assert changed["rectify"] == ("name",) and changed["timeout"] == ("properties",) and "f_to" in changed

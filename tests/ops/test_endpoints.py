@@ -1,0 +1,67 @@
+"""/readyz and /metrics: what an orchestrator and a Prometheus scraper see."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import text
+
+import engine
+from engine import db
+from webui import create_app
+
+
+@pytest.fixture
+def app(database: str, tmp_path: Path) -> Flask:
+    return create_app({"TESTING": True, "ENGINE_CONFIGURED": True, "DATA_DIR": str(tmp_path / "web")})
+
+
+def _metric(body: str, name: str, labels: str = "") -> float:
+    match = re.search(rf"^{re.escape(name + labels)} ([0-9.e+-]+)$", body, re.M)
+    assert match, f"{name}{labels} missing from /metrics"
+    return float(match.group(1))
+
+
+def test_ready_when_the_database_answers_and_migrations_are_at_head(app):
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 200
+    assert response.json["status"] == "ready" and response.json["migrations"]["current"] == response.json["migrations"]["head"]
+
+
+def test_not_ready_with_a_reason_when_the_schema_is_behind(app):
+    with db.sql_engine().begin() as conn:
+        head = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+        conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+    try:
+        response = app.test_client().get("/readyz")
+    finally:  # the PostgreSQL schema is shared by the whole run
+        with db.sql_engine().begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = :head"), {"head": head})
+    assert response.status_code == 503 and response.json["status"] == "migrations pending"
+
+
+def test_metrics_count_cases_tasks_overdue_tasks_and_job_lag(app, review, people, clock):
+    view = engine.start_instance(people["officer_a"], "review", {"case_title": "通道堵塞", "spawn": False})
+    assert view.open_tasks
+    client = app.test_client()
+    client.get("/healthz")
+    client.get("/no-such-page")
+    body = client.get("/metrics").get_data(as_text=True)
+    assert _metric(body, "safeloop_cases", '{status="running"}') == 1
+    assert _metric(body, "safeloop_open_tasks") == 1
+    assert _metric(body, "safeloop_pending_jobs") == 2  # the rectify task's reminder and escalation
+    # the test clock is in 2025 and /metrics reads wall time: both jobs are long overdue
+    assert _metric(body, "safeloop_due_jobs") == 2 and _metric(body, "safeloop_job_lag_seconds") > timedelta(days=1).total_seconds()
+    assert _metric(body, "safeloop_overdue_tasks") == 1
+    assert 'safeloop_http_request_duration_seconds_count{method="GET",route="unmatched",status="404"' in body
+    assert 'route="/healthz"' not in body  # probes are not timed
+
+
+def test_metrics_want_the_token_when_one_is_configured(app, monkeypatch):
+    monkeypatch.setenv("SAFELOOP_METRICS_TOKEN", "s3cret")
+    client = app.test_client()
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", headers={"Authorization": "Bearer s3cret"}).status_code == 200
