@@ -35,6 +35,8 @@ def load_reference_data() -> dict[str, int]:
             row.name_zh, row.name_en = item["name_zh"], item["name_en"]
             row.side, row.escalates_to = item.get("side", "bureau"), item.get("escalates_to")
             s.add(row)
+        from .roles import forget_cached_roles
+        forget_cached_roles()
         if s.get(AuditHead, "system") is None:
             audit.record(s, "system.init", actor="system", after={"roles": len(roles), "industries": len(industries)})
     return {"roles": len(roles), "industries": len(industries)}

@@ -124,7 +124,8 @@ def _sync_timer_jobs(s: Session, inst: ProcessInstance, wf: BpmnWorkflow) -> Non
 
 def _domain_columns(s: Session, inst: ProcessInstance, data: dict[str, Any]) -> None:
     code = data.get("enterprise_code")
-    if isinstance(code, str) and code:
+    known = (inst.summary or {}).get("enterprise_code")
+    if isinstance(code, str) and code and not (inst.enterprise_id is not None and code == known):
         ent = s.scalar(select(Enterprise).where(Enterprise.code == code.strip().upper()))
         if ent is not None and inst.enterprise_id in (None, ent.id):
             inst.enterprise_id, inst.industry_key = ent.id, ent.industry_key

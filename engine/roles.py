@@ -1,6 +1,7 @@
 """Roles as data, and how a lane name or candidate group resolves to a role key."""
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -14,15 +15,43 @@ SEE_ALL = LEADERS | {"admin", "auditor"}
 CONFIDENTIAL_READERS = frozenset({"whistleblower_handler", "director"})
 
 
+CACHE_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class _RoleRow:
+    key: str
+    name_zh: str
+    name_en: str
+    side: str
+    escalates_to: str | None
+
+
+_CACHE: dict[str, tuple[float, "RoleBook"]] = {}
+
+
+def forget_cached_roles() -> None:
+    """Drop the role cache (after roles were edited)."""
+    _CACHE.clear()
+
+
 @dataclass(frozen=True)
 class RoleBook:
     """Every role by key, with lookups by Chinese and English display name."""
 
-    by_key: dict[str, Role]
+    by_key: dict[str, _RoleRow]
 
     @classmethod
     def load(cls, session: Session) -> "RoleBook":
-        return cls({r.key: r for r in session.scalars(select(Role))})
+        """All roles, cached for a few seconds (roles change rarely; every engine step needs them)."""
+        url = str(session.get_bind().url)
+        cached = _CACHE.get(url)
+        if cached and cached[0] > time.monotonic():
+            return cached[1]
+        book = cls({r.key: _RoleRow(r.key, r.name_zh, r.name_en, r.side, r.escalates_to)
+                    for r in session.scalars(select(Role))})
+        _CACHE[url] = (time.monotonic() + CACHE_SECONDS, book)
+        return book
 
     def _lookup(self, name: str) -> str | None:
         text = name.strip()
