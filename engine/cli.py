@@ -52,8 +52,9 @@ def init(demo: bool) -> None:
     if demo:
         click.echo(f"演示数据 Demo: {report.get('enterprises', 0)} enterprises, {report.get('users', 0)} users, "
                    f"{report.get('demo_cases', 0)} cases")
-        click.echo(f"演示账号 Demo logins (password: {engine.DEMO_PASSWORD}): admin, and the users in "
-                   "engine/reference_data/demo_users.json (e.g. inspector1, chief1)")
+        click.echo(f"演示账号 Demo logins (password {engine.DEMO_PASSWORD}):")
+        for role, username in demo_logins().items():
+            click.echo(f"  {role:<28} {username}")
 
 
 @main.command()
@@ -221,6 +222,16 @@ def serve(host: str, port: int) -> None:
         scheduler.start()
     click.echo(f"Safeloop 已启动 running on http://{host}:{port}")
     app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+def demo_logins() -> dict[str, str]:
+    """One demo username per role, from the demo data."""
+    path = Path(engine.__file__).parent / "reference_data" / "demo_users.json"
+    logins: dict[str, str] = {"admin": "admin"}
+    if path.exists():
+        for user in json.loads(path.read_text(encoding="utf-8")):
+            logins.setdefault(user["roles"][0], user["username"])
+    return logins
 
 
 def _dump(value: Any) -> str:
