@@ -3,7 +3,7 @@
 | goal | figure |
 |---|---|
 | every major hazard in a dynamic closed loop (2024) | major hazards closed, or open with a deadline and a responsible person, / all |
-| the increment of major hazards curbed (2025) | new major hazards per year (case start year) |
+| the increment of major hazards curbed (2025) | new major hazards per year (found_at, else the case's start year) |
 | major hazards cleared to zero (2026) | open major hazards, and how many are past their deadline |
 | training coverage 100% (2026) | `training_enrolment` cases completed / started, per industry and year |
 
@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 
@@ -63,6 +64,11 @@ def _in_loop(status: str, deadline: date | None, summary: dict) -> bool:
                                      and bool(summary.get("responsible_person")))
 
 
+def _found_year(row: Any) -> int:
+    # The year the hazard was found (the report's found_at), else the year its case started.
+    return _year(str((row.summary or {}).get("found_at") or "")[:4], row.started_at.year)
+
+
 def _hazard_figures(rows: list, today: date) -> dict:
     major = [r for r in rows if r.hazard_level == "major"]
     running = [r for r in rows if r.status == "running"]
@@ -73,7 +79,7 @@ def _hazard_figures(rows: list, today: date) -> dict:
         major_open=sum(r.status == "running" for r in major),
         major_open_overdue=sum(r.status == "running" and r.deadline is not None and r.deadline < today for r in major),
         major_closed=sum(r.status == "completed" for r in major),
-        new_major_by_year=tuple(sorted(Counter(r.started_at.year for r in major).items())),
+        new_major_by_year=tuple(sorted(Counter(_found_year(r) for r in major).items())),
         overdue_by_industry=tuple(sorted(overdue.items(), key=lambda kv: (-kv[1], kv[0] or ""))),
         open_by_level=tuple(sorted(Counter(r.hazard_level for r in running).items(), key=lambda kv: kv[0] or "")),
     )

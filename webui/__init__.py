@@ -18,6 +18,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template
 
+import engine
 from webui import i18n
 
 # Packages whose modules may define a module-level `bp: Blueprint`; each one found is
@@ -58,6 +59,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     Path(app.config["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _persistent_secret_key(Path(app.config["DATA_DIR"]))
+    if not app.config.get("ENGINE_CONFIGURED"):
+        engine.configure(database_url=app.config.get("DATABASE_URL"), data_dir=app.config["DATA_DIR"])
     i18n.init_app(app)
     app.after_request(_add_security_headers)
     register_blueprints(app)

@@ -250,6 +250,12 @@ def test_a_major_hazard_walks_from_report_to_strike_off(walker: Walker, staff_se
     chief.goto(f"{base}/notifications")
     assert chief.locator("h1").inner_text() == "提醒"
     shot(chief, "notifications")
+    chief.goto(f"{case_url}?lang=en")  # the same case in English
+    chief.wait_for_selector("[data-bpmn-state=ready]")
+    assert chief.locator("#timeline-title").inner_text() == "Timeline"
+    assert "Section chief" in chief.locator(".user-card").inner_text()
+    assert "Closed" in chief.locator(".case-aside").inner_text()
+    shot(chief, "case-en")
     assert walker.errors == []
 
 

@@ -22,7 +22,7 @@ def test_major_hazards_loop_increment_and_overdue(people, review, clock):
     old = start_review(people["officer_a"], "hazard_closure", hazard_level="major", deadline="2024-07-01")
     clock.set(datetime(2025, 3, 3, 1, 0, tzinfo=timezone.utc))
     start_review(people["officer_a"], "hazard_closure", hazard_level="major", deadline="2025-03-01")
-    start_review(people["officer_b"], "hazard_closure", hazard_level="major")  # no deadline: not in the loop
+    start_review(people["officer_b"], "hazard_closure", hazard_level="major")  # no responsible person: not in the loop
     start_review(people["officer_b"], "hazard_closure", hazard_level="general", deadline="2025-01-01")
     rectify = engine.complete_task(people["officer_a"], old.open_tasks[0].id, {"measures": "已整改"})
     engine.complete_task(people["inspector_catering"], rectify.open_tasks[0].id, {"result": "pass"})
@@ -48,3 +48,11 @@ def test_training_coverage_by_industry_and_year(people, review):
     coverage = dashboard.campaign_figures(people["chief"], today=TODAY).training
     assert [(c.industry, c.year, c.trained, c.enrolled) for c in coverage] == \
         [("catering", 2025, 1, 1), ("refined_oil", 2025, 0, 1)]
+
+
+def test_a_hazard_counts_in_the_year_it_was_found():
+    from types import SimpleNamespace
+    started = datetime(2025, 1, 5, tzinfo=timezone.utc)
+    assert dashboard._found_year(SimpleNamespace(summary={"found_at": "2024-12-30"}, started_at=started)) == 2024
+    assert dashboard._found_year(SimpleNamespace(summary={"found_at": "bad"}, started_at=started)) == 2025
+    assert dashboard._found_year(SimpleNamespace(summary=None, started_at=started)) == 2025

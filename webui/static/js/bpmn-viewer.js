@@ -37,6 +37,8 @@
     canvas.zoom('fit-viewport', 'auto');
     if (!window.ResizeObserver) return;
     new ResizeObserver(function () {
+      // A box of zero size (hidden, or mid-resize) has no finite fit: wait for the next resize.
+      if (!element.clientWidth || !element.clientHeight) return;
       canvas.resized();
       canvas.zoom('fit-viewport', 'auto');
     }).observe(element);

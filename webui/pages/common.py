@@ -1,0 +1,161 @@
+"""Helpers shared by the page blueprints: names and labels, engine errors as messages, dates.
+
+No `bp` here: `register_blueprints` imports this module and leaves it alone.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flask import Flask, flash, g
+from flask_babel import format_date, format_datetime
+from flask_babel import lazy_gettext as _l
+
+import engine
+from engine import register
+from webui.i18n import current_locale
+
+DUE_SOON = timedelta(days=1)
+
+STATUS_LABELS = {
+    "running": _l("Open"), "completed": _l("Closed"), "terminated": _l("Terminated"),
+    "suspended": _l("Suspended"), "error": _l("Error"), "open": _l("Open"), "cancelled": _l("Cancelled"),
+}
+LEVEL_LABELS = {"general": _l("General hazard"), "major": _l("Major hazard")}
+SOURCE_LABELS = {
+    "self_check": _l("Enterprise self-check"), "inspection": _l("Bureau inspection"),
+    "joint_inspection": _l("Joint or unannounced inspection"), "grid_report": _l("Grid worker report"),
+    "whistleblower": _l("Whistleblower report"),
+}
+FIELD_LABELS = {
+    "enterprise_code": _l("Enterprise"), "case_title": _l("Title"), "source": _l("Source"), "location": _l("Location"),
+    "description": _l("Description"), "category": _l("Category"), "hazard_level": _l("Level"),
+    "deadline": _l("Deadline"), "responsible_person": _l("Responsible person"), "measures": _l("Measures"),
+    "funds": _l("Funds (yuan)"), "contingency_plan": _l("Contingency plan"), "found_by": _l("Found by"),
+    "found_at": _l("Found on"), "result": _l("Result"), "note": _l("Note"), "evidence": _l("Evidence"),
+}
+
+
+def _names() -> dict[str, dict[str, register.NamedKey]]:
+    if "sl_names" not in g:
+        g.sl_names = {"roles": {r.key: r for r in register.list_roles()},
+                      "industries": {i.key: i for i in register.list_industries()}}
+    return g.sl_names  # type: ignore[no-any-return]
+
+
+def _name(kind: str, key: str | None) -> str:
+    if not key:
+        return ""
+    item = _names()[kind].get(key)
+    if item is None:
+        return key
+    return item.name_en if current_locale() == "en" else item.name_zh
+
+
+def role_name(key: str | None) -> str:
+    """A role's display name in the page's language."""
+    return _name("roles", key)
+
+
+def industry_name(key: str | None) -> str:
+    """An industry's display name in the page's language."""
+    return _name("industries", key)
+
+
+def industries() -> list[tuple[str, str]]:
+    """(key, display name) of every industry."""
+    return [(key, industry_name(key)) for key in _names()["industries"]]
+
+
+def enterprise_name(code: str | None) -> str:
+    """An enterprise's name (the code when unknown)."""
+    if not code:
+        return ""
+    cache = g.setdefault("sl_enterprise_names", {})
+    if code not in cache:
+        cache[code] = register.enterprise_name(code) or code
+    return cache[code]  # type: ignore[no-any-return]
+
+
+def _enum_titles() -> dict[tuple[str, str], tuple[str, str]]:
+    # (field, value) → (zh, en) from every form's enum titles: one table for showing case data.
+    if "sl_enum_titles" not in g:
+        table: dict[tuple[str, str], tuple[str, str]] = {}
+        for form in engine.list_forms():
+            for name, spec in (form.schema.get("properties") or {}).items():
+                if not isinstance(spec, dict):
+                    continue
+                zh, en = spec.get("x-enum-titles") or [], spec.get("x-enum-titles-en") or []
+                for i, value in enumerate(spec.get("enum") or []):
+                    if i < len(zh):
+                        table.setdefault((name, str(value)), (str(zh[i]), str(en[i]) if i < len(en) else str(zh[i])))
+        g.sl_enum_titles = table
+    return g.sl_enum_titles  # type: ignore[no-any-return]
+
+
+def value_label(name: str, value: Any) -> Any:
+    """A case-data value as people read it: the form's title for an enum value, 是/否 for booleans."""
+    if isinstance(value, bool):
+        return str(_l("Yes") if value else _l("No"))
+    if isinstance(value, list):
+        return "、".join(str(value_label(name, v)) for v in value)
+    titles = _enum_titles().get((name, str(value)))
+    if titles is None:
+        return value
+    return titles[1] if current_locale() == "en" else titles[0]
+
+
+def label(table: dict[str, Any], key: str | None) -> str:
+    """A translated label for an enum value (the value itself when unknown)."""
+    return str(table.get(key or "", key or ""))
+
+
+def error_text(err: engine.EngineError) -> str:
+    """The engine error's message in the page's language."""
+    return err.message_en if current_locale() == "en" else err.message_zh
+
+
+def flash_error(err: engine.EngineError) -> None:
+    flash(error_text(err), "error")
+
+
+def now() -> datetime:
+    return engine.get_clock().now()
+
+
+def today() -> date:
+    """Today in China (deadlines are China dates)."""
+    return now().astimezone(engine.clock.CHINA_TZ).date()
+
+
+def due_state(due_at: datetime | None, overdue: bool = False) -> str | None:
+    """'overdue', 'soon' (within a day) or None for an open item's due time."""
+    if due_at is None:
+        return "overdue" if overdue else None
+    current = now()
+    if overdue or due_at < current:
+        return "overdue"
+    return "soon" if due_at < current + DUE_SOON else None
+
+
+def fmt_dt(value: datetime | None) -> str:
+    return format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""
+
+
+def fmt_date(value: date | datetime | None) -> str:
+    return format_date(value, "yyyy-MM-dd") if value else ""
+
+
+def init_templates(app: Flask) -> None:
+    """Filters and globals the page templates use."""
+    app.add_template_filter(fmt_dt, "dt")
+    app.add_template_filter(fmt_date, "d")
+    app.add_template_global(role_name)
+    app.add_template_global(industry_name)
+    app.add_template_global(due_state)
+    app.add_template_global(enterprise_name)
+    app.add_template_global(value_label)
+    app.add_template_global(FIELD_LABELS, "field_labels")
+    app.add_template_global(lambda key: label(STATUS_LABELS, key), "status_label")
+    app.add_template_global(lambda key: label(LEVEL_LABELS, key), "level_label")
+    app.add_template_global(lambda key: label(SOURCE_LABELS, key), "source_label")

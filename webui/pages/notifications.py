@@ -1,0 +1,76 @@
+"""Notifications (提醒): reminders, overdue notices and escalations, with the unread count in the menu."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
+
+from engine import notifications
+from webui import session_auth
+from webui.i18n import current_locale
+from webui.session_auth import login_required
+
+bp = Blueprint("notifications", __name__)
+
+KIND_LABELS = {"reminder": _l("Reminder"), "overdue": _l("Overdue"), "escalation": _l("Escalation"),
+               "assignment": _l("Assigned to you")}
+
+
+@dataclass(frozen=True)
+class Item:
+    id: int
+    kind: str
+    title: str
+    created_at: datetime
+    read: bool
+    href: str | None
+
+
+def _item(note: notifications.Notification) -> Item:
+    href = (url_for("task.show", task_id=note.task_id) if note.task_id
+            else url_for("cases.show", instance_id=note.instance_id) if note.instance_id else None)
+    title = note.title_en if current_locale() == "en" else note.title_zh
+    return Item(note.id, note.kind, title, note.created_at, note.read_at is not None, href)
+
+
+def unread() -> int:
+    """The logged-in user's unread notifications (once per request; 0 when logged out)."""
+    actor = session_auth.current_actor()
+    if actor is None:
+        return 0
+    if "sl_unread" not in g:
+        g.sl_unread = notifications.unread_count(actor)
+    return g.sl_unread  # type: ignore[no-any-return]
+
+
+@bp.app_context_processor
+def _context() -> dict[str, object]:
+    return {"unread_notifications": unread}
+
+
+@bp.get("/notifications")
+@login_required
+def index() -> ResponseReturnValue:
+    actor = session_auth.require_actor()
+    only_unread = request.args.get("unread") == "1"
+    items = [_item(n) for n in notifications.list_for(actor, unread_only=only_unread, limit=100)]
+    return render_template("pages/notifications.html", items=items, only_unread=only_unread, kind_labels=KIND_LABELS)
+
+
+@bp.post("/notifications/read")
+@login_required
+def read_all() -> ResponseReturnValue:
+    notifications.mark_read(session_auth.require_actor())
+    return redirect(url_for("notifications.index"))
+
+
+@bp.post("/notifications/<int:notification_id>/open")
+@login_required
+def open_one(notification_id: int) -> ResponseReturnValue:
+    """Mark one read, then go to its task or case."""
+    notifications.mark_read(session_auth.require_actor(), notification_id)
+    target = session_auth.safe_next(request.form.get("next"))
+    return redirect(target or url_for("notifications.index"))

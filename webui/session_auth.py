@@ -1,0 +1,114 @@
+"""Login sessions and CSRF protection for the web pages (the JSON API uses bearer tokens instead).
+
+The signed session cookie carries only the username; the actor (roles, enterprise, industries)
+is read from the engine on every request, so a disabled user or a changed role takes effect at
+once. Every state-changing page request (POST/PUT/PATCH/DELETE outside `/api/`) must carry the
+session's CSRF token, as the hidden form field `csrf_token` or the `X-CSRFToken` header (htmx).
+"""
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+from urllib.parse import urlsplit
+
+from flask import abort, g, redirect, request, session, url_for
+
+import engine
+
+USER_KEY = "user"
+CSRF_KEY = "csrf"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRFToken"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+EXEMPT_PREFIXES = ("/api/", "/static/")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def csrf_token() -> str:
+    """The session's CSRF token, created on first use."""
+    token = session.get(CSRF_KEY)
+    if not token:
+        token = session[CSRF_KEY] = secrets.token_urlsafe(32)
+    return cast(str, token)
+
+
+def csrf_valid() -> bool:
+    """True when the request carries the session's CSRF token."""
+    expected = session.get(CSRF_KEY)
+    given = request.form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or ""
+    return bool(expected) and hmac.compare_digest(str(expected), given)
+
+
+def check_csrf() -> None:
+    """Refuse (400) a state-changing page request without the right token."""
+    if request.method in UNSAFE_METHODS and not request.path.startswith(EXEMPT_PREFIXES) and not csrf_valid():
+        abort(400, description="csrf")
+
+
+def load_actor() -> None:
+    """Put the logged-in user's actor on `g.actor` (None when nobody is logged in)."""
+    g.actor = None
+    username = session.get(USER_KEY)
+    if not username or request.path.startswith(EXEMPT_PREFIXES):
+        return
+    try:
+        g.actor = engine.get_actor(username)
+    except engine.NotAuthenticated:
+        session.pop(USER_KEY, None)  # the user was disabled or removed: the session ends
+
+
+def log_in(actor: engine.Actor) -> None:
+    """Start a fresh session for `actor` (a new CSRF token; the language choice is kept)."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    session[USER_KEY] = actor.username
+    session[CSRF_KEY] = secrets.token_urlsafe(32)
+    g.actor = actor
+
+
+def log_out() -> None:
+    """End the session (the language choice is kept)."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    g.actor = None
+
+
+def current_actor() -> engine.Actor | None:
+    """The logged-in actor of this request, if any."""
+    return cast("engine.Actor | None", g.get("actor"))
+
+
+def require_actor() -> engine.Actor:
+    """The logged-in actor; views decorated with `login_required` may rely on it."""
+    actor = current_actor()
+    if actor is None:
+        abort(401)
+    return actor
+
+
+def safe_next(target: str | None) -> str | None:
+    """A same-site path to return to after login, or None (never another host)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
+
+
+def login_required(view: F) -> F:
+    """Send anonymous visitors to the login page, then back here."""
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if current_actor() is None:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+    return cast(F, wrapped)
