@@ -206,6 +206,17 @@ def test_wrong_password_is_401_and_repeated_failures_are_throttled(app, client, 
     assert status == 429
     status, body, _ = call(client, "GET", "/audit/verify", headers=bearer(app, "auditor"))
     assert body["ok"] is True
+    assert _system_audit_actions().count("auth.login_failed") == 5
+    assert _system_audit_actions().count("auth.token_issued") == 1
+
+
+def _system_audit_actions() -> list[str]:
+    from sqlalchemy import select
+
+    from engine.db import unit_of_work
+    from engine.models import AuditEvent
+    with unit_of_work(write=False) as s:
+        return list(s.scalars(select(AuditEvent.action).where(AuditEvent.chain == "system").order_by(AuditEvent.seq)))
 
 
 def test_admin_revokes_tokens(app, client, people):

@@ -1,0 +1,124 @@
+"""enforcement_referral (移送执法): review and approval loops, withdrawal, feedback, and the director's pressing."""
+from __future__ import annotations
+
+import pytest
+
+from tests.processes.campaign_support import (CATERING, OIL, Campaign, acceptance, columns, grading, hazard_report,
+                                              rectification_report)
+
+
+@pytest.fixture
+def referrals(campaign: Campaign) -> Campaign:
+    campaign.deploy("enforcement_referral")
+    return campaign
+
+
+def start_data(code: str = OIL) -> dict:
+    return {"enterprise_code": code, "case_title": "油库违规动火", "trigger": "serious_violation",
+            "facts_summary": "储罐区检修违规动火。"}
+
+
+def dossier(**over) -> dict:
+    data = {"facts": "2025年3月3日检查发现储罐区违规动火。", "legal_basis": "《安全生产法》第一百零二条。",
+            "evidence": ["att-1"], "proposed_measures": ["suspension", "dual_penalty"],
+            "responsible_person_name": "张三", "target_regulators": ["emergency"]}
+    data.update(over)
+    return data
+
+
+def dispatch(deadline: str) -> dict:
+    return {"letter_no": "洮商安移〔2025〕1号", "sent_on": "2025-03-03", "receiving_office": "市安委办", "deadline": deadline}
+
+
+def feedback(decision: str) -> dict:
+    data = {"committee_decision": decision, "received_on": "2025-03-04", "feedback_text": "反馈意见。"}
+    if decision == "handled":
+        data.update(measures_taken=["suspension"], penalty_amount=50000, decision_document_no="洮应急罚〔2025〕1号")
+    return data
+
+
+def to_feedback(referrals: Campaign, deadline: str) -> int:
+    case = referrals.start("inspector", "enforcement_referral", start_data())
+    referrals.do("inspector", case.id, "prepare_dossier", **dossier())
+    referrals.do("chief", case.id, "review_referral", review_decision="approve", review_opinion="同意。")
+    referrals.do("deputy", case.id, "approve_referral", approval_decision="approve", approval_opinion="同意。")
+    referrals.do("inspector", case.id, "send_referral", **dispatch(deadline))
+    return case.id
+
+
+def test_a_referral_goes_through_both_send_backs_and_a_returned_dossier_to_its_outcome(referrals):
+    case = referrals.start("inspector", "enforcement_referral", start_data())
+    assert columns(case) == {"enterprise": OIL, "industry": "refined_oil", "level": None, "deadline": None,
+                             "status": "running"}
+    assert referrals.steps(case.id) == ["prepare_dossier"]
+
+    referrals.do("inspector", case.id, "prepare_dossier", **dossier())
+    referrals.do("chief", case.id, "review_referral", review_decision="return", review_opinion="证据不足。")
+    assert referrals.steps(case.id) == ["prepare_dossier"]
+    referrals.do("inspector", case.id, "prepare_dossier", **dossier(evidence=["att-1", "att-2"]))
+    referrals.do("chief", case.id, "review_referral", review_decision="approve", review_opinion="同意。")
+    assert referrals.steps(case.id) == ["approve_referral"]
+
+    referrals.do("deputy", case.id, "approve_referral", approval_decision="return", approval_opinion="补充一案双罚依据。")
+    assert referrals.steps(case.id) == ["review_referral"]  # back to the section chief, not the inspector
+    referrals.do("chief", case.id, "review_referral", review_decision="approve", review_opinion="已补充。")
+    referrals.do("deputy", case.id, "approve_referral", approval_decision="approve", approval_opinion="同意。")
+    assert referrals.steps(case.id) == ["send_referral"]
+
+    case = referrals.do("inspector", case.id, "send_referral", **dispatch("2025-03-31"))
+    assert columns(case)["deadline"] == "2025-03-31"
+    assert referrals.steps(case.id) == ["record_feedback"]
+
+    referrals.do("committee", case.id, "record_feedback", **feedback("returned"))
+    assert referrals.steps(case.id) == ["supplement_dossier"]
+    referrals.do("inspector", case.id, "supplement_dossier", supplement_note="补充现场视频。",
+                 supplement_documents=["att-3"], resent_on="2025-03-06")
+    assert referrals.steps(case.id) == ["record_feedback"]
+    referrals.do("committee", case.id, "record_feedback", **feedback("handled"))
+    assert referrals.steps(case.id) == ["close_referral"]
+
+    case = referrals.do("inspector", case.id, "close_referral", outcome_summary="停产整顿并罚款5万元。",
+                        closed_on="2025-03-20", follow_up_required=False)
+    assert case.status == "completed" and case.data["penalty_amount"] == 50000
+
+
+def test_the_section_chief_can_withdraw_a_referral(referrals):
+    case = referrals.start("inspector", "enforcement_referral", start_data())
+    referrals.do("inspector", case.id, "prepare_dossier", **dossier())
+    case = referrals.do("chief", case.id, "review_referral", review_decision="withdraw", review_opinion="已当场整改。")
+    assert case.status == "completed" and case.open_tasks == ()
+
+
+def test_no_feedback_five_working_days_after_the_deadline_puts_the_director_on_it(referrals):
+    case_id = to_feedback(referrals, "2025-03-14")  # a Friday
+    referrals.go_to("2025-03-21T08:59")  # five working days later is Friday 21 March
+    assert referrals.steps(case_id) == ["record_feedback"]
+    referrals.go_to("2025-03-21T09:01")
+    assert referrals.steps(case_id) == ["press_feedback"]
+
+    case = referrals.do("director", case_id, "press_feedback", supervision_note="已与市安委办协调。", deadline="2025-04-15")
+    assert columns(case)["deadline"] == "2025-04-15"
+    assert referrals.steps(case_id) == ["record_feedback"]
+    referrals.go_to("2025-04-21T10:00")  # the new deadline re-arms the timer: not yet five working days
+    assert referrals.steps(case_id) == ["record_feedback"]
+    referrals.do("committee", case_id, "record_feedback", **feedback("handled"))
+    referrals.do("inspector", case_id, "close_referral", outcome_summary="已处理。", closed_on="2025-04-22",
+                 follow_up_required=True)
+    assert referrals.case(case_id).status == "completed"
+
+
+def test_a_referral_started_by_a_hazard_case_is_linked_to_it_and_carries_its_facts(referrals):
+    referrals.deploy("hazard_closure")
+    hazard = referrals.start("officer", "hazard_closure", hazard_report(CATERING))
+    referrals.do("inspector", hazard.id, "grade_hazard", **grading("general", "2025-03-13"))
+    referrals.do("officer", hazard.id, "rectify_general", **rectification_report())
+    referrals.do("inspector", hazard.id, "acceptance", **acceptance("refused", "2025-03-31"))
+
+    [case] = referrals.children(hazard.id)
+    assert case.parent_id == hazard.id and case.process_key == "enforcement_referral"
+    assert columns(case) == {"enterprise": CATERING, "industry": "catering", "level": None, "deadline": None,
+                             "status": "running"}
+    assert case.title == "拒不整改：后厨燃气软管老化"
+    assert case.data["hazard_case_title"] == "后厨燃气软管老化" and case.data["hazard_deadline"] == "2025-03-31"
+    referrals.do("inspector", case.id, "prepare_dossier", **dossier())
+    assert referrals.steps(case.id) == ["review_referral"]

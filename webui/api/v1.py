@@ -1,0 +1,516 @@
+"""`/api/v1`: the JSON API. Each view parses its input, calls one `engine` function, serializes.
+
+Authentication: `Authorization: Bearer <token>` from `POST /api/v1/auth/token` on every
+endpoint except that one and `openapi.json`. Permissions are the engine's (webui.api never
+decides who sees a case), plus the role gates the engine leaves to its callers: deploying
+processes and forms (process_owner, admin), verifying the audit chain (admin, auditor) and
+revoking tokens (admin).
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Blueprint, Response, current_app, g, request, url_for
+from werkzeug.exceptions import RequestEntityTooLarge
+
+import engine
+from webui import auth_tokens
+from webui.api import errors
+from webui.api.common import (PAGING_PARAMS, actor, authenticate_request, check_query, doc, int_field, json_body,
+                              json_response, list_response, object_field, page_response, paging, query_bool,
+                              query_choice, query_datetime, query_int, query_str, require_role, string_field)
+from webui.api.errors import ApiError, bad_request
+
+bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
+errors.install(bp)
+
+DEPLOYERS = ("process_owner", "admin")
+AUDIT_READERS = ("admin", "auditor")
+XML_TYPES = ("application/xml", "text/xml", "application/bpmn+xml")
+TASK_SCOPES = ("mine", "candidate", "done", "started", "all")
+TASK_STATUSES = ("open", "done", "completed", "cancelled")
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+INSTANCE_ID = "<int(min=1, max=2147483647):instance_id>"
+
+# Schemas of the request bodies (also published in openapi.json).
+TOKEN_BODY = {"type": "object", "additionalProperties": False, "required": ["username", "password"],
+              "properties": {"username": {"type": "string", "maxLength": 80}, "password": {"type": "string", "maxLength": 1024}}}
+REVOKE_BODY = {"type": "object", "additionalProperties": False, "minProperties": 1, "maxProperties": 1,
+               "properties": {"token": {"type": "string"}, "token_id": {"type": "string"}, "username": {"type": "string"}}}
+START_BODY = {"type": "object", "additionalProperties": False,
+              "properties": {"data": {"type": "object"}, "business_key": {"type": ["string", "null"], "maxLength": 200}}}
+COMPLETE_BODY = {"type": "object", "additionalProperties": False,
+                 "properties": {"data": {"type": "object"}, "expected_version": {"type": ["integer", "null"], "minimum": 0},
+                                "comment": {"type": ["string", "null"], "maxLength": 2000}}}
+DELEGATE_BODY = {"type": "object", "additionalProperties": False, "required": ["to", "comment"],
+                 "properties": {"to": {"type": "string", "maxLength": 80}, "comment": {"type": "string", "maxLength": 2000}}}
+EMPTY_BODY = {"type": "object", "additionalProperties": False, "properties": {}}
+FORM_BODY = {"type": "object", "description": "A JSON Schema (draft 2020-12) whose top-level type is object"}
+BPMN_BODY = {"type": "string", "format": "binary", "description": "BPMN 2.0 XML"}
+
+
+@bp.url_value_preprocessor
+def _check_path_values(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    # A path segment the database could not even compare (NUL, over-long) names nothing: 404.
+    for value in (values or {}).values():
+        if isinstance(value, str) and (len(value) > 200 or "\x00" in value):
+            raise engine.NotFound("没有这个资源", "No such resource", None)
+
+
+@bp.before_request
+def _before() -> None:
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit is not None and request.content_length is not None and request.content_length > limit:
+        raise RequestEntityTooLarge()
+    view = current_app.view_functions.get(request.endpoint or "")
+    if view is not None and getattr(view, "_api_doc", {}).get("public"):
+        return
+    authenticate_request()
+
+
+# --- tokens ----------------------------------------------------------------------------------
+
+@bp.post("/auth/token")
+@doc(summary="Exchange a username and password for a bearer token (8 hours)", body=TOKEN_BODY, public=True, tag="auth",
+     responses={200: "token", 401: "wrong username or password", 429: "too many failed attempts"})
+def issue_token() -> Response:
+    """Log in: `{"username", "password"}` → `{"token", "token_type", "expires_at"}`."""
+    body = json_body(("username", "password"))
+    username = string_field(body, "username", required=True, max_length=80) or ""
+    password = string_field(body, "password", required=True, max_length=1024) or ""
+    service = auth_tokens.tokens()
+    address = request.remote_addr or "unknown"
+    user_key = username.strip().lower()
+    wait = max(service.failures_by_user.blocked(user_key) or 0.0, service.failures_by_address.blocked(address) or 0.0)
+    if wait:
+        # Logged, not audited: a flood of throttled attempts must not flood the audit chain.
+        auth_tokens.log.warning("auth.login_throttled username=%r address=%s", username, address)
+        raise ApiError(429, "too_many_requests", "登录失败次数过多，请稍后再试", "Too many failed logins; try again later",
+                       {"retry_after": int(wait) + 1}, {"Retry-After": str(int(wait) + 1)})
+    try:
+        who = engine.authenticate(username, password)
+    except engine.NotAuthenticated:
+        service.failures_by_user.hit(user_key)
+        service.failures_by_address.hit(address)
+        auth_tokens.audit_auth_event("auth.login_failed", actor=None, after={"username": username, "address": address})
+        raise
+    service.failures_by_user.reset(user_key)
+    issued = service.issue(who.username)
+    auth_tokens.audit_auth_event("auth.token_issued", actor=who.username,
+                                 after={"token_id": issued.token_id, "address": address})
+    return json_response({"token": issued.token, "token_type": "Bearer", "expires_at": issued.expires_at})
+
+
+@bp.delete("/auth/token")
+@doc(summary="Revoke the caller's own token (log out)", tag="auth", responses={204: "revoked"})
+def revoke_own_token() -> Response:
+    """Log out: the token in the Authorization header stops working (in this process)."""
+    auth_tokens.tokens().revoke_id(g.token_claims.token_id)
+    auth_tokens.audit_auth_event("auth.token_revoked", actor=actor().username, after={"token_id": g.token_claims.token_id})
+    return Response(status=204)
+
+
+@bp.post("/auth/revoke")
+@doc(summary="Revoke a token, a token id, or every token of a user (admin only; per process)", body=REVOKE_BODY,
+     tag="auth", responses={200: "revoked", 403: "not an admin"})
+def revoke_token() -> Response:
+    """Revoke `{"token"}`, `{"token_id"}` or `{"username"}` (all that user's tokens so far)."""
+    admin = require_role("admin")
+    body = json_body(("token", "token_id", "username"))
+    given = {k: string_field(body, k, max_length=4096) for k in ("token", "token_id", "username")}
+    given = {k: v for k, v in given.items() if v}
+    if len(given) != 1:
+        raise bad_request("请只给出 token、token_id 或 username 之一", "Give exactly one of token, token_id or username",
+                          {"fields": ["token", "token_id", "username"]})
+    service = auth_tokens.tokens()
+    (kind, value), = given.items()
+    if kind == "token":
+        try:
+            claims = service.revoke_token(value)
+        except auth_tokens.TokenInvalid as err:
+            raise ApiError(422, "validation_failed", "令牌无效或已失效", "The token is not a valid live token",
+                           {"reason": err.reason}) from err
+        revoked = {"token_id": claims.token_id, "username": claims.username}
+    elif kind == "token_id":
+        service.revoke_id(value)
+        revoked = {"token_id": value}
+    else:
+        service.revoke_user(value)
+        revoked = {"username": value}
+    auth_tokens.audit_auth_event("auth.token_revoked", actor=admin.username, after=revoked)
+    return json_response({"revoked": revoked})
+
+
+# --- who am I --------------------------------------------------------------------------------
+
+@bp.get("/me")
+@doc(summary="The caller: username, roles, enterprise, industries", tag="users")
+def me() -> Response:
+    """The acting identity of the token."""
+    check_query(())
+    return json_response(actor())
+
+
+@bp.get("/enterprises")
+@doc(summary="Enterprises the caller may see (an enterprise user: only its own)", paged=True, tag="users",
+     query=[("industry", "string", "industry key")])
+def enterprises() -> Response:
+    """Enterprises, by code."""
+    check_query(("industry", *PAGING_PARAMS))
+    limit, offset = paging()
+    return page_response(engine.list_enterprises(actor(), industry=query_str("industry"), limit=limit, offset=offset))
+
+
+# --- processes and forms ---------------------------------------------------------------------
+
+@bp.get("/processes")
+@doc(summary="Deployed processes (newest version of each, or every version)", paged=True, tag="processes",
+     query=[("all_versions", "boolean", "every version, not only the newest")])
+def processes() -> Response:
+    """Deployed process versions with their running case counts."""
+    check_query(("all_versions", *PAGING_PARAMS))
+    limit, offset = paging()
+    return list_response(engine.list_processes(all_versions=bool(query_bool("all_versions"))), limit, offset)
+
+
+def _bpmn_upload() -> bytes:
+    mimetype = request.mimetype or ""
+    if mimetype in XML_TYPES:
+        return request.get_data(cache=False)
+    if mimetype == "multipart/form-data":
+        unknown = sorted(str(name) for name in set(request.files) | set(request.form) if name != "file")
+        if unknown:
+            raise ApiError(400, "unknown_fields", f"未知字段：{', '.join(unknown)}", f"Unknown field(s): {', '.join(unknown)}",
+                           {"unknown": unknown, "allowed": ["file"]})
+        upload = request.files.get("file")
+        if upload is None:
+            raise bad_request("缺少文件字段 file", "Missing the multipart field 'file'", {"field": "file"})
+        return upload.read()
+    raise ApiError(415, "unsupported_media_type", "请以 application/xml 或 multipart/form-data（字段 file）上传 BPMN",
+                   "Send BPMN as application/xml or multipart/form-data (field 'file')", {"content_type": mimetype or None})
+
+
+@bp.post("/processes")
+@doc(summary="Deploy a BPMN diagram (application/xml, or multipart field `file`)", body=BPMN_BODY,
+     body_type="application/xml", tag="processes",
+     responses={201: "deployed as a new version", 200: "unchanged: the newest version already has these bytes",
+                403: "not a process owner or admin", 413: "too large", 415: "wrong content type",
+                422: "refused; details list {element_id, line, message_zh, message_en}"})
+def deploy_process() -> Response:
+    """Validate and deploy a diagram; 422 lists every problem with its element id and line."""
+    check_query(())
+    who = require_role(*DEPLOYERS)
+    bpmn = _bpmn_upload()
+    if not bpmn.strip():
+        raise ApiError(422, "invalid_definition", "BPMN 内容为空", "The BPMN body is empty",
+                       [{"element_id": None, "line": None, "message_zh": "内容为空", "message_en": "empty body"}])
+    result = engine.deploy(bpmn, actor=who.username)
+    process = result.process
+    location = url_for(".process", key=process.key, version=process.version)
+    return json_response({"key": process.key, "version": process.version, "created": result.created, "process": process},
+                         201 if result.created else 200, {"Location": location})
+
+
+@bp.get("/processes/<key>")
+@doc(summary="One process version (the newest unless `version` is given)", tag="processes",
+     query=[("version", "integer", "version number")])
+def process(key: str) -> Response:
+    """One deployed process version."""
+    check_query(("version",))
+    return json_response(engine.get_process(key, query_int("version", None, minimum=1)))
+
+
+@bp.get("/processes/<key>/bpmn")
+@doc(summary="The BPMN XML of a process version", tag="processes", query=[("version", "integer", "version number")],
+     responses={200: "application/xml"})
+def process_bpmn(key: str) -> Response:
+    """The diagram as deployed (application/xml)."""
+    check_query(("version",))
+    xml = engine.get_bpmn(key, query_int("version", None, minimum=1))
+    response = Response(xml, mimetype="application/xml")
+    response.headers["Content-Disposition"] = "attachment; filename=process.bpmn"
+    return response
+
+
+@bp.get("/forms")
+@doc(summary="Forms (newest version of each)", paged=True, tag="forms")
+def forms() -> Response:
+    """Every form key with its newest schema."""
+    check_query(PAGING_PARAMS)
+    limit, offset = paging()
+    return list_response(engine.list_forms(), limit, offset)
+
+
+@bp.get("/forms/<key>")
+@doc(summary="One form's JSON Schema (the newest unless `version` is given)", tag="forms",
+     query=[("version", "integer", "version number")])
+def form(key: str) -> Response:
+    """One form version."""
+    check_query(("version",))
+    return json_response(engine.get_form(key, query_int("version", None, minimum=1)))
+
+
+@bp.put("/forms/<key>")
+@doc(summary="Create or update a form: the body is a JSON Schema (a changed schema is a new version)", body=FORM_BODY,
+     tag="forms", responses={200: "saved", 403: "not a process owner or admin", 422: "not a usable JSON Schema"})
+def put_form(key: str) -> Response:
+    """Save a form; the schema must be a valid draft 2020-12 JSON Schema of type object."""
+    check_query(())
+    who = require_role(*DEPLOYERS)
+    schema = json_body()
+    return json_response(engine.save_form(key, schema, actor=who.username))
+
+
+# --- cases -----------------------------------------------------------------------------------
+
+@bp.post("/processes/<key>/instances")
+@doc(summary="Start a case on the newest version; data is checked against the start form", body=START_BODY,
+     tag="instances", responses={201: "started", 404: "no such process", 422: "field errors"})
+def start_instance(key: str) -> Response:
+    """`{"data": {...}, "business_key": ...}` → 201 with the case and its open tasks."""
+    check_query(())
+    body = json_body(("data", "business_key"), optional=True)
+    case = engine.start_instance(actor(), key, object_field(body, "data"),
+                                 business_key=string_field(body, "business_key", max_length=200))
+    return json_response(case, 201, {"Location": url_for(".instance", instance_id=case.id)})
+
+
+INSTANCE_FILTERS = [
+    ("process_key", "string", "process key"), ("status", "string", "running, completed, terminated, suspended, error"),
+    ("enterprise_code", "string", "enterprise credit code"), ("industry", "string", "industry key"),
+    ("hazard_level", "string", "general or major"), ("source", "string", "where the case came from"),
+    ("overdue", "boolean", "deadline passed and still running"), ("text", "string", "words in title or business key"),
+    ("started_after", "date-time", "ISO 8601"), ("started_before", "date-time", "ISO 8601"),
+    ("parent_id", "integer", "cases started by this case"),
+]
+
+
+@bp.get("/instances")
+@doc(summary="Cases the caller may see, newest first", paged=True, tag="instances", query=INSTANCE_FILTERS)
+def instances() -> Response:
+    """Filtered, paged cases (another enterprise's cases never appear)."""
+    check_query([name for name, _, _ in INSTANCE_FILTERS] + list(PAGING_PARAMS))
+    limit, offset = paging()
+    overdue = query_bool("overdue")
+    page = engine.list_instances(
+        actor(), process_key=query_str("process_key"), status=query_str("status"),
+        enterprise_code=query_str("enterprise_code"), industry=query_str("industry"),
+        hazard_level=query_str("hazard_level"), source=query_str("source"), overdue=overdue,
+        text=query_str("text"), started_after=query_datetime("started_after"),
+        started_before=query_datetime("started_before"), parent_id=query_int("parent_id", None, maximum=2147483647),
+        limit=limit, offset=offset, today=engine.get_clock().now().date() if overdue is not None else None)
+    return page_response(page)
+
+
+@bp.get(f"/instances/{INSTANCE_ID}")
+@doc(summary="One case with its data and open tasks (404 when the caller may not see it)", tag="instances")
+def instance(instance_id: int) -> Response:
+    """One case; confidential fields only for the designated role."""
+    check_query(())
+    return json_response(engine.get_instance(actor(), instance_id))
+
+
+@bp.get(f"/instances/{INSTANCE_ID}/history")
+@doc(summary="The case's audit trail, oldest first", paged=True, tag="instances")
+def instance_history(instance_id: int) -> Response:
+    """Every recorded step of the case (confidential values masked for most roles)."""
+    check_query(PAGING_PARAMS)
+    limit, offset = paging()
+    return list_response(engine.instance_history(actor(), instance_id), limit, offset)
+
+
+# --- tasks -----------------------------------------------------------------------------------
+
+TASK_FILTERS = [
+    ("scope", "string", "mine (default), candidate, done, started, all (leaders, admins, auditors)"),
+    ("status", "string", "open, done, cancelled (scopes started, all and done)"),
+    ("process_key", "string", "process key"), ("enterprise_code", "string", "enterprise credit code"),
+    ("hazard_level", "string", "general or major"), ("overdue", "boolean", "past due"),
+    ("text", "string", "words in task name or case title"),
+]
+
+
+def _task_id(task_id: str) -> str:
+    if not _UUID.match(task_id):
+        raise engine.NotFound(f"任务不存在：{task_id[:64]}", f"No such task: {task_id[:64]}", {"id": task_id[:64]})
+    return task_id.lower()
+
+
+@bp.get("/tasks")
+@doc(summary="The inbox: tasks by scope", paged=True, tag="tasks", query=TASK_FILTERS)
+def tasks() -> Response:
+    """Tasks of one scope, filtered and paged."""
+    check_query([name for name, _, _ in TASK_FILTERS] + list(PAGING_PARAMS))
+    limit, offset = paging()
+    page = engine.list_tasks(
+        actor(), scope=query_choice("scope", TASK_SCOPES, "mine") or "mine",
+        status=query_choice("status", TASK_STATUSES), process_key=query_str("process_key"),
+        enterprise_code=query_str("enterprise_code"), hazard_level=query_str("hazard_level"),
+        overdue=query_bool("overdue"), text=query_str("text"), limit=limit, offset=offset)
+    return page_response(page)
+
+
+@bp.get("/tasks/<task_id>")
+@doc(summary="One task the caller may see", tag="tasks")
+def task(task_id: str) -> Response:
+    """One task (404 when the caller may not see it)."""
+    check_query(())
+    return json_response(engine.get_task(actor(), _task_id(task_id)))
+
+
+@bp.post("/tasks/<task_id>/claim")
+@doc(summary="Claim an unassigned task of one's role", body=EMPTY_BODY, tag="tasks",
+     responses={200: "claimed", 403: "not a candidate", 409: "claimed by someone else or no longer open"})
+def claim(task_id: str) -> Response:
+    """Take the task; the body may be empty."""
+    check_query(())
+    json_body((), optional=True)
+    return json_response(engine.claim(actor(), _task_id(task_id)))
+
+
+@bp.post("/tasks/<task_id>/unclaim")
+@doc(summary="Release a claimed task back to its role's pool", body=EMPTY_BODY, tag="tasks",
+     responses={200: "released", 403: "not the assignee", 409: "no longer open"})
+def unclaim(task_id: str) -> Response:
+    """Give the task back; the body may be empty."""
+    check_query(())
+    json_body((), optional=True)
+    task_id = _task_id(task_id)
+    engine.unclaim(actor(), task_id)
+    return json_response(engine.get_task(actor(), task_id))
+
+
+@bp.post("/tasks/<task_id>/complete")
+@doc(summary="Complete a task with its form data", body=COMPLETE_BODY, tag="tasks",
+     responses={200: "completed: the case and its new open tasks", 403: "someone else's task, or not a candidate",
+                409: "completed or changed meanwhile (or expected_version is stale)",
+                422: "field errors: details list {field, message_zh, message_en}"})
+def complete(task_id: str) -> Response:
+    """`{"data": {...}, "expected_version"?, "comment"?}` → the case with its open tasks."""
+    check_query(())
+    body = json_body(("data", "expected_version", "comment"), optional=True)
+    case = engine.complete_task(actor(), _task_id(task_id), object_field(body, "data"),
+                                expected_version=int_field(body, "expected_version"),
+                                comment=string_field(body, "comment", max_length=2000))
+    return json_response({"instance": case, "open_tasks": case.open_tasks})
+
+
+@bp.post("/tasks/<task_id>/delegate")
+@doc(summary="Delegate (委派) a task to a user, with a comment; it returns when resolved", body=DELEGATE_BODY,
+     tag="tasks", responses={200: "delegated", 400: "comment missing", 403: "not the worker", 404: "no such user"})
+def delegate(task_id: str) -> Response:
+    """`{"to": username, "comment": ...}` → the task, now assigned to `to` and owned by the caller."""
+    check_query(())
+    body = json_body(("to", "comment"))
+    return json_response(engine.delegate(actor(), _task_id(task_id), string_field(body, "to", required=True, max_length=80) or "",
+                                         string_field(body, "comment", required=True, max_length=2000)))
+
+
+RESOLVE_BODY = {"type": "object", "additionalProperties": False,
+                "properties": {"data": {"type": "object"}, "comment": {"type": ["string", "null"], "maxLength": 2000}}}
+COMMENT_BODY = {"type": "object", "additionalProperties": False, "required": ["comment"],
+                "properties": {"comment": {"type": "string", "maxLength": 2000}}}
+DRAFT_BODY = {"type": "object", "additionalProperties": False, "required": ["data"],
+              "properties": {"data": {"type": "object"}}}
+REASON_BODY = {"type": "object", "additionalProperties": False,
+               "properties": {"reason": {"type": ["string", "null"], "maxLength": 2000}}}
+
+
+@bp.post("/tasks/<task_id>/resolve")
+@doc(summary="Return a delegated task to its owner, with draft data", body=RESOLVE_BODY, tag="tasks",
+     responses={200: "returned to the owner", 403: "not delegated to the caller"})
+def resolve(task_id: str) -> Response:
+    """`{"data"?, "comment"?}` → the task, assigned back to the delegator."""
+    check_query(())
+    body = json_body(("data", "comment"), optional=True)
+    return json_response(engine.resolve(actor(), _task_id(task_id), object_field(body, "data"),
+                                        string_field(body, "comment", max_length=2000)))
+
+
+@bp.post("/tasks/<task_id>/send-back")
+@doc(summary="Send a task back (退回) to the previous step, with a reason", body=COMMENT_BODY, tag="tasks",
+     responses={200: "the case with its reopened task", 400: "no reason given", 409: "no path back"})
+def send_back(task_id: str) -> Response:
+    """`{"comment"}` → the case; the previous step reopens for whoever did it."""
+    check_query(())
+    body = json_body(("comment",))
+    case = engine.send_back(actor(), _task_id(task_id), string_field(body, "comment", required=True, max_length=2000))
+    return json_response({"instance": case, "open_tasks": case.open_tasks})
+
+
+@bp.put("/tasks/<task_id>/draft")
+@doc(summary="Keep unfinished form data on a task (not validated)", body=DRAFT_BODY, tag="tasks",
+     responses={200: "saved", 403: "not the worker"})
+def save_draft(task_id: str) -> Response:
+    """`{"data": {...}}` → the task with its draft."""
+    check_query(())
+    body = json_body(("data",))
+    return json_response(engine.save_draft(actor(), _task_id(task_id), object_field(body, "data")))
+
+
+_TRANSITIONS = {"suspend": engine.suspend_instance, "resume": engine.resume_instance,
+                "terminate": engine.terminate_instance, "retry": engine.retry_instance}
+
+
+def _transition(name: str, instance_id: int) -> Response:
+    check_query(())
+    body = json_body(("reason",), optional=True)
+    reason = string_field(body, "reason", max_length=2000)
+    if name == "terminate" and reason is None:
+        reason = ""  # the engine refuses an empty reason with a 400
+    return json_response(_TRANSITIONS[name](actor(), instance_id, reason))
+
+
+@bp.post(f"/instances/{INSTANCE_ID}/suspend")
+@doc(summary="Suspend a running case (admin)", body=REASON_BODY, tag="instances",
+     responses={200: "suspended", 403: "not an admin", 409: "not running"})
+def suspend(instance_id: int) -> Response:
+    """`{"reason"?}` → the case, suspended."""
+    return _transition("suspend", instance_id)
+
+
+@bp.post(f"/instances/{INSTANCE_ID}/resume")
+@doc(summary="Resume a suspended case (admin)", body=REASON_BODY, tag="instances",
+     responses={200: "running again", 403: "not an admin", 409: "not suspended"})
+def resume(instance_id: int) -> Response:
+    """`{"reason"?}` → the case, running."""
+    return _transition("resume", instance_id)
+
+
+@bp.post(f"/instances/{INSTANCE_ID}/terminate")
+@doc(summary="Terminate a case (admin); a reason is required", body=REASON_BODY, tag="instances",
+     responses={200: "terminated", 400: "no reason", 403: "not an admin", 409: "already ended"})
+def terminate(instance_id: int) -> Response:
+    """`{"reason"}` → the case, terminated."""
+    return _transition("terminate", instance_id)
+
+
+@bp.post(f"/instances/{INSTANCE_ID}/retry")
+@doc(summary="Retry a case stopped by an error (admin)", body=REASON_BODY, tag="instances",
+     responses={200: "retried", 403: "not an admin", 409: "not in error"})
+def retry(instance_id: int) -> Response:
+    """`{"reason"?}` → the case after the retry."""
+    return _transition("retry", instance_id)
+
+
+# --- audit -----------------------------------------------------------------------------------
+
+@bp.get("/audit/verify")
+@doc(summary="Recompute every audit hash chain (admin, auditor)", tag="audit",
+     responses={200: "{ok, chains, events, first_bad_id, chain, reason}", 403: "not an admin or auditor"})
+def audit_verify() -> Response:
+    """Whether the audit trail is intact; names the first bad row otherwise."""
+    check_query(())
+    require_role(*AUDIT_READERS)
+    return json_response(engine.verify_audit())
+
+
+# --- the description of all of the above -------------------------------------------------------
+
+@bp.get("/openapi.json")
+@doc(summary="This API, described as OpenAPI 3.1 (generated from the registered routes)", public=True, tag="meta")
+def openapi_document() -> Response:
+    """The OpenAPI document."""
+    from webui.api import openapi
+    return json_response(openapi.build(current_app))
