@@ -525,3 +525,11 @@ def test_api_docs_page_is_html_for_people(client):
         assert response.status_code == 200 and response.mimetype == "text/html"
         page = response.get_data(as_text=True)
     assert "/api/v1/tasks/{task_id}/complete" in page and "<script" not in page
+
+
+def test_audit_trail_is_listed_for_auditors_only(app, client, people, review):
+    start_case(client, bearer(app, "officer_a"))
+    status, body, _ = call(client, "GET", "/audit?action=case.&limit=5", headers=bearer(app, "auditor"))
+    assert status == 200 and body["total"] >= 1 and body["items"][0]["action"].startswith("case.")
+    assert call(client, "GET", "/audit", headers=bearer(app, "officer_a"))[0] == 403
+    assert call(client, "GET", "/audit?bogus=1", headers=bearer(app, "admin"))[0] == 400

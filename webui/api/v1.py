@@ -496,6 +496,26 @@ def retry(instance_id: int) -> Response:
 
 # --- audit -----------------------------------------------------------------------------------
 
+AUDIT_FILTERS = (("actor", "string", "who acted (exact username)"), ("action", "string", "action prefix, e.g. task."),
+                 ("instance_id", "integer", "one case"), ("since", "date-time", "from (ISO 8601)"),
+                 ("until", "date-time", "before (ISO 8601)"))
+
+
+@bp.get("/audit")
+@doc(summary="The audit trail, newest first (admin, auditor)", paged=True, tag="audit", query=AUDIT_FILTERS,
+     responses={403: "not an admin or auditor"})
+def audit_events() -> Response:
+    """Filtered, paged audit events; the trail is append-only and hash-chained."""
+    from engine import admin
+    check_query([name for name, _, _ in AUDIT_FILTERS] + list(PAGING_PARAMS))
+    require_role(*AUDIT_READERS)
+    limit, offset = paging()
+    return page_response(admin.list_audit(
+        actor(), actor_name=query_str("actor"), action=query_str("action"),
+        instance_id=query_int("instance_id", None, maximum=2147483647), since=query_datetime("since"),
+        until=query_datetime("until"), limit=limit, offset=offset))
+
+
 @bp.get("/audit/verify")
 @doc(summary="Recompute every audit hash chain (admin, auditor)", tag="audit",
      responses={200: "{ok, chains, events, first_bad_id, chain, reason}", 403: "not an admin or auditor"})
