@@ -2,7 +2,8 @@
 
 Every read needs an administrator or an auditor; every change needs an administrator (auditors
 read everything and change nothing). Each function is one unit of work, audited where it changes
-something. Version comparison lives in `engine.diagram_diff`, case migration in `engine.migration`.
+something. Version comparison lives in `engine.diagram_diff`, case migration in `engine.migration`,
+the enterprise import in `engine.enterprise_import`.
 """
 from __future__ import annotations
 
@@ -69,20 +70,6 @@ class Incidents:
 
     jobs: tuple[JobView, ...]
     cases: tuple[InstanceView, ...]
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int
-    field: str
-    message_zh: str
-    message_en: str
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    created: int
-    errors: tuple[RowError, ...]
 
 
 def require_reader(actor: Actor) -> None:
@@ -304,79 +291,6 @@ def _enterprise_id(s: Session, code: str | None) -> int | None:
     if ent is None:
         raise not_found("企业", "enterprise", code)
     return ent.id
-
-
-# --- enterprise import --------------------------------------------------------------------------
-
-IMPORT_FIELDS = ("code", "name", "industry", "category", "risk_grade", "township", "address")
-HEADER_ALIASES = {"统一社会信用代码": "code", "信用代码": "code", "企业名称": "name", "名称": "name", "行业": "industry",
-                  "类别": "category", "风险等级": "risk_grade", "乡镇": "township", "乡镇街道": "township", "地址": "address"}
-
-
-def read_table(filename: str, data: bytes) -> list[dict[str, str]]:
-    """The rows of a CSV (UTF-8, with or without BOM, or GBK) or .xlsx file as dicts keyed by our field names."""
-    if filename.lower().endswith(".xlsx"):
-        rows = _xlsx_rows(data)
-    else:
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = data.decode("gbk", errors="replace")  # Excel on Chinese Windows saves CSV as GBK
-        rows = [list(r) for r in csv.reader(io.StringIO(text))]
-    if not rows:
-        return []
-    header = [HEADER_ALIASES.get(h.strip(), h.strip().lower()) for h in rows[0]]
-    return [dict(zip(header, (c.strip() for c in r))) for r in rows[1:] if any(c.strip() for c in r)]
-
-
-def _xlsx_rows(data: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook  # only needed for Excel uploads
-    try:
-        sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
-    except Exception as err:  # noqa: BLE001 - any unreadable workbook is the uploader's problem
-        raise ValidationFailed("无法读取 Excel 文件", "The Excel file could not be read", [{"field": "file"}]) from err
-    return [["" if c is None else str(c) for c in row] for row in sheet.iter_rows(values_only=True)]
-
-
-def _row_errors(index: int, row: dict[str, str], industries: set[str], seen: set[str], existing: set[str]) -> list[RowError]:
-    from . import credit_code
-    code = row.get("code", "").upper()
-    errors = []
-    if not credit_code.is_valid(code):
-        errors.append(RowError(index, "code", "统一社会信用代码无效（格式或校验位）", "invalid unified social credit code"))
-    elif code in existing or code in seen:
-        errors.append(RowError(index, "code", "企业已存在或重复", "enterprise already exists or is repeated"))
-    if not row.get("name"):
-        errors.append(RowError(index, "name", "企业名称不能为空", "the name is empty"))
-    if row.get("industry") not in industries:
-        errors.append(RowError(index, "industry", f"行业不存在：{row.get('industry', '')}",
-                               f"no such industry: {row.get('industry', '')}"))
-    seen.add(code)
-    return errors
-
-
-def import_enterprises(actor: Actor, filename: str, data: bytes) -> ImportResult:
-    """Import enterprises from CSV/xlsx: all rows or none; the result lists every bad row (row 2 = first data row)."""
-    require_admin(actor)
-    rows = read_table(filename, data)
-    with unit_of_work() as s:
-        industries = set(s.scalars(select(Industry.key)))
-        names = {i.name_zh: i.key for i in s.scalars(select(Industry))}
-        existing = set(s.scalars(select(Enterprise.code)))
-        seen: set[str] = set()
-        errors: list[RowError] = []
-        for index, row in enumerate(rows, start=2):
-            row["industry"] = names.get(row.get("industry", ""), row.get("industry", ""))
-            errors += _row_errors(index, row, industries, seen, existing)
-        if errors or not rows:
-            return ImportResult(0, tuple(errors) or (RowError(1, "file", "文件中没有数据行", "the file has no data rows"),))
-        for row in rows:
-            s.add(Enterprise(code=row["code"].upper(), name=row["name"], industry_key=row["industry"],
-                             category=row.get("category") or None, risk_grade=row.get("risk_grade") or None,
-                             township=row.get("township") or None, address=row.get("address") or None, active=True))
-        audit.record(s, "enterprise.import", actor=actor.username,
-                     after={"file": filename, "count": len(rows), "codes": [r["code"].upper() for r in rows][:1000]})
-        return ImportResult(len(rows), ())
 
 
 def search_cases(actor: Actor, *, process_key: str | None = None, version: int | None = None,

@@ -43,7 +43,7 @@ def _content(node: etree._Element) -> list[str]:
             continue
         if child.get("id") and etree.QName(child).localname not in ("timerEventDefinition",):
             continue  # a child with its own id is compared on its own
-        parts.append(etree.tostring(child, method="c14n").decode("utf-8").replace(" ", "").replace("\n", ""))
+        parts.append(" ".join(etree.tostring(child, method="c14n", exclusive=True).decode("utf-8").split()))
     return parts
 
 

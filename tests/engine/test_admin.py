@@ -1,4 +1,4 @@
-"""Administration: jobs, incidents and retries, audit search and CSV, users, enterprise import, version diff."""
+"""Administration: jobs, incidents and retries, audit search and CSV, users, case search, version diff."""
 from __future__ import annotations
 
 import csv
@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 import engine
-from conftest import DATA, ENT_A
+from conftest import DATA
 from engine import admin, diagram_diff
 from engine.db import unit_of_work
 from engine.models import Job
@@ -106,31 +106,6 @@ def test_roles_and_scope_are_replaced_and_audited(people):
     assert view.roles == ("bureau_inspector", "expert") and view.industries == ("catering",)
     with pytest.raises(engine.ValidationFailed):
         admin.set_user_roles(people["admin"], "inspector_oil", roles=["pope"], industries=[], enterprise=None)
-
-
-def test_enterprise_csv_import_reports_every_bad_row_and_imports_nothing(people):
-    data = ("统一社会信用代码,企业名称,行业\n"
-            "91220881MA00000013,洮南市丙餐饮店,catering\n"
-            "12345,坏代码,catering\n"
-            f"{ENT_A},重复,catering\n"
-            "91220881MA00000026,,nowhere\n").encode("utf-8-sig")
-    result = admin.import_enterprises(people["admin"], "e.csv", data)
-    assert result.created == 0
-    assert [(e.row, e.field) for e in result.errors] == [(3, "code"), (4, "code"), (5, "name"), (5, "industry")]
-    assert engine.list_enterprises().total == 2
-
-
-def test_enterprise_xlsx_import_accepts_industry_names(people):
-    from openpyxl import Workbook
-    book = Workbook()
-    sheet = book.active
-    sheet.append(["code", "name", "industry", "township"])
-    sheet.append(["91220881MA00000013", "洮南市丙餐饮店", "餐饮", "团结街道"])
-    out = io.BytesIO()
-    book.save(out)
-    result = admin.import_enterprises(people["admin"], "e.xlsx", out.getvalue())
-    assert (result.created, result.errors) == (1, ())
-    assert "91220881MA00000013" in {e.code for e in engine.list_enterprises().items}
 
 
 def test_case_search_by_version_status_and_open_step(review, people):

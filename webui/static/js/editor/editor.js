@@ -1,0 +1,414 @@
+/* Safeloop process editor (templates/pages/editor.html).
+
+   The bpmn-js modeler with its properties panel (timers, conditions …) in Chinese, plus our own
+   "Safeloop properties" box: lane → role, form, dueIn / remindBefore / escalateTo / assignee, and the
+   condition of a flow leaving a gateway (the stock panel has timers but no conditions).
+   Validate and Deploy post the XML to the server (the engine's own checks); problems are marked on
+   the offending shapes (marker + overlay) and listed. Download BPMN / SVG / PNG, open a local file.
+   Leaving the page with unsaved changes asks first (beforeunload).
+
+   Exposes window.SafeloopEditor = { modeler } for tests and the console. */
+(function () {
+  'use strict';
+
+  var HUMAN = ['bpmn:UserTask', 'bpmn:ManualTask'];
+  var PROPERTY_NAMES = ['formKey', 'dueIn', 'remindBefore', 'escalateTo', 'assignee'];
+  var GATEWAYS = ['bpmn:ExclusiveGateway', 'bpmn:InclusiveGateway', 'bpmn:ComplexGateway'];
+
+  var config, text, modeler, dirty = false, problemOverlays = [], markedIds = [], selected = null, loading = false;
+
+  function $(selector) { return document.querySelector(selector); }
+
+  function readJson(id) { return JSON.parse(document.getElementById(id).textContent); }
+
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute('content') : '';
+  }
+
+  function setStatus(message, kind) {
+    var status = $('[data-status]');
+    status.textContent = message || '';
+    status.dataset.kind = kind || '';
+  }
+
+  function markDirty(value) {
+    dirty = value;
+    document.querySelector('[data-editor]').dataset.dirty = value ? 'true' : 'false';
+    if (value) setStatus(text.unsaved, 'warning');
+  }
+
+  // --- modeler ---------------------------------------------------------------------------------
+
+  function createModeler() {
+    var lib = window.SafeloopModeler;
+    var modules = [lib.BpmnPropertiesPanelModule, lib.BpmnPropertiesProviderModule];
+    if (config.locale !== 'en') modules.push(lib.zhTranslateModule);
+    modeler = new lib.BpmnModeler({
+      container: '#canvas',
+      propertiesPanel: { parent: '#properties' },
+      additionalModules: modules,
+      moddleExtensions: { spiffworkflow: window.SafeloopSpiff.moddleDescriptor }
+    });
+    modeler.on('commandStack.changed', function () {
+      if (!loading) markDirty(true);
+      refreshPanel();
+    });
+    modeler.on('selection.changed', function (event) {
+      selected = event.newSelection.length === 1 ? event.newSelection[0] : null;
+      refreshPanel();
+    });
+    window.SafeloopEditor = { modeler: modeler };
+  }
+
+  function importXml(xml) {
+    loading = true;
+    clearProblems();
+    return modeler.importXML(xml).then(function () {
+      modeler.get('canvas').zoom('fit-viewport', 'auto');
+      $('#canvas').dataset.bpmnState = 'ready';
+    }).finally(function () { loading = false; });
+  }
+
+  function load() {
+    var canvas = $('#canvas');
+    fetch(canvas.dataset.bpmnUrl, { credentials: 'same-origin' })
+      .then(function (response) {
+        if (!response.ok) throw new Error('HTTP ' + response.status);
+        return response.text();
+      })
+      .then(importXml)
+      .catch(function (error) {
+        canvas.dataset.bpmnState = 'error';
+        setStatus(canvas.dataset.errorText, 'error');
+        console.warn('editor:', error);
+      });
+  }
+
+  // The panel's header shows the element type ("User Task") without translating it: translate it here.
+  function translateHeaderType() {
+    var node = document.querySelector('#properties .bio-properties-panel-header-type');
+    if (!node) return;
+    var translate = modeler.get('translate');
+    var text = node.textContent;
+    var zh = translate(text);
+    if (zh === text) zh = translate(text.charAt(0) + text.slice(1).toLowerCase());
+    if (zh !== text) node.textContent = zh;
+  }
+
+  function watchPanelHeader() {
+    if (config.locale === 'en' || !window.MutationObserver) return;
+    new MutationObserver(translateHeaderType).observe(document.getElementById('properties'),
+      { childList: true, subtree: true, characterData: true });
+  }
+
+  // --- Safeloop properties box -----------------------------------------------------------------
+
+  function fillSelect(select, items, valueKey, labelFn) {
+    items.forEach(function (item) {
+      var option = document.createElement('option');
+      option.value = item[valueKey];
+      option.textContent = labelFn(item);
+      select.appendChild(option);
+    });
+  }
+
+  function roleForName(name) {
+    var value = (name || '').trim();
+    return config.roles.filter(function (r) {
+      return r.key === value || r.name_zh === value || r.name_en.toLowerCase() === value.toLowerCase();
+    })[0] || null;
+  }
+
+  function showField(name, visible) {
+    document.querySelector('[data-sl-field="' + name + '"]').hidden = !visible;
+  }
+
+  function ensureOption(select, value) {
+    if (!value) return;
+    var exists = Array.prototype.some.call(select.options, function (o) { return o.value === value; });
+    if (!exists) {
+      var option = document.createElement('option');
+      option.value = value;
+      option.textContent = value + ' (?)';
+      select.appendChild(option);
+    }
+  }
+
+  // A flow leaving a gateway carries the gateway's condition for that branch.
+  function isGatewayFlow(element) {
+    return element && element.type === 'bpmn:SequenceFlow' && element.businessObject.sourceRef &&
+      GATEWAYS.indexOf(element.businessObject.sourceRef.$type) !== -1;
+  }
+
+  function refreshCondition() {
+    var bo = selected.businessObject;
+    var input = $('[data-sl-condition]');
+    if (document.activeElement !== input) input.value = bo.conditionExpression ? (bo.conditionExpression.body || '') : '';
+    $('[data-sl-default-note]').hidden = bo.sourceRef.default !== bo;
+  }
+
+  function onConditionChange(event) {
+    if (!isGatewayFlow(selected)) return;
+    var value = event.target.value.trim();
+    var expression = value ? modeler.get('moddle').create('bpmn:FormalExpression', { body: value }) : undefined;
+    modeler.get('modeling').updateProperties(selected, { conditionExpression: expression });
+  }
+
+  function refreshPanel() {
+    var type = selected && selected.type;
+    var isLane = type === 'bpmn:Lane';
+    var isHuman = HUMAN.indexOf(type) !== -1;
+    var isStart = type === 'bpmn:StartEvent';
+    var isFlow = isGatewayFlow(selected);
+    var shown = isLane || isHuman || isStart || isFlow;
+    $('[data-sl-body]').hidden = !shown;
+    $('[data-sl-empty]').hidden = shown;
+    if (!shown) return;
+    $('[data-sl-kind]').textContent = (text.kind[type] || type) + ' · ' + (selected.businessObject.name || selected.id);
+    showField('condition', isFlow);
+    if (isFlow) refreshCondition();
+    showField('role', isLane);
+    showField('lane-role', isHuman);
+    showField('formKey', isHuman || isStart);
+    ['dueIn', 'remindBefore', 'escalateTo', 'assignee'].forEach(function (name) { showField(name, isHuman); });
+    if (isFlow) return;
+    if (isLane) {
+      var role = roleForName(selected.businessObject.name);
+      var select = $('[data-sl-input="role"]');
+      select.value = role ? role.key : '';
+    }
+    if (isHuman) {
+      var lane = window.SafeloopSpiff.laneOf(modeler, selected);
+      var laneRole = lane && roleForName(lane.name);
+      var note = document.querySelector('[data-sl-field="lane-role"]');
+      note.textContent = laneRole ? text.laneRole.replace('{role}', laneRole.name) : text.noLaneRole;
+      note.className = laneRole ? 'small' : 'small sl-warning';
+    }
+    PROPERTY_NAMES.forEach(function (name) {
+      var input = document.querySelector('[data-sl-input="' + name + '"]');
+      var value = window.SafeloopSpiff.get(selected, name);
+      if (input.tagName === 'SELECT') ensureOption(input, value);
+      input.value = value;
+    });
+    updateFormLink();
+  }
+
+  function updateFormLink() {
+    var key = $('[data-sl-input="formKey"]').value;
+    var link = $('[data-sl-form-link]');
+    link.hidden = !key;
+    if (key) link.href = config.formUrl.replace('__KEY__', encodeURIComponent(key));
+  }
+
+  function onPropertyChange(event) {
+    if (!selected) return;
+    var name = event.target.dataset.slInput;
+    if (name === 'role') {
+      var role = config.roles.filter(function (r) { return r.key === event.target.value; })[0];
+      if (role) modeler.get('modeling').updateProperties(selected, { name: role.name_zh });
+      return;
+    }
+    window.SafeloopSpiff.set(modeler, selected, name, event.target.value);
+    if (name === 'formKey') updateFormLink();
+  }
+
+  function setUpPanel() {
+    fillSelect($('[data-sl-input="role"]'), config.roles, 'key', function (r) { return r.name + ' (' + r.key + ')'; });
+    fillSelect($('[data-sl-input="escalateTo"]'), config.roles, 'key', function (r) { return r.name + ' (' + r.key + ')'; });
+    fillSelect($('[data-sl-input="formKey"]'), config.forms, 'key', function (f) { return f.title + ' (' + f.key + ')'; });
+    document.querySelectorAll('[data-sl-input]').forEach(function (input) { input.addEventListener('change', onPropertyChange); });
+    $('[data-sl-condition]').addEventListener('change', onConditionChange);
+  }
+
+  // --- validation problems on the diagram ------------------------------------------------------
+
+  function clearProblems() {
+    if (!modeler) return;
+    var canvas = modeler.get('canvas');
+    var overlays = modeler.get('overlays');
+    markedIds.forEach(function (id) { if (modeler.get('elementRegistry').get(id)) canvas.removeMarker(id, 'sl-invalid'); });
+    problemOverlays.forEach(function (id) { overlays.remove(id); });
+    markedIds = [];
+    problemOverlays = [];
+    $('[data-problems]').hidden = true;
+    $('[data-problem-list]').replaceChildren();
+  }
+
+  function focusElement(id) {
+    var element = modeler.get('elementRegistry').get(id);
+    if (!element) return;
+    modeler.get('selection').select(element);
+    modeler.get('canvas').scrollToElement(element);
+  }
+
+  function badge(message) {
+    var node = document.createElement('div');
+    node.className = 'sl-problem-badge';
+    node.textContent = '!';
+    node.title = message;
+    return node;
+  }
+
+  function showProblems(problems) {
+    clearProblems();
+    var registry = modeler.get('elementRegistry');
+    var list = $('[data-problem-list]');
+    problems.forEach(function (problem) {
+      var id = problem.element_id;
+      var onDiagram = id && registry.get(id);
+      if (onDiagram) {
+        modeler.get('canvas').addMarker(id, 'sl-invalid');
+        markedIds.push(id);
+        problemOverlays.push(modeler.get('overlays').add(id, 'sl-problem', { position: { top: -12, right: 12 }, html: badge(problem.message) }));
+      }
+      var item = document.createElement('li');
+      item.dataset.elementId = id || '';
+      var label = document.createElement(onDiagram ? 'button' : 'span');
+      if (onDiagram) {
+        label.type = 'button';
+        label.className = 'link-button';
+        label.addEventListener('click', function () { focusElement(id); });
+      }
+      var name = onDiagram && registry.get(id).businessObject.name;
+      label.textContent = (name ? name + ' ' : '') + (id ? '[' + id + ']' : '') + (id && !onDiagram ? ' ' + text.noElement : '');
+      item.appendChild(label);
+      item.appendChild(document.createTextNode(' — ' + problem.message + (problem.line ? '（' + text.line.replace('{n}', problem.line) + '）' : '')));
+      list.appendChild(item);
+    });
+    $('[data-problems]').hidden = problems.length === 0;
+  }
+
+  // --- server calls ----------------------------------------------------------------------------
+
+  function post(url) {
+    return modeler.saveXML({ format: true }).then(function (result) {
+      return fetch(url, {
+        method: 'POST', credentials: 'same-origin', body: result.xml,
+        headers: { 'Content-Type': 'application/xml', 'X-CSRFToken': csrfToken(), 'Accept': 'application/json' }
+      });
+    }).then(function (response) {
+      return response.json().then(function (body) { return { status: response.status, body: body }; });
+    });
+  }
+
+  function validate() {
+    setStatus(text.validating, 'info');
+    return post(config.validateUrl).then(function (answer) {
+      var problems = answer.body.problems || [];
+      showProblems(problems);
+      if (answer.status >= 400 && !problems.length) {
+        setStatus(answer.body.message || text.networkError, 'error');
+      } else {
+        setStatus(problems.length ? text.invalid.replace('{n}', problems.length) : text.valid, problems.length ? 'error' : 'success');
+      }
+      $('[data-editor]').dataset.validated = problems.length ? 'invalid' : 'valid';
+    }).catch(function () { setStatus(text.networkError, 'error'); });
+  }
+
+  function deploy() {
+    setStatus(text.deploying, 'info');
+    return post(config.deployUrl).then(function (answer) {
+      if (answer.body.ok) {
+        markDirty(false);
+        window.location.assign(answer.body.redirect);
+        return;
+      }
+      showProblems(answer.body.problems || []);
+      setStatus((answer.body.message || text.deployFailed), 'error');
+    }).catch(function () { setStatus(text.networkError, 'error'); });
+  }
+
+  // --- files -----------------------------------------------------------------------------------
+
+  function fileName(ext) {
+    var root = modeler.getDefinitions().rootElements || [];
+    var process = root.filter(function (e) { return e.$type === 'bpmn:Process'; })[0];
+    return (process ? process.id : 'diagram') + '.' + ext;
+  }
+
+  function saveBlob(blob, name) {
+    var url = URL.createObjectURL(blob);
+    var link = document.createElement('a');
+    link.href = url;
+    link.download = name;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
+  }
+
+  function downloadBpmn() {
+    modeler.saveXML({ format: true }).then(function (r) { saveBlob(new Blob([r.xml], { type: 'application/xml' }), fileName('bpmn')); });
+  }
+
+  function downloadSvg() {
+    modeler.saveSVG().then(function (r) { saveBlob(new Blob([r.svg], { type: 'image/svg+xml' }), fileName('svg')); });
+  }
+
+  function downloadPng() {
+    modeler.saveSVG().then(function (r) {
+      var image = new Image();
+      var url = URL.createObjectURL(new Blob([r.svg], { type: 'image/svg+xml' }));
+      image.onload = function () {
+        var scale = 2;
+        var canvas = document.createElement('canvas');
+        canvas.width = image.width * scale;
+        canvas.height = image.height * scale;
+        var context = canvas.getContext('2d');
+        context.fillStyle = '#fff';
+        context.fillRect(0, 0, canvas.width, canvas.height);
+        context.drawImage(image, 0, 0, canvas.width, canvas.height);
+        URL.revokeObjectURL(url);
+        canvas.toBlob(function (blob) { saveBlob(blob, fileName('png')); }, 'image/png');
+      };
+      image.src = url;
+    });
+  }
+
+  function openFile(event) {
+    var file = event.target.files[0];
+    if (!file) return;
+    file.text().then(function (xml) {
+      return importXml(xml).then(function () {
+        markDirty(true);
+        setStatus(text.opened.replace('{file}', file.name), 'info');
+      });
+    }).catch(function (error) { setStatus(String(error.message || error), 'error'); });
+    event.target.value = '';
+  }
+
+  // --- wiring ----------------------------------------------------------------------------------
+
+  function bindToolbar() {
+    var actions = {
+      'validate': validate, 'deploy': deploy, 'download-bpmn': downloadBpmn,
+      'download-svg': downloadSvg, 'download-png': downloadPng
+    };
+    document.querySelectorAll('[data-editor] button[data-action]').forEach(function (button) {
+      button.addEventListener('click', function () { actions[button.dataset.action](); });
+    });
+    $('[data-action="open"]').addEventListener('change', openFile);
+  }
+
+  function guardUnsaved() {
+    window.addEventListener('beforeunload', function (event) {
+      if (!dirty) return undefined;
+      event.preventDefault();
+      event.returnValue = '';
+      return '';
+    });
+  }
+
+  document.addEventListener('DOMContentLoaded', function () {
+    if (!document.querySelector('[data-editor]')) return;
+    config = readJson('editor-config');
+    text = readJson('editor-text');
+    createModeler();
+    watchPanelHeader();
+    setUpPanel();
+    bindToolbar();
+    guardUnsaved();
+    load();
+  });
+})();
