@@ -17,7 +17,8 @@ BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 NS = {"bpmn": BPMN_NS, "camunda": CAMUNDA_NS, "spiffworkflow": SPIFF_NS}
-PROPERTY_NAMES = ("formKey", "dueIn", "dueInWorkingDays", "remindBefore", "escalateTo", "assignee", "candidateGroups")
+PROPERTY_NAMES = ("formKey", "dueIn", "dueInWorkingDays", "remindBefore", "escalateTo", "assignee", "candidateGroups",
+                  "ccTo")
 _DOCTYPE = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 

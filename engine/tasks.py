@@ -10,13 +10,13 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 from SpiffWorkflow.util.task import TaskState
 
-from . import access, audit, clock, forms, instances
+from . import access, audit, clock, forms, instances, notifications
 from .db import unit_of_work
 from .errors import BadRequest, Conflict, Forbidden, not_found
-from .models import Enterprise, Job, ProcessInstance, Task, User, UserRole
+from .models import Enterprise, Job, Notification, ProcessInstance, Task, User, UserRole
 from .views import Actor, InstanceView, Page, TaskView
 
-SCOPES = ("mine", "candidate", "all", "done", "started")
+SCOPES = ("mine", "candidate", "all", "done", "started", "cc")
 
 
 def task_view(t: Task, enterprise_code: str | None = None, case_title: str | None = None) -> TaskView:
@@ -34,6 +34,9 @@ def _scope_clause(actor: Actor, scope: str) -> Any:
         return Task.completed_by == actor.username
     if scope == "started":
         return ProcessInstance.started_by == actor.username
+    if scope == "cc":
+        return Task.id.in_(select(Notification.task_id).where(Notification.recipient == actor.username,
+                                                              Notification.kind == "cc"))
     if scope == "all":
         if not access.sees_everything(actor):
             raise Forbidden("只有管理员、审计员和领导可以查看全部任务", "Only admins, auditors and leaders may list all tasks")
@@ -250,10 +253,27 @@ def complete_task(actor: Actor, task_id: str, data: dict[str, Any] | None = None
         s.execute(update(Job).where(Job.task_id == task_id, Job.status == "pending").values(status="cancelled"))
         audit.record(s, "task.complete", actor=actor.username, instance_id=locked.inst.id, task_id=task_id,
                      before={"task": row.element_id}, after={"data": _masked(payload), "comment": comment})
+        _copy_to(s, loaded, row)
         instances.start_children(s, locked.inst, instances.advance(s, loaded, actor.username), actor, 0)
         from .cases import _view
         s.flush()
         return _view(s, locked.inst, actor)
+
+
+def _copy_to(s: Session, loaded: instances.Loaded, row: Task) -> None:
+    """抄送: tell the roles named in the step's `ccTo` property that it was done (same transaction)."""
+    step = loaded.definition.meta.get("steps", {}).get(row.element_id, {})
+    roles = [r.strip() for r in step.get("properties", {}).get("ccTo", "").split(",") if r.strip()]
+    recipients: set[str] = set()
+    for role in roles:
+        key = loaded.roles.resolve(role, None)
+        if key:
+            scope_enterprise = loaded.inst.enterprise_id if loaded.roles.is_enterprise_side(key) else None
+            recipients.update(notifications.role_members(s, key, scope_enterprise, loaded.inst.industry_key))
+    if recipients:
+        title = loaded.inst.title or row.name
+        notifications.notify(s, sorted(recipients), "cc", f"抄送：{row.name}（{title}）", f"Copied to you: {row.name} ({title})",
+                             instance_id=row.instance_id, task_id=row.id)
 
 
 def _masked(data: dict[str, Any]) -> dict[str, Any]:

@@ -69,6 +69,9 @@ def _step_problems(step: bpmn_xml.TaskProps, roles: RoleBook, forms: Collection[
     if props.get("escalateTo") and roles.resolve(props["escalateTo"], None) is None:
         found.append(problem(step.element_id, step.line, f"escalateTo 角色“{props['escalateTo']}”不存在",
                              f"escalateTo role '{props['escalateTo']}' does not exist"))
+    for cc in filter(None, (r.strip() for r in props.get("ccTo", "").split(","))):
+        if roles.resolve(cc, None) is None:
+            found.append(problem(step.element_id, step.line, f"ccTo 角色“{cc}”不存在", f"ccTo role '{cc}' does not exist"))
     if props.get("assignee") and not _IDENT.match(props["assignee"].strip("${}")):
         found.append(problem(step.element_id, step.line, "assignee 必须是数据变量名", "assignee must be a data variable name"))
     return found

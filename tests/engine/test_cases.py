@@ -207,3 +207,32 @@ def test_script_error_puts_the_case_in_error_and_retry_recovers(review, people):
     assert errored.status == "error" and errored.error_element == "close"
     assert "division" in errored.error_message
     assert failing.process.version == 2 and after.status == "running"
+
+
+def test_cc_property_copies_a_completed_step_to_a_role(people):
+    from pathlib import Path
+    from engine.bootstrap import read_forms
+    data = Path(__file__).parent.parent / "data"
+    bpmn = (data / "review.bpmn").read_text(encoding="utf-8").replace(
+        '<spiffworkflow:property name="remindBefore" value="P1D"/>',
+        '<spiffworkflow:property name="remindBefore" value="P1D"/>\n        <spiffworkflow:property name="ccTo" value="section_chief"/>')
+    engine.deploy(bpmn.encode(), actor="owner", forms_given=read_forms(data / "forms"))
+    case = _start(people)
+    task = case.open_tasks[0]
+    assert engine.list_tasks(people["chief"], scope="cc").total == 0
+    engine.complete_task(people["officer_a"], task.id, {"measures": "更换"})
+    copied = engine.list_tasks(people["chief"], scope="cc")
+    assert [t.id for t in copied.items] == [task.id]
+    assert engine.list_tasks(people["inspector_catering"], scope="cc").total == 0
+
+
+def test_cc_to_an_unknown_role_is_refused_at_deploy(people):
+    from pathlib import Path
+    from engine.bootstrap import read_forms
+    data = Path(__file__).parent.parent / "data"
+    bpmn = (data / "review.bpmn").read_text(encoding="utf-8").replace(
+        '<spiffworkflow:property name="remindBefore" value="P1D"/>',
+        '<spiffworkflow:property name="remindBefore" value="P1D"/><spiffworkflow:property name="ccTo" value="nobody"/>')
+    with pytest.raises(engine.DefinitionInvalid) as info:
+        engine.deploy(bpmn.encode(), actor="owner", forms_given=read_forms(data / "forms"))
+    assert info.value.details[0]["element_id"] == "rectify"

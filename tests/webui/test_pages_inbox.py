@@ -81,7 +81,16 @@ def test_filters_by_level_and_the_done_and_started_tabs(client, people, review):
     assert count(get(client, "/inbox?tab=started").get_data(as_text=True), "started") == "3"
 
 
-def test_the_copied_to_me_tab_explains_that_copies_are_not_in_the_processes_yet(client, people):
+def test_the_copied_to_me_tab_lists_steps_copied_by_cc_to(client, people):
+    from pathlib import Path
+    from engine.bootstrap import read_forms
+    data = Path(__file__).resolve().parents[1] / "data"
+    bpmn = (data / "review.bpmn").read_text(encoding="utf-8").replace(
+        '<spiffworkflow:property name="remindBefore" value="P1D"/>',
+        '<spiffworkflow:property name="remindBefore" value="P1D"/><spiffworkflow:property name="ccTo" value="section_chief"/>')
+    engine.deploy(bpmn.encode(), actor="owner", forms_given=read_forms(data / "forms"))
+    case = engine.start_instance(people["officer_a"], "review", {"case_title": "抄送给科长", "spawn": False})
     log_in_as(client, "chief")
-    html = get(client, "/inbox?tab=cc").get_data(as_text=True)
-    assert "暂无抄送给您的案件" in html
+    assert "抄送给科长" not in get(client, "/inbox?tab=cc").get_data(as_text=True)
+    engine.complete_task(people["officer_a"], case.open_tasks[0].id, {"measures": "已整改"})
+    assert "抄送给科长" in get(client, "/inbox?tab=cc").get_data(as_text=True)

@@ -15,13 +15,13 @@ from webui.session_auth import login_required
 bp = Blueprint("inbox", __name__)
 
 PAGE_SIZE = 50
-# Tab key → (engine scope or None, label). "cc" has no engine notion yet: an explained empty tab.
+# Tab key → (engine scope, label). "cc": steps copied to me by a `ccTo` task property (抄送).
 TABS = {
     "mine": ("mine", _l("To do")),
     "candidate": ("candidate", _l("Available to claim")),
     "done": ("done", _l("Done")),
     "started": ("started", _l("Started by me")),
-    "cc": (None, _l("Copied to me")),
+    "cc": ("cc", _l("Copied to me")),
 }
 
 
