@@ -28,7 +28,7 @@ def database_file() -> Path:
     """The SQLite file in use; raises BadRequest with pg_dump/pg_restore guidance on PostgreSQL."""
     url = make_url(db.settings().database_url)
     if url.get_backend_name() != "sqlite":
-        raise BadRequest(PG_HINT_ZH, PG_HINT_EN, {"database": url.get_backend_name()})
+        raise BadRequest(PG_HINT_ZH, PG_HINT_EN)
     if not url.database or url.database == ":memory:":
         raise BadRequest("内存数据库无法备份", "An in-memory database cannot be backed up")
     return Path(url.database)

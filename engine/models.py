@@ -173,7 +173,8 @@ class Job(Base):
     """A due time: a BPMN timer, a reminder, an escalation or a scheduled start."""
 
     __tablename__ = "job"
-    __table_args__ = (Index("ix_job_due", "status", "due_at"),)
+    __table_args__ = (Index("ix_job_due", "status", "due_at"), Index("ix_job_task", "task_id"),
+                      Index("ix_job_instance_kind", "instance_id", "kind", "status"))
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))  # timer | reminder | escalation | start
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), index=True)

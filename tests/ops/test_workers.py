@@ -17,6 +17,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.timeout(240),
 def test_two_workers_and_two_racing_completers_lose_no_update_and_fire_no_job_twice(database, review, people, tmp_path):
     at_rectify = cases_at(people, 40, "rectify")   # reminders and escalations are due; both completers race here
     at_accept = cases_at(people, 40, "accept")     # the 10-day boundary timer is due; a completer races the timer
+    untouched = cases_at(people, 10, "rectify")    # only the workers act on these: reminders and escalations
     rectify_ids = [open_task(v, "rectify") for v in at_rectify]
     accept_ids = [open_task(v, "accept") for v in at_accept]
     stop = tmp_path / "stop"
@@ -34,11 +35,14 @@ def test_two_workers_and_two_racing_completers_lose_no_update_and_fire_no_job_tw
     assert sorted(won) == sorted(rectify_ids), "each rectify task completed exactly once"
     assert outcomes[0]["lost"] + outcomes[1]["lost"] == len(rectify_ids)
     assert fired > 0 and fired_more_than_once() == []
+    for view in untouched:
+        history = [h.action for h in engine.instance_history(engine.SYSTEM, view.id)]
+        assert history.count("task.remind") == 1 and "task.escalate" in history, history
     assert overdue_pending_jobs() == 0
     for view in at_accept:  # either the inspector or the timer won, never both
         case = engine.get_instance(engine.SYSTEM, view.id)
         history = [h.action for h in engine.instance_history(engine.SYSTEM, view.id)]
         assert case.status == "completed"
         assert (history.count("timer.fire") + history.count("task.complete")) == 2, history  # rectify + one of them
-    assert_consistent([v.id for v in at_rectify + at_accept])
+    assert_consistent([v.id for v in at_rectify + at_accept + untouched])
     assert engine.verify_audit().ok
