@@ -110,6 +110,8 @@ def init(*, demo: bool = False) -> dict[str, Any]:
     schema.upgrade()
     report: dict[str, Any] = load_reference_data()
     report["processes"] = deploy_bundled()
+    from . import notice_schedule
+    report["holiday_warnings"] = notice_schedule.queue_holiday_warnings()
     if demo:
         report.update(load_demo())
         ensure_admin()

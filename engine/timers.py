@@ -59,8 +59,11 @@ def _fire_start(s, job: Job) -> None:  # noqa: ANN001
     if definition is None:
         return
     index = int(job.payload.get("index", 0))
-    inst = instances.create(s, definition, {"scheduled_for": job.due_at.isoformat()}, actor=SYSTEM,
-                            business_key=f"{definition.key}@{job.due_at.astimezone(clock.CHINA_TZ).date().isoformat()}",
+    # a queued one-off start (engine.notice_schedule) may carry prefilled data and its own business key
+    data = {"scheduled_for": job.due_at.isoformat(), **(job.payload.get("data") or {})}
+    inst = instances.create(s, definition, data, actor=SYSTEM,
+                            business_key=job.payload.get("business_key")
+                            or f"{definition.key}@{job.due_at.astimezone(clock.CHINA_TZ).date().isoformat()}",
                             scheduled=True)
     audit.record(s, "schedule.fire", actor="system", instance_id=inst.id, after={"process": definition.key, "index": index})
     schedules.schedule_next(s, definition, index)

@@ -5,15 +5,26 @@ labels from `title` (zh) / `x-title-en` (en), help from `description` / `x-descr
 choices from `enum` with `x-enum-titles` / `x-enum-titles-en`, dates from `format: date`,
 textareas from `x-ui.widget == "textarea"`. Arrays of strings (including file references)
 are edited one per line. The server checks the result with the same schema (the engine does).
+
+Arrays of objects (`"items": {"type": "object", ...}`) are *repeatable groups* (kind `group`), usable
+without JavaScript: each row is a fieldset of the item's fields named `<field>-<row>-<name>`
+(e.g. `hazards-0-description`), the existing rows plus `blank_rows` empty ones (default 1). An
+"add a row" submit button (`_add_row=<field>`) asks the page to re-render with one more blank row.
+On submit, rows whose inputs are all blank (unticked boxes count as blank) are dropped, the rest are
+coerced to the item schema's types and renumbered; field errors use the engine's dotted paths
+(`hazards.0.description`, from `FormInvalid.details`), so they land on the row's own input.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
 TEXTAREA_MIN_LENGTH = 500  # longer free text gets a textarea even without a widget hint
+MAX_ROWS = 200  # posted rows read per group (schemas cap far lower with maxItems)
+ADD_ROW = "_add_row"  # name of the "add a row" submit button; its value is the group's field name
 
 
 @dataclass(frozen=True)
@@ -22,7 +33,8 @@ class Field:
 
     name: str
     label: str
-    kind: str  # text | textarea | select | multiselect | date | checkbox | number | integer | lines | enterprise | file
+    # text | textarea | select | multiselect | date | checkbox | number | integer | lines | enterprise | file | group
+    kind: str
     required: bool = False
     help: str | None = None
     options: tuple[tuple[str, str], ...] = ()
@@ -33,6 +45,10 @@ class Field:
     maximum: float | None = None
     pattern: str | None = None
     accept: str | None = None
+    rows: tuple[tuple[Field, ...], ...] = ()  # group: each row's fields
+    row_label: str = ""  # group: the title of one row ("隐患")
+    add_label: str = ""  # group: the "add a row" button's text
+    uploads: bool = True  # file: offer an upload input (not inside group rows: files are attached at the top level)
 
     @property
     def values(self) -> list[str]:
@@ -65,6 +81,7 @@ class Coerced:
 
     data: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, list[str]] = field(default_factory=dict)
+    blank_rows: dict[str, int] = field(default_factory=dict)  # group → how many posted rows were blank
 
 
 def _as_text(value: Any) -> str:
@@ -89,9 +106,17 @@ def _options(spec: dict[str, Any], locale: str) -> tuple[tuple[str, str], ...]:
     return tuple((_as_text(v), str(titles[i]) if i < len(titles) else _as_text(v)) for i, v in enumerate(values))
 
 
+def is_group(spec: Any) -> bool:
+    """True for an array of objects (a repeatable group of fields)."""
+    return isinstance(spec, dict) and spec.get("type") == "array" and \
+        isinstance(spec.get("items"), dict) and spec["items"].get("type") == "object"
+
+
 def _kind(spec: dict[str, Any]) -> str:
     kind = spec.get("type")
     widget = (spec.get("x-ui") or {}).get("widget")
+    if is_group(spec):
+        return "group"
     if kind == "array":
         if widget == "file":
             return "file"
@@ -116,20 +141,71 @@ def is_file_field(spec: Any) -> bool:
     return isinstance(spec, dict) and (spec.get("x-ui") or {}).get("widget") == "file"
 
 
+def _visible(spec: Any, skip_files: bool) -> bool:
+    return isinstance(spec, dict) and not (spec.get("x-ui") or {}).get("hidden") and \
+        not (skip_files and is_file_field(spec))
+
+
+def _errors_under(errors: dict[str, list[str]], name: str, used: set[str]) -> tuple[str, ...]:
+    """Messages for `name` itself and for any deeper path under it that no rendered input took."""
+    out = list(errors.get(name, ()))
+    for key, messages in errors.items():
+        if key.startswith(name + ".") and key not in used:
+            out.extend(m for m in messages if m not in out)
+    return tuple(out)
+
+
+def _field(name: str, spec: dict[str, Any], value: Any, errors: tuple[str, ...], required: bool,
+           locale: str) -> Field:
+    kind = _kind(spec)
+    options = _options(spec.get("items") or {}, locale) if kind == "multiselect" else _options(spec, locale)
+    return Field(name, str(_label(spec, locale) or name), kind, required, _help(spec, locale), options, value, errors,
+                 spec.get("maxLength"), spec.get("minimum"), spec.get("maximum"), spec.get("pattern"),
+                 (spec.get("x-ui") or {}).get("accept"))
+
+
+def _group(name: str, spec: dict[str, Any], value: Any, errors: dict[str, list[str]], required: bool, locale: str,
+           blank: int, skip_files: bool) -> Field:
+    item = spec["items"]
+    item_required = set(item.get("required") or [])
+    rows_data = [r if isinstance(r, dict) else {} for r in (value if isinstance(value, list) else [])]
+    rows_data += [{} for _ in range(max(blank, 0))]
+    used: set[str] = set()
+    rows = []
+    for i, row in enumerate(rows_data):
+        cells = []
+        for sub, sub_spec in (item.get("properties") or {}).items():
+            if not _visible(sub_spec, skip_files) or is_group(sub_spec):
+                continue
+            path = f"{name}.{i}.{sub}"
+            used.add(path)
+            cell = _field(f"{name}-{i}-{sub}", sub_spec, row.get(sub), _errors_under(errors, path, set()),
+                          sub in item_required, locale)
+            cells.append(cell if cell.kind != "file" else replace(cell, uploads=False))
+        rows.append(tuple(cells))
+    english = locale == "en"
+    row_label = str(_label(item, locale) or (_label(spec, locale) or name))
+    base = _field(name, spec, rows_data, _errors_under(errors, name, used), required, locale)
+    return replace(base, rows=tuple(rows), row_label=row_label, add_label="Add a row" if english else "添加一行")
+
+
 def fields(schema: dict[str, Any], values: dict[str, Any] | None = None, errors: dict[str, list[str]] | None = None,
-           locale: str = "zh_CN", *, skip_files: bool = False) -> list[Field]:
-    """The schema's properties as fields, in schema order, with values and error messages."""
-    values, errors = values or {}, errors or {}
+           locale: str = "zh_CN", *, skip_files: bool = False, blank_rows: dict[str, int] | None = None) -> list[Field]:
+    """The schema's properties as fields, in schema order, with values and error messages.
+
+    Repeatable groups show their rows plus `blank_rows.get(name, 1)` empty rows."""
+    values, errors, blank_rows = values or {}, errors or {}, blank_rows or {}
     required = set(schema.get("required") or [])
     out = []
     for name, spec in (schema.get("properties") or {}).items():
-        if not isinstance(spec, dict) or (spec.get("x-ui") or {}).get("hidden") or (skip_files and is_file_field(spec)):
+        if not _visible(spec, skip_files):
             continue
-        kind = _kind(spec)
-        options = _options(spec.get("items") or {}, locale) if kind == "multiselect" else _options(spec, locale)
-        out.append(Field(name, str(_label(spec, locale) or name), kind, name in required, _help(spec, locale), options,
-                         values.get(name), tuple(errors.get(name, ())), spec.get("maxLength"), spec.get("minimum"),
-                         spec.get("maximum"), spec.get("pattern"), (spec.get("x-ui") or {}).get("accept")))
+        if is_group(spec):
+            out.append(_group(name, spec, values.get(name), errors, name in required, locale,
+                              blank_rows.get(name, 1), skip_files))
+        else:
+            out.append(_field(name, spec, values.get(name), _errors_under(errors, name, set()), name in required,
+                              locale))
     return out
 
 
@@ -175,23 +251,62 @@ def _one(form: MultiDict[str, str], name: str, spec: dict[str, Any], out: Coerce
         out.data[name] = text
 
 
+def _row_indexes(form: MultiDict[str, str], name: str) -> list[int]:
+    pattern = re.compile(rf"{re.escape(name)}-(\d{{1,4}})-")
+    found = {int(m.group(1)) for key in form.keys() if (m := pattern.match(key))}
+    return sorted(found)[:MAX_ROWS]
+
+
+def _rows(form: MultiDict[str, str], name: str, spec: dict[str, Any], out: Coerced, locale: str,
+          skip_files: bool) -> None:
+    """A repeatable group: non-blank rows as typed objects, renumbered; a cell's unreadable text stays as text."""
+    item = spec.get("items") or {}
+    indexes = _row_indexes(form, name)
+    rows: list[dict[str, Any]] = []
+    blank = 0
+    for i in indexes:
+        cell = Coerced()
+        for sub, sub_spec in (item.get("properties") or {}).items():
+            if _visible(sub_spec, skip_files) and not is_group(sub_spec):
+                _one(form, f"{name}-{i}-{sub}", sub_spec, cell, locale)
+        if not cell.errors and all(v is False for v in cell.data.values()):
+            blank += 1
+            continue
+        row = {k[len(f"{name}-{i}-"):]: v for k, v in cell.data.items()}
+        for key, messages in cell.errors.items():
+            sub = key[len(f"{name}-{i}-"):]
+            row[sub] = (form.get(key) or "").strip()
+            out.errors[f"{name}.{len(rows)}.{sub}"] = messages
+        rows.append(row)
+    if indexes:  # the group was on the form: all rows blank means "none"
+        out.data[name] = rows
+        out.blank_rows[name] = blank
+
+
 def coerce(schema: dict[str, Any], form: MultiDict[str, str], locale: str = "zh_CN", *,
            skip_files: bool = False) -> Coerced:
     """Typed data for the schema's properties from posted strings (blank fields are left out)."""
     out = Coerced()
     for name, spec in (schema.get("properties") or {}).items():
-        if isinstance(spec, dict) and not (spec.get("x-ui") or {}).get("hidden") and not (skip_files and is_file_field(spec)):
+        if not _visible(spec, skip_files):
+            continue
+        if is_group(spec):
+            _rows(form, name, spec, out, locale, skip_files)
+        else:
             _one(form, name, spec, out, locale)
     return out
 
 
 def error_map(details: Any, locale: str) -> dict[str, list[str]]:
-    """`FormInvalid.details` ([{field, message_zh, message_en}]) by top-level field name."""
+    """`FormInvalid.details` ([{field, message_zh, message_en}]) by field: the top-level name, or for a cell of
+    a repeatable group the row path (`hazards.0.description`; deeper paths such as `hazards.0.photos.1` are cut
+    to the cell)."""
     out: dict[str, list[str]] = {}
     for item in details if isinstance(details, list) else []:
         if not isinstance(item, dict):
             continue
-        name = str(item.get("field") or "").split(".")[0]
+        parts = str(item.get("field") or "").split(".")
+        name = ".".join(parts[:3]) if len(parts) >= 3 and parts[1].isdigit() else parts[0]
         message = item.get("message_en" if locale == "en" else "message_zh") or item.get("message_zh") or ""
         out.setdefault(name, []).append(str(message))
     return out

@@ -35,13 +35,13 @@ def _initial_values(task: engine.TaskView, case: engine.InstanceView, schema: di
 
 def _render(task: engine.TaskView, case: engine.InstanceView, schema: dict[str, Any], values: dict[str, Any],
             errors: dict[str, list[str]] | None = None, action_errors: dict[str, str] | None = None,
-            status: int = 200) -> ResponseReturnValue:
+            status: int = 200, blank_rows: dict[str, int] | None = None) -> ResponseReturnValue:
     actor = session_auth.require_actor()
-    fields = forms_render.fields(schema, values, errors, current_locale())
+    fields = forms_render.fields(schema, values, errors, current_locale(), blank_rows=blank_rows)
     title = (schema.get("x-title-en") or schema.get("title")) if current_locale() == "en" else schema.get("title")
     return render_template("pages/task.html", task=task, case=case, fields=fields, form_title=title,
                            files=files.case_files(case.id), multipart=any(f.kind == "file" for f in fields),
-                           mine=task.assignee == actor.username, action_errors=action_errors or {},
+                           mine=task.assignee == actor.username, action_errors=action_errors or {}, add_rows=True,
                            has_errors=bool(errors), processes={p.key: p.name for p in engine.list_processes()}), status
 
 
@@ -76,7 +76,11 @@ def submit(task_id: str) -> ResponseReturnValue:
     if task.assignee == actor.username and task.status == "open":
         files.store_uploads(schema, request.files, coerced, instance_id=task.instance_id, task_id=task_id)
     values = {**coerced.data, **{name: request.form.get(name, "") for name in coerced.errors
-                                 if name not in coerced.data}}
+                                 if name not in coerced.data and "." not in name}}
+    add_row = request.form.get(forms_render.ADD_ROW)
+    if add_row:  # "add a row" in a repeatable group: show the form again with what was typed, complete nothing
+        blank = {add_row: coerced.blank_rows.get(add_row, 0) + 1}
+        return _render(task, case, schema, values, coerced.errors or None, blank_rows=blank)
     try:
         if action == "save":
             engine.save_draft(actor, task_id, values)

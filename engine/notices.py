@@ -1,0 +1,120 @@
+"""Read-only coverage of a published notice (通知公告已读回执): one row per target enterprise.
+
+`notice_distribution` starts one `notice_acknowledgement` case per target enterprise (its children).
+`coverage(actor, notice_id)` tells, for each, whether the enterprise has confirmed reading, is still
+within its deadline (pending), or is past it (overdue). Bureau-side users who may see the notice case
+only; enterprise users get `Forbidden`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+
+from . import access, clock
+from .db import unit_of_work
+from .errors import Forbidden, NotFound
+from .models import Enterprise, ProcessInstance, Task
+from .views import Actor
+
+NOTICE_PROCESS = "notice_distribution"
+ACK_PROCESS = "notice_acknowledgement"
+CONFIRM_STEP = "confirm_read"
+STATES = ("confirmed", "pending", "overdue")
+
+
+@dataclass(frozen=True)
+class AckRow:
+    """One target enterprise's read receipt."""
+
+    case_id: int
+    enterprise_code: str | None
+    enterprise_name: str | None
+    industry: str | None
+    state: str  # confirmed | pending | overdue
+    due_at: datetime | None
+    confirmed_at: datetime | None
+    confirmed_by: str | None
+    case_status: str
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """A notice's read receipts and their counts."""
+
+    notice_id: int
+    title: str | None
+    status: str
+    rows: tuple[AckRow, ...]
+
+    @property
+    def total(self) -> int:
+        return len(self.rows)
+
+    def count(self, state: str) -> int:
+        return sum(1 for r in self.rows if r.state == state)
+
+    @property
+    def confirmed(self) -> int:
+        return self.count("confirmed")
+
+    @property
+    def pending(self) -> int:
+        return self.count("pending")
+
+    @property
+    def overdue(self) -> int:
+        return self.count("overdue")
+
+    @property
+    def rate(self) -> float:
+        """Confirmed share, 0–1 (0 when nothing was sent)."""
+        return self.confirmed / self.total if self.rows else 0.0
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _state(inst: ProcessInstance, task: Task | None, now: datetime) -> str:
+    if inst.status == "completed":
+        return "confirmed"
+    due = _aware(task.due_at) if task else None
+    if task is not None and (task.overdue or (due is not None and due < now)):
+        return "overdue"
+    return "pending"
+
+
+def coverage(actor: Actor, notice_id: int) -> Coverage:
+    """The notice's acknowledgement cases, one row per enterprise, ordered by enterprise code."""
+    if access.is_enterprise_user(actor):
+        raise Forbidden("只有局内人员可以查看通知回执", "Only bureau staff may see notice receipts")
+    now = clock.now()
+    with unit_of_work(write=False) as s:
+        notice = s.get(ProcessInstance, notice_id)
+        if notice is None or notice.process_key != NOTICE_PROCESS or not access.can_see(actor, notice):
+            raise NotFound("通知不存在或无权查看", "This notice does not exist or is not visible to you")
+        rows = []
+        stmt = (select(ProcessInstance, Enterprise)
+                .outerjoin(Enterprise, Enterprise.id == ProcessInstance.enterprise_id)
+                .where(ProcessInstance.parent_id == notice_id, ProcessInstance.process_key == ACK_PROCESS))
+        found = list(s.execute(stmt))
+        ids = [inst.id for inst, _ in found]
+        tasks: dict[int, Task] = {}
+        if ids:
+            for task in s.scalars(select(Task).where(Task.instance_id.in_(ids), Task.element_id == CONFIRM_STEP)
+                                  .order_by(Task.created_at)):
+                tasks[task.instance_id] = task  # the newest confirm task of each case
+        for inst, ent in found:
+            task = tasks.get(inst.id)
+            done = inst.status == "completed" and task is not None and task.status == "completed"
+            rows.append(AckRow(inst.id, ent.code if ent else None, ent.name if ent else None,
+                               ent.industry_key if ent else None, _state(inst, task, now),
+                               _aware(task.due_at) if task else None,
+                               _aware(task.completed_at) if done and task else None,
+                               task.completed_by if done and task else None, inst.status))
+        rows.sort(key=lambda r: (r.enterprise_code or "", r.case_id))
+        return Coverage(notice.id, notice.title, notice.status, tuple(rows))
