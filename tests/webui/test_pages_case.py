@@ -11,16 +11,6 @@ import engine
 from tests.webui.pages_support import get, log_in_as, make_app, start_review
 
 
-@pytest.fixture
-def app(database: str, tmp_path: Path) -> Flask:
-    return make_app(tmp_path)
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
 def test_the_case_page_shows_fields_timeline_and_diagram_progress(client, people, review):
     case = start_review(people["officer_a"], note="<script>alert(1)</script>")
     task = engine.claim(people["officer_a"], case.open_tasks[0].id)

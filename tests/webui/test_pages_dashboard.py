@@ -10,16 +10,6 @@ from flask.testing import FlaskClient
 from tests.webui.pages_support import deploy_hazard_stand_in, get, log_in_as, make_app, start_review
 
 
-@pytest.fixture
-def app(database: str, tmp_path: Path) -> Flask:
-    return make_app(tmp_path)
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
 def test_the_dashboard_shows_the_campaign_figures_as_text_and_json(client, people, review):
     deploy_hazard_stand_in()
     start_review(people["officer_a"], "hazard_closure", hazard_level="major", deadline="2025-03-01")

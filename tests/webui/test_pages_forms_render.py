@@ -198,16 +198,6 @@ GROUP_BPMN = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 @pytest.fixture
-def app(database: str, tmp_path: Path) -> Flask:
-    return make_app(tmp_path)
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
-@pytest.fixture
 def group_task(people) -> engine.TaskView:
     """A case at a step whose form has a repeatable group, claimed by officer_a."""
     schema = {**BATCHES, "title": "批次登记"}

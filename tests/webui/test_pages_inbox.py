@@ -11,16 +11,6 @@ import engine
 from tests.webui.pages_support import get, log_in_as, make_app, post, start_review
 
 
-@pytest.fixture
-def app(database: str, tmp_path: Path) -> Flask:
-    return make_app(tmp_path)
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
 def count(html: str, tab: str) -> str:
     marker = f'data-count="{tab}">'
     return html.split(marker, 1)[1].split("<", 1)[0]

@@ -11,16 +11,6 @@ from engine import db, notifications
 from tests.webui.pages_support import get, log_in_as, make_app, post, start_review
 
 
-@pytest.fixture
-def app(database: str, tmp_path: Path) -> Flask:
-    return make_app(tmp_path)
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
 def test_unread_notifications_are_counted_listed_and_opened(client, people, review):
     task = start_review(people["officer_a"]).open_tasks[0]
     with db.unit_of_work() as s:

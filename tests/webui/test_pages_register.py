@@ -14,16 +14,6 @@ from tests.webui.pages_support import deploy_hazard_stand_in, get, log_in_as, ma
 
 
 @pytest.fixture
-def app(database: str, tmp_path: Path) -> Flask:
-    return make_app(tmp_path)
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
-@pytest.fixture
 def hazards(people, review) -> dict[str, engine.InstanceView]:
     deploy_hazard_stand_in()
     a_major = start_review(people["officer_a"], "hazard_closure", case_title="甲重大隐患", hazard_level="major",

@@ -12,16 +12,6 @@ from tests.webui.pages_support import get, log_in_as, make_app, post, start_revi
 
 
 @pytest.fixture
-def app(database: str, tmp_path: Path) -> Flask:
-    return make_app(tmp_path)
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
-@pytest.fixture
 def accept_task(people, review) -> engine.TaskView:
     """A case at the inspector's acceptance step, claimed by the catering inspector."""
     case = start_review(people["officer_a"])
