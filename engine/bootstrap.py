@@ -11,7 +11,7 @@ from sqlalchemy import select
 from . import audit, definitions, forms, schema, users
 from .db import unit_of_work
 from .errors import Conflict, EngineError
-from .models import AuditHead, Enterprise, Industry, Role, User
+from .models import AuditHead, Industry, Role, User
 
 REFERENCE = Path(__file__).parent / "reference_data"
 PROJECT = Path(__file__).resolve().parent.parent
@@ -118,8 +118,3 @@ def init(*, demo: bool = False) -> dict[str, Any]:
         from . import demo_cases
         report["demo_cases"] = demo_cases.create_demo_cases()
     return report
-
-
-def enterprise_count() -> int:
-    with unit_of_work(write=False) as s:
-        return len(list(s.scalars(select(Enterprise.id))))

@@ -83,7 +83,7 @@ def _task_jobs(s: Session, inst: ProcessInstance, row: Task, props: dict[str, st
         return
     now = clock.now()
     if props.get("remindBefore"):
-        remind_at = row.due_at - (now + parse_duration(props["remindBefore"]) - now)
+        remind_at = row.due_at - parse_duration(props["remindBefore"])
         s.add(Job(kind="reminder", instance_id=inst.id, task_id=row.id, due_at=max(remind_at, now), status="pending",
                   attempts=0, payload={}, created_at=now))
     s.add(Job(kind="escalation", instance_id=inst.id, task_id=row.id, due_at=row.due_at, status="pending", attempts=0,

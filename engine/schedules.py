@@ -6,7 +6,7 @@ a fresh case per occurrence, and let that case's start timer fire exactly once.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -121,4 +121,4 @@ def pause(s: Session, key: str, paused: bool) -> int:
 
 
 __all__ = ["occurrence", "next_index", "reschedule", "schedule_next", "fire_start_timer_once", "pending_schedules",
-           "pause", "timedelta"]
+           "pause"]

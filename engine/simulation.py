@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from . import cases, clock, form_data, forms, tasks, timers, users
 from .db import unit_of_work
 from .errors import EngineError
-from .models import AuditEvent, Enterprise, FormDefinition, ProcessDefinition, ProcessInstance, Task, User, UserRole
+from .models import AuditEvent, Enterprise, ProcessDefinition, ProcessInstance, Task, User, UserRole
 from .notifications import role_members
 
 CAMPAIGN_START = date(2024, 4, 8)
@@ -254,4 +254,4 @@ def table(figures: list[YearFigures]) -> str:
     return "\n".join("".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows)
 
 
-__all__ = ["simulate", "prepare_and_run", "measure", "table", "YearFigures", "FormDefinition"]
+__all__ = ["simulate", "prepare_and_run", "measure", "table", "YearFigures"]

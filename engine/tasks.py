@@ -10,10 +10,10 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 from SpiffWorkflow.util.task import TaskState
 
-from . import access, audit, clock, forms, instances, notifications
+from . import access, audit, clock, forms, instances, notifications, users
 from .db import unit_of_work
 from .errors import BadRequest, Conflict, Forbidden, not_found
-from .models import Enterprise, Job, Notification, ProcessInstance, Task, User, UserRole
+from .models import Enterprise, Job, Notification, ProcessInstance, Task, User
 from .views import Actor, InstanceView, Page, TaskView
 
 SCOPES = ("mine", "candidate", "all", "done", "started", "cc")
@@ -157,10 +157,7 @@ def _user_actor(s: Session, username: str) -> Actor:
     user = s.scalar(select(User).where(User.username == username, User.active.is_(True)))
     if user is None:
         raise BadRequest(f"用户不存在：{username}", f"No such user: {username}", [{"field": "to"}])
-    roles = frozenset(s.scalars(select(UserRole.role_key).where(UserRole.user_id == user.id)))
-    from .models import UserIndustry
-    inds = frozenset(s.scalars(select(UserIndustry.industry_key).where(UserIndustry.user_id == user.id)))
-    return Actor(username, user.display_name, roles, user.enterprise_id, None, inds, user.id)
+    return users.actor_of(s, user)
 
 
 def _require_comment(comment: str | None) -> str:
@@ -314,9 +311,3 @@ def send_back(actor: Actor, task_id: str, comment: str | None) -> InstanceView:
         from .cases import _view
         s.flush()
         return _view(s, locked.inst, actor)
-
-
-def due_soon(now: datetime | None = None) -> datetime:
-    """The instant before which an open task counts as due soon (one day ahead)."""
-    from datetime import timedelta
-    return (now or clock.now()) + timedelta(days=1)

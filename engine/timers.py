@@ -116,8 +116,7 @@ def _run_one(job_id: int, worker: str, report: list[str] | None = None) -> bool:
             return False
         inst = instances.lock(s, job.instance_id) if job.instance_id else None
         if inst is not None and inst.status != "running":
-            job.locked_by = job.locked_until = None
-            job.due_at = job.due_at  # wait until the case runs again
+            job.locked_by = job.locked_until = None  # wait until the case runs again
             return False
         fired = True
         if job.kind == "start":

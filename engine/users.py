@@ -112,7 +112,7 @@ def set_password(username: str, password: str, *, actor: str = "system") -> None
         audit.record(s, "user.password", actor=actor, after={"username": username})
 
 
-def _actor(s: Session, user: User) -> Actor:
+def actor_of(s: Session, user: User) -> Actor:
     view = _user_view(s, user)
     return Actor(username=user.username, display_name=user.display_name, roles=frozenset(view.roles),
                  enterprise_id=user.enterprise_id, enterprise_code=view.enterprise_code,
@@ -125,7 +125,7 @@ def get_actor(username: str) -> Actor:
         user = s.scalar(select(User).where(User.username == username, User.active.is_(True)))
         if user is None:
             raise NotAuthenticated("用户不存在或已停用", "Unknown or disabled user")
-        return _actor(s, user)
+        return actor_of(s, user)
 
 
 def authenticate(username: str, password: str) -> Actor:
@@ -138,7 +138,7 @@ def authenticate(username: str, password: str) -> Actor:
             user = None
         if user is None:
             raise NotAuthenticated("用户名或密码错误", "Wrong username or password")
-        return _actor(s, user)
+        return actor_of(s, user)
 
 
 def list_users(*, limit: int = 100, offset: int = 0) -> Page:

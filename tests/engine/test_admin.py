@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 import engine
-from conftest import DATA
+from tests.conftest import DATA
 from engine import admin, diagram_diff
 from engine.db import unit_of_work
 from engine.models import Job

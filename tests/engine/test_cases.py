@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 import engine
-from conftest import ENT_A, ENT_B
+from tests.conftest import ENT_A, ENT_B
 
 
 def _start(people, **data):

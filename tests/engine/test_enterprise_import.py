@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 
 import engine
-from conftest import ENT_A
+from tests.conftest import ENT_A
 from engine import enterprise_import
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 import engine
-from conftest import DATA
+from tests.conftest import DATA
 from engine import migration
 
 EXTRA_TASK = """<bpmn:userTask id="double_check" name="复核">
