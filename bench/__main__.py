@@ -207,8 +207,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="*", choices=SECTIONS, default=None, help="run only these sections")
     parser.add_argument("--profile", action="store_true", help="also print the engine's per-step hot spots (cProfile)")
     parser.add_argument("--http", action="store_true", help="also run the HTTP load test (needs gunicorn)")
-    parser.add_argument("--proposed-indexes", action="store_true",
-                        help="add the indexes performance.md proposes (job.task_id, the candidate pool) to filled databases")
     parser.add_argument("--sizes", default=None, help="comma-separated inbox/flatness sizes, e.g. 1000,100000")
     parser.add_argument("--markdown", default=None, help="also write the table as Markdown to this file")
     args = parser.parse_args(argv)
@@ -216,7 +214,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.sizes:
         sizes = tuple(int(x) for x in args.sizes.split(","))
         plan = dataclasses.replace(plan, sizes=sizes, sqlite_sizes=sizes)
-    population.proposed_indexes = args.proposed_indexes
     wanted = set(args.only or ("overhead", "inbox", "timers", "size")) | ({"http"} if args.http else set())
     table = Table()
     started = time.perf_counter()

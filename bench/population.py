@@ -23,13 +23,6 @@ INDUSTRIES = ("catering", "commercial_complex", "key_commercial", "refined_oil",
 ENTERPRISES = 200
 USERS = 100
 BATCH = 2000
-# The indexes docs/performance.md proposes; `python -m bench --proposed-indexes` adds them to measure the fix.
-PROPOSED_INDEXES = (
-    "CREATE INDEX IF NOT EXISTS ix_bench_job_task ON job (task_id)",
-    "CREATE INDEX IF NOT EXISTS ix_bench_task_pool ON task (role_key, industry_key, due_at) "
-    "WHERE status = 'open' AND assignee IS NULL",
-)
-proposed_indexes = False
 # Share of open tasks per role; enterprise-side tasks are scoped to the case's enterprise.
 ROLES = (("enterprise_safety_officer", 0.50), ("bureau_inspector", 0.35), ("section_chief", 0.10), ("expert", 0.05))
 
@@ -77,8 +70,6 @@ def _analyze() -> None:
     """Refresh the planner's statistics, as autovacuum (PostgreSQL) or a periodic ANALYZE (SQLite) would."""
     from engine import db
     with db.sql_engine().connect() as conn:
-        for ddl in PROPOSED_INDEXES if proposed_indexes else ():
-            conn.exec_driver_sql(ddl)
         conn.exec_driver_sql("ANALYZE")
         conn.commit()
 

@@ -63,17 +63,18 @@ def candidate_clause(actor: Actor) -> ColumnElement[bool]:
     roles = sorted(actor.roles - READ_ONLY)
     if not roles:
         return false()
-    base = and_(Task.status == "open", Task.assignee.is_(None), Task.role_key.in_(roles))
+    base = and_(Task.status == "open", Task.assignee.is_(None),
+                or_(Task.role_key.in_(roles), Task.alt_role_key.in_(roles)))
     if is_enterprise_user(actor):
         return and_(base, Task.enterprise_id == actor.enterprise_id)
     if sees_everything(actor) or not actor.industries:
-        return and_(base, Task.enterprise_id.is_(None) | true())
+        return base
     return and_(base, or_(Task.industry_key.in_(sorted(actor.industries)), Task.industry_key.is_(None)))
 
 
 def is_candidate(actor: Actor, task: Task) -> bool:
     """The Python twin of candidate_clause for one task."""
-    if task.role_key not in actor.roles - READ_ONLY:
+    if not {task.role_key, task.alt_role_key} & (actor.roles - READ_ONLY):
         return False
     if is_enterprise_user(actor):
         return task.enterprise_id == actor.enterprise_id

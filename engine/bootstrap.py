@@ -35,8 +35,10 @@ def load_reference_data() -> dict[str, int]:
             row.name_zh, row.name_en = item["name_zh"], item["name_en"]
             row.side, row.escalates_to = item.get("side", "bureau"), item.get("escalates_to")
             s.add(row)
+        from .forms import forget_cached_schemas
         from .roles import forget_cached_roles
-        forget_cached_roles()
+        forget_cached_roles()  # a new or re-initialised database: nothing cached for its URL still holds
+        forget_cached_schemas()
         if s.get(AuditHead, "system") is None:
             audit.record(s, "system.init", actor="system", after={"roles": len(roles), "industries": len(industries)})
     return {"roles": len(roles), "industries": len(industries)}
@@ -112,6 +114,8 @@ def init(*, demo: bool = False) -> dict[str, Any]:
     report["processes"] = deploy_bundled()
     from . import notice_schedule
     report["holiday_warnings"] = notice_schedule.queue_holiday_warnings()
+    from . import campaign_dates
+    report["campaign_dates"] = campaign_dates.seed()
     if demo:
         report.update(load_demo())
         ensure_admin()

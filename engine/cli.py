@@ -182,12 +182,14 @@ def simulate(until: str, seed: int, start: str, self_checks: bool) -> None:
 
 def _sweep_once() -> None:
     from engine import timers as engine_timers
-    try:
-        fired, sent = engine_timers.sweep()
-        if fired or sent:
-            logging.getLogger("safeloop.worker").info("fired %s jobs, sent %s notifications", fired, sent)
-    except Exception:  # noqa: BLE001 - a failed sweep is logged and retried at the next tick
-        logging.getLogger("safeloop.worker").exception("sweep failed")
+    engine_timers.tick()
+
+
+def _configure_logging() -> None:
+    from engine import logs
+    logs.configure(logger_name="")
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)  # not a line per tick, nor per tick skipped while one runs
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # `safeloop.http` logs each request itself
 
 
 @main.command()
@@ -196,7 +198,7 @@ def _sweep_once() -> None:
 def worker(interval: float) -> None:
     """Run the timer sweep (timers, reminders, escalations, scheduled starts, notifications)."""
     from apscheduler.schedulers.blocking import BlockingScheduler
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    _configure_logging()
     scheduler = BlockingScheduler()
     scheduler.add_job(_sweep_once, "interval", seconds=interval, max_instances=1, coalesce=True,
                       next_run_time=datetime.now())
@@ -213,6 +215,7 @@ def worker(interval: float) -> None:
 def serve(host: str, port: int) -> None:
     """Serve the web app; runs the sweep in-process unless SAFELOOP_WORKER=external."""
     from webui import create_app
+    _configure_logging()
     app = create_app()
     if os.environ.get("SAFELOOP_WORKER", "inprocess") != "external":
         from apscheduler.schedulers.background import BackgroundScheduler
@@ -257,6 +260,45 @@ def restore_command(src: Path, yes: bool) -> None:
         click.confirm("已停止网页和定时任务进程？Are the web app and workers stopped?", abort=True)
     engine_backup.restore(src)
     click.echo(f"已恢复 Restored from {src}; the previous database was kept beside it (*.before-restore-*)")
+
+
+CLI_ADMIN = engine.Actor(username="cli", display_name="命令行 CLI", roles=frozenset({"admin"}))
+
+
+@main.group()
+def schedules() -> None:
+    """Scheduled starts: dispatchers, holiday warnings, yearly campaign-date notices."""
+
+
+@schedules.command("list")
+def schedules_list() -> None:
+    """Every waiting scheduled start, soonest first (times in China time)."""
+    from engine import scheduled_starts
+    rows = scheduled_starts.list_scheduled_starts(CLI_ADMIN)
+    for r in rows:
+        when = r.next_run.astimezone(engine.clock.CHINA_TZ).strftime("%Y-%m-%d %H:%M")
+        ident = f"job {r.job_id}" if r.job_id else f"{r.waiting} job(s)"
+        click.echo(f"{when}  {r.status:<8} {r.kind:<9} {r.process_key:<36} {ident:<10} {r.title or r.process_name}  "
+                   f"[{r.scope if r.job_id else r.target}]")
+    click.echo(f"共 {len(rows)} 项 {len(rows)} scheduled")
+
+
+@schedules.command("pause")
+@click.argument("process_key")
+def schedules_pause(process_key: str) -> None:
+    """Pause a process's schedule (its waiting start jobs stop firing)."""
+    from engine import scheduled_starts
+    changed = scheduled_starts.set_process_paused(CLI_ADMIN, process_key, True)
+    click.echo(f"已暂停 Paused {process_key}: {changed} job(s)")
+
+
+@schedules.command("resume")
+@click.argument("process_key")
+def schedules_resume(process_key: str) -> None:
+    """Resume a paused process's schedule (starts missed meanwhile move to its next occurrence)."""
+    from engine import scheduled_starts
+    changed = scheduled_starts.set_process_paused(CLI_ADMIN, process_key, False)
+    click.echo(f"已恢复 Resumed {process_key}: {changed} job(s)")
 
 
 if __name__ == "__main__":

@@ -6,12 +6,42 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .config import Settings
-from .errors import EngineError
+from .errors import EngineError, StorageError
 
 _state: dict[str, Any] = {}
+RETRY_AFTER_SECONDS = 5
+
+
+class DatabaseUnavailable(StorageError):
+    """The database refused, dropped or timed out the connection; the unit of work rolled back."""
+
+    code = "database_unavailable"
+
+    def __init__(self, cause: BaseException | None = None) -> None:
+        super().__init__("数据库暂时无法访问，请几秒后重试。",
+                         "The database cannot be reached right now; try again in a few seconds.",
+                         {"retry_after": RETRY_AFTER_SECONDS})
+        self.cause = cause
+
+
+def is_unavailable(err: BaseException) -> bool:
+    """True for a refused, dropped or timed-out database connection (worth a retry), not for bad SQL or data."""
+    if isinstance(err, DatabaseUnavailable):
+        return True
+    if isinstance(err, DBAPIError) and err.connection_invalidated or isinstance(err, InterfaceError):
+        return True
+    if not isinstance(err, OperationalError):
+        return False
+    if type(err.orig).__module__.startswith("sqlite3"):  # SQLite also says "no such table" this way: a bug, not an outage
+        return any(word in str(err.orig).lower() for word in _SQLITE_TRANSIENT)
+    return True
+
+
+_SQLITE_TRANSIENT = ("locked", "busy", "unable to open", "disk i/o")
 
 
 def _sqlite_engine(url: str) -> Engine:
@@ -98,8 +128,18 @@ def unit_of_work(write: bool = True) -> Iterator[Session]:
     except EngineError:
         session.rollback()
         raise
-    except BaseException:
-        session.rollback()
+    except BaseException as err:
+        _roll_back(session)
+        if is_unavailable(err):
+            raise DatabaseUnavailable(err) from err
         raise
     finally:
         session.close()
+
+
+def _roll_back(session: Session) -> None:
+    # On a dropped connection the rollback itself may fail; the server has rolled back already.
+    try:
+        session.rollback()
+    except DBAPIError:
+        pass

@@ -108,4 +108,4 @@ def load_definition(s: Session, key: str, version: int | None = None) -> Process
 
 def parsed_spec(row: ProcessDefinition) -> specs.ParsedSpec:
     """The cached spec of a version."""
-    return specs.spec_cache.get(row.checksum, row.spec_json)
+    return specs.spec_cache.get(row.checksum, lambda: row.spec_json)

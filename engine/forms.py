@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
@@ -54,6 +55,7 @@ def save_in(s: Session, key: str, schema: dict[str, Any], actor: str | None) -> 
                          created_by=actor, created_at=clock.now())
     s.add(row)
     s.flush()
+    forget_cached_schemas()
     audit.record(s, "form.save", actor=actor, after={"key": key, "version": row.version, "checksum": checksum})
     return _view(row), True
 
@@ -68,6 +70,31 @@ def latest_in(s: Session, key: str) -> FormDefinition | None:
     """The newest version of a form inside an open transaction."""
     return s.scalars(select(FormDefinition).where(FormDefinition.key == key)
                      .order_by(FormDefinition.version.desc()).limit(1)).first()
+
+
+SCHEMA_CACHE_SECONDS = 5.0
+_schemas: dict[tuple[str, str], tuple[float, dict[str, Any] | None]] = {}
+
+
+def latest_schema(s: Session, key: str) -> dict[str, Any] | None:
+    """The newest schema of a form, for validating a step.
+
+    Cached for a few seconds per database (every completion needs one; forms change rarely). A form saved in
+    this process is seen at once; another process sees it within SCHEMA_CACHE_SECONDS.
+    """
+    cache_key = (str(s.get_bind().url), key)
+    hit = _schemas.get(cache_key)
+    if hit is not None and hit[0] > time.monotonic():
+        return hit[1]
+    row = latest_in(s, key)
+    schema = row.schema if row is not None else None
+    _schemas[cache_key] = (time.monotonic() + SCHEMA_CACHE_SECONDS, schema)
+    return schema
+
+
+def forget_cached_schemas() -> None:
+    """Drop the schema cache (after a form was saved, or a database was switched)."""
+    _schemas.clear()
 
 
 def get_form(key: str, version: int | None = None) -> FormView:

@@ -5,7 +5,7 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -47,9 +47,10 @@ class Loaded:
     roles: RoleBook
 
 
-def lock(s: Session, instance_id: int) -> ProcessInstance | None:
-    """The case row, locked for change on PostgreSQL (SQLite writers are already serialized)."""
-    stmt = select(ProcessInstance).where(ProcessInstance.id == instance_id)
+def lock(s: Session, instance_id: int | ColumnElement[int]) -> ProcessInstance | None:
+    """The case row (by id, or by a scalar subquery giving it), locked for change on PostgreSQL (SQLite writers
+    are already serialized), read afresh even when the session already holds it."""
+    stmt = select(ProcessInstance).where(ProcessInstance.id == instance_id).execution_options(populate_existing=True)
     if s.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update()
     return s.scalars(stmt).first()
@@ -187,9 +188,9 @@ def start_form_check(s: Session, definition: ProcessDefinition, data: dict[str, 
     key = definition.meta.get("start_form")
     if not key:
         return
-    row = forms.latest_in(s, key)
-    if row is not None:
-        forms.validate(row.schema, data)
+    schema = forms.latest_schema(s, key)
+    if schema is not None:
+        forms.validate(schema, data)
 
 
 def visible(s: Session, actor: Actor, instance_id: int) -> ProcessInstance:

@@ -5,7 +5,7 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text,
-                        TypeDecorator, UniqueConstraint)
+                        TypeDecorator, UniqueConstraint, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -103,9 +103,10 @@ class ProcessDefinition(Base):
     key: Mapped[str] = mapped_column(String(100), index=True)
     version: Mapped[int]
     name: Mapped[str] = mapped_column(String(200))
-    bpmn_xml: Mapped[str] = mapped_column(Text)
+    # The two large texts load only when read: an engine step needs neither once the spec is cached.
+    bpmn_xml: Mapped[str] = mapped_column(Text, deferred=True)
     checksum: Mapped[str] = mapped_column(String(64), index=True)
-    spec_json: Mapped[str] = mapped_column(Text)
+    spec_json: Mapped[str] = mapped_column(Text, deferred=True)
     meta: Mapped[dict[str, Any]]
     deployed_by: Mapped[str | None] = mapped_column(String(80))
     deployed_at: Mapped[datetime]
@@ -139,6 +140,9 @@ class ProcessInstance(Base):
     error_message: Mapped[str | None] = mapped_column(Text)
 
 
+_POOL = "status = 'open' AND assignee IS NULL"
+
+
 class Task(Base):
     """The inbox projection: one row per human task, written with the state."""
 
@@ -146,6 +150,14 @@ class Task(Base):
     __table_args__ = (
         Index("ix_task_candidate", "status", "role_key", "enterprise_id"),
         Index("ix_task_assignee", "assignee", "status"),
+        # The candidate pools (migration 0005): open, unclaimed tasks by role and scope, soonest due first.
+        Index("ix_task_pool_industry", "role_key", "industry_key", "due_at",
+              postgresql_where=text(_POOL), sqlite_where=text(_POOL)),
+        Index("ix_task_pool_enterprise", "role_key", "enterprise_id", "due_at",
+              postgresql_where=text(_POOL), sqlite_where=text(_POOL)),
+        Index("ix_task_pool_alt", "alt_role_key", "enterprise_id",
+              postgresql_where=text(_POOL + " AND alt_role_key IS NOT NULL"),
+              sqlite_where=text(_POOL + " AND alt_role_key IS NOT NULL")),
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
@@ -153,6 +165,9 @@ class Task(Base):
     element_id: Mapped[str] = mapped_column(String(200))
     name: Mapped[str] = mapped_column(String(300))
     role_key: Mapped[str | None] = mapped_column(String(40))
+    # A second role that may also take the task (the step's next candidate group, same side), e.g. the
+    # enterprise principal beside the safety officer for a read receipt.
+    alt_role_key: Mapped[str | None] = mapped_column(String(40))
     enterprise_id: Mapped[int | None] = mapped_column(Integer)
     industry_key: Mapped[str | None] = mapped_column(String(40))
     assignee: Mapped[str | None] = mapped_column(String(80))
@@ -264,3 +279,23 @@ class Attachment(Base):
     uploaded_at: Mapped[datetime]
     instance_id: Mapped[int | None] = mapped_column(Integer, index=True)
     task_id: Mapped[str | None] = mapped_column(String(36))
+
+
+class NoticeSchedule(Base):
+    """A yearly campaign date (item 22): a `notice_distribution` case drafted some working days before it."""
+
+    __tablename__ = "notice_schedule"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100))
+    month: Mapped[int] = mapped_column(Integer)
+    day: Mapped[int] = mapped_column(Integer)
+    lead_working_days: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(120))  # "{year}" becomes the campaign date's year
+    body: Mapped[str] = mapped_column(Text)
+    target_type: Mapped[str] = mapped_column(String(20))  # all | industries | risk_grades
+    target_values: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

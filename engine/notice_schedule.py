@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from . import audit, clock, workdays
 from .db import unit_of_work
@@ -64,25 +65,31 @@ def queue_holiday_warnings(lead_working_days: int = DEFAULT_LEAD_WORKING_DAYS,
     """Queue a start job for each coming holiday not queued yet; returns the warnings newly queued."""
     if not 1 <= lead_working_days <= 30:
         raise ValueError("lead_working_days must be 1–30")
+    with unit_of_work() as s:
+        return queue_in(s, lead_working_days, horizon_days)
+
+
+def queue_in(s: Session, lead_working_days: int = DEFAULT_LEAD_WORKING_DAYS,
+             horizon_days: int = HORIZON_DAYS) -> list[HolidayWarning]:
+    """`queue_holiday_warnings` inside the caller's unit of work (engine.schedules tops up after each notice fires)."""
     today = clock.now().astimezone(clock.CHINA_TZ).date()
     queued = []
-    with unit_of_work() as s:
-        definition = s.scalars(select(ProcessDefinition).where(ProcessDefinition.key == PROCESS)
-                               .order_by(ProcessDefinition.version.desc()).limit(1)).first()
-        if definition is None:
-            return []
-        jobs = s.scalars(select(Job).where(Job.kind == "start", Job.definition_key == PROCESS,
-                                           Job.status.in_(("pending", "paused", "done", "running", "incident"))))
-        taken = {(j.payload or {}).get("business_key") for j in jobs}
-        for warning in upcoming(today, lead_working_days, horizon_days):
-            if warning.business_key in taken:
-                continue
-            when = datetime.combine(warning.draft_on, DRAFT_TIME, tzinfo=clock.CHINA_TZ)
-            s.add(Job(kind="start", definition_key=PROCESS, due_at=when, status="pending", attempts=0,
-                      payload={"definition_id": definition.id, "index": 0, "business_key": warning.business_key,
-                               "data": warning.data()}, created_at=clock.now()))
-            audit.record(s, "schedule.queue", actor="system",
-                         after={"process": PROCESS, "business_key": warning.business_key,
-                                "due_at": when.isoformat()})
-            queued.append(warning)
+    definition = s.scalars(select(ProcessDefinition).where(ProcessDefinition.key == PROCESS)
+                           .order_by(ProcessDefinition.version.desc()).limit(1)).first()
+    if definition is None:
+        return []
+    jobs = s.scalars(select(Job).where(Job.kind == "start", Job.definition_key == PROCESS,
+                                       Job.status.in_(("pending", "paused", "done", "running", "incident"))))
+    taken = {(j.payload or {}).get("business_key") for j in jobs}
+    for warning in upcoming(today, lead_working_days, horizon_days):
+        if warning.business_key in taken:
+            continue
+        when = datetime.combine(warning.draft_on, DRAFT_TIME, tzinfo=clock.CHINA_TZ)
+        s.add(Job(kind="start", definition_key=PROCESS, due_at=when, status="pending", attempts=0,
+                  payload={"definition_id": definition.id, "index": 0, "business_key": warning.business_key,
+                           "data": warning.data()}, created_at=clock.now()))
+        audit.record(s, "schedule.queue", actor="system",
+                     after={"process": PROCESS, "business_key": warning.business_key,
+                            "due_at": when.isoformat()})
+        queued.append(warning)
     return queued

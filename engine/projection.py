@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -69,7 +69,7 @@ def _new_task_row(s: Session, inst: ProcessInstance, spiff_task: Any, step: dict
     assignee = data.get(assignee_var) if assignee_var else None
     row = Task(id=str(spiff_task.id), instance_id=inst.id, process_key=inst.process_key,
                element_id=spiff_task.task_spec.name, name=step.get("name") or spiff_task.task_spec.bpmn_name or spiff_task.task_spec.name,
-               role_key=role, enterprise_id=inst.enterprise_id if roles.is_enterprise_side(role) else None,
+               role_key=role, alt_role_key=step.get("alt_role"), enterprise_id=inst.enterprise_id if roles.is_enterprise_side(role) else None,
                industry_key=inst.industry_key, assignee=assignee if isinstance(assignee, str) and assignee else None,
                status="open", form_key=props.get("formKey"), created_at=clock.now(), due_at=_due_at(props, data),
                escalation_level=0, overdue=False, version=1)
@@ -108,6 +108,10 @@ def _sync_timer_jobs(s: Session, inst: ProcessInstance, wf: BpmnWorkflow) -> Non
         definition = getattr(t.task_spec, "event_definition", None)
         if isinstance(definition, TimerEventDefinition) and (due := _timer_due(t)) is not None:
             wanted[str(t.id)] = due
+    if not wanted:
+        s.execute(update(Job).where(Job.instance_id == inst.id, Job.kind == "timer", Job.status == "pending")
+                  .values(status="cancelled").execution_options(synchronize_session=False))
+        return
     existing = {j.task_id: j for j in s.scalars(select(Job).where(Job.instance_id == inst.id, Job.kind == "timer",
                                                                    Job.status == "pending"))}
     now = clock.now()
@@ -150,22 +154,26 @@ def _small(value: Any) -> bool:
 def sync(s: Session, inst: ProcessInstance, wf: BpmnWorkflow, steps: dict[str, dict[str, Any]], roles: RoleBook) -> None:
     """Bring the task rows, jobs and domain columns in line with the workflow state."""
     data = case_data(wf)
-    _domain_columns(s, inst, data)
     ready = {str(t.id): t for t in wf.get_tasks(state=TaskState.READY, manual=True)}
-    open_rows = {r.id: r for r in s.scalars(select(Task).where(Task.instance_id == inst.id, Task.status == "open"))}
-    for task_id, row in open_rows.items():
-        if task_id not in ready:
-            row.status, row.completed_at = "cancelled", clock.now()
-            s.execute(update(Job).where(Job.task_id == task_id, Job.status == "pending").values(status="cancelled"))
-    for task_id, spiff_task in ready.items():
-        if task_id in open_rows:
-            continue
-        old = s.get(Task, task_id)
-        if old is not None:  # the same step made ready again (sent back / reset): reopen for whoever did it
-            old.status, old.assignee, old.completed_at, old.version = "open", old.completed_by, None, old.version + 1
-            continue
-        step = steps.get(spiff_task.task_spec.name, {"name": spiff_task.task_spec.bpmn_name, "properties": {}})
-        _new_task_row(s, inst, spiff_task, step, roles)
-    _sync_timer_jobs(s, inst, wf)
     names = [steps.get(t.task_spec.name, {}).get("name") or t.task_spec.bpmn_name or t.task_spec.name for t in ready.values()]
-    inst.current_step = "、".join(n for n in names if n)[:300] or None
+    # Every column of the case is set before anything is flushed, so the case row is written once per step.
+    with s.no_autoflush:
+        _domain_columns(s, inst, data)
+        inst.current_step = "、".join(n for n in names if n)[:300] or None
+        known = {r.id: r for r in s.scalars(select(Task).where(
+            Task.instance_id == inst.id, or_(Task.status == "open", Task.id.in_(list(ready)))))}
+        for task_id, row in known.items():
+            if row.status == "open" and task_id not in ready:
+                row.status, row.completed_at = "cancelled", clock.now()
+                s.execute(update(Job).where(Job.task_id == task_id, Job.status == "pending").values(status="cancelled")
+                          .execution_options(synchronize_session=False))
+        for task_id, spiff_task in ready.items():
+            old = known.get(task_id)
+            if old is not None and old.status == "open":
+                continue
+            if old is not None:  # the same step made ready again (sent back / reset): reopen for whoever did it
+                old.status, old.assignee, old.completed_at, old.version = "open", old.completed_by, None, old.version + 1
+                continue
+            step = steps.get(spiff_task.task_spec.name, {"name": spiff_task.task_spec.bpmn_name, "properties": {}})
+            _new_task_row(s, inst, spiff_task, step, roles)
+        _sync_timer_jobs(s, inst, wf)

@@ -64,12 +64,21 @@ class RoleBook:
 
     def resolve(self, lane: str | None, candidate_groups: str | None) -> str | None:
         """The role for a step: its lane name first, else its first known candidate group."""
-        if lane and (key := self._lookup(lane)):
-            return key
-        for group in (candidate_groups or "").split(","):
-            if group.strip() and (key := self._lookup(group)):
-                return key
-        return None
+        found = self.resolve_all(lane, candidate_groups)
+        return found[0] if found else None
+
+    def resolve_all(self, lane: str | None, candidate_groups: str | None) -> list[str]:
+        """Every known role a step names, in order: the lane's, then the candidate groups', without repeats."""
+        names = [lane or ""] + (candidate_groups or "").split(",")
+        keys = [key for name in names if name.strip() and (key := self._lookup(name))]
+        return list(dict.fromkeys(keys))
+
+    def alternate(self, lane: str | None, candidate_groups: str | None) -> str | None:
+        """The second role that may take a step: the next one named, on the same side as the first."""
+        found = self.resolve_all(lane, candidate_groups)
+        if len(found) < 2:
+            return None
+        return found[1] if self.is_enterprise_side(found[0]) == self.is_enterprise_side(found[1]) else None
 
     def is_enterprise_side(self, key: str | None) -> bool:
         role = self.by_key.get(key or "")

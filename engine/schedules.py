@@ -70,6 +70,7 @@ def reschedule(s: Session, definition: ProcessDefinition) -> Job | None:
               .values(status="cancelled"))
     timer = (definition.meta or {}).get("start_timer")
     if not timer:
+        _keep_notices_queued(s, definition, holidays=False)  # campaign dates move to the new version at once
         return None
     try:
         found = next_index(timer, clock.now(), definition.deployed_at)
@@ -90,8 +91,24 @@ def _add(s: Session, definition: ProcessDefinition, index: int, when: datetime) 
 def schedule_next(s: Session, definition: ProcessDefinition, index: int) -> Job | None:
     """After an occurrence fired: queue the next one (if the schedule has one)."""
     timer = (definition.meta or {}).get("start_timer")
-    when = occurrence(timer, index + 1, definition.deployed_at) if timer else None
+    if not timer:
+        _keep_notices_queued(s, definition, holidays=True)
+        return None
+    when = occurrence(timer, index + 1, definition.deployed_at)
     return _add(s, definition, index + 1, when) if when is not None else None
+
+
+def _keep_notices_queued(s: Session, definition: ProcessDefinition, *, holidays: bool) -> None:
+    """After a queued notice fired (or its process was redeployed): queue the next campaign dates and holidays.
+
+    This is what keeps next year's 安全生产月 notice, and holidays beyond the first horizon, queued on a server
+    that is never re-initialised: every holiday warning or campaign notice that fires tops the queue up."""
+    from . import campaign_dates, notice_schedule
+    if definition.key != campaign_dates.PROCESS:
+        return
+    campaign_dates.sync(s)
+    if holidays:
+        notice_schedule.queue_in(s)
 
 
 def fire_start_timer_once(wf: BpmnWorkflow) -> None:
@@ -120,5 +137,31 @@ def pause(s: Session, key: str, paused: bool) -> int:
     return result.rowcount or 0
 
 
+def pause_job(s: Session, job_id: int, paused: bool) -> Job | None:
+    """Pause or resume one scheduled start (a queued notice); returns the job if its status changed."""
+    old, new = ("pending", "paused") if paused else ("paused", "pending")
+    job = s.get(Job, job_id)
+    if job is None or job.kind != "start" or job.status != old:
+        return None
+    job.status, job.locked_by, job.locked_until = new, None, None
+    return job
+
+
+def catch_up(s: Session, definition: ProcessDefinition) -> int:
+    """On resume: move a process's waiting starts that fell due while paused to the schedule's next occurrence
+    (a dispatcher paused for a month must not dispatch every missed period at once); returns how many moved."""
+    timer = (definition.meta or {}).get("start_timer")
+    moved = 0
+    for job in s.scalars(select(Job).where(Job.kind == "start", Job.definition_key == definition.key,
+                                           Job.status == "pending", Job.due_at < clock.now())):
+        found = next_index(timer, clock.now(), definition.deployed_at) if timer else None
+        if found is None:
+            job.status = "cancelled"
+        else:
+            job.payload, job.due_at = {**(job.payload or {}), "index": found[0]}, found[1]
+        moved += 1
+    return moved
+
+
 __all__ = ["occurrence", "next_index", "reschedule", "schedule_next", "fire_start_timer_once", "pending_schedules",
-           "pause"]
+           "pause", "pause_job", "catch_up"]

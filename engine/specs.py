@@ -6,6 +6,7 @@ import contextvars
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,12 +101,13 @@ class _SpecCache:
         self._size = size
         self._lock = threading.Lock()
 
-    def get(self, checksum: str, spec_json: str) -> ParsedSpec:
+    def get(self, checksum: str, spec_json: str | Callable[[], str]) -> ParsedSpec:
+        """The parsed spec; `spec_json` (or a function returning it) is read only when it is not cached."""
         with self._lock:
             if checksum in self._items:
                 self._items.move_to_end(checksum)
                 return self._items[checksum]
-        raw = json.loads(spec_json)
+        raw = json.loads(spec_json() if callable(spec_json) else spec_json)
         dialect = raw.get("dialect", "spiff")
         serializer = _spec_serializers[dialect]
         parsed = ParsedSpec(serializer.from_dict(raw["spec"]),

@@ -50,36 +50,49 @@ def list_tasks(actor: Actor, *, scope: str = "mine", status: str | None = None, 
     """The inbox: mine, candidate (my roles and scope), done, started (by me) or all (leaders/admin)."""
     limit = max(1, min(limit, 500))
     with unit_of_work(write=False) as s:
+        where = [_scope_clause(actor, scope)]
+        if scope in ("started", "all", "done") and status:
+            where.append(Task.status == ("completed" if status == "done" else status))
+        if process_key:
+            where.append(Task.process_key == process_key)
+        if overdue is not None:
+            where.append(Task.overdue.is_(overdue))
+        # Filters on the case or the enterprise need the join; the plain inbox counts on `task` alone, so the
+        # count is an index scan of the candidate pool (ix_task_pool_*) rather than a probe per row.
+        joined = scope == "started" or bool(enterprise_code or hazard_level or text)
+        if enterprise_code:
+            where.append(Enterprise.code == enterprise_code)
+        if hazard_level:
+            where.append(ProcessInstance.hazard_level == hazard_level)
+        if text:
+            like = f"%{text.replace('%', '').replace('_', '')}%"
+            where.append(or_(Task.name.like(like), ProcessInstance.title.like(like)))
+        counted = select(func.count()).select_from(Task)
+        if joined:
+            counted = (counted.join(ProcessInstance, ProcessInstance.id == Task.instance_id)
+                       .outerjoin(Enterprise, Enterprise.id == ProcessInstance.enterprise_id))
+        total = s.scalar(counted.where(*where)) or 0
+        if total <= offset:
+            return Page((), total, limit, offset)
+        order = ((Task.completed_at.desc(),) if scope == "done"
+                 else (Task.due_at.asc().nulls_last(), Task.created_at, Task.id))
         stmt = (select(Task, Enterprise.code, ProcessInstance.title)
                 .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
                 .outerjoin(Enterprise, Enterprise.id == ProcessInstance.enterprise_id)
-                .where(_scope_clause(actor, scope)))
-        if scope in ("started", "all", "done") and status:
-            stmt = stmt.where(Task.status == ("completed" if status == "done" else status))
-        if process_key:
-            stmt = stmt.where(Task.process_key == process_key)
-        if enterprise_code:
-            stmt = stmt.where(Enterprise.code == enterprise_code)
-        if hazard_level:
-            stmt = stmt.where(ProcessInstance.hazard_level == hazard_level)
-        if overdue is not None:
-            stmt = stmt.where(Task.overdue.is_(overdue))
-        if text:
-            like = f"%{text.replace('%', '').replace('_', '')}%"
-            stmt = stmt.where(or_(Task.name.like(like), ProcessInstance.title.like(like)))
-        total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-        order = (Task.completed_at.desc(),) if scope == "done" else (Task.due_at.is_(None), Task.due_at, Task.created_at)
-        rows = s.execute(stmt.order_by(*order).limit(limit).offset(offset))
+                .where(*where).order_by(*order).limit(limit).offset(offset))
+        rows = s.execute(stmt)
         return Page(tuple(task_view(t, code, title) for t, code, title in rows), total, limit, offset)
+
+
+def _may_see(actor: Actor, row: Task, inst: ProcessInstance | None) -> bool:
+    return inst is not None and (access.can_see(actor, inst) or row.assignee == actor.username
+                                 or access.is_candidate(actor, row) or row.completed_by == actor.username
+                                 or row.owner == actor.username)
 
 
 def _visible_task(s: Session, actor: Actor, task_id: str) -> Task:
     row = s.get(Task, task_id)
-    if row is None:
-        raise not_found("任务", "task", task_id)
-    inst = s.get(ProcessInstance, row.instance_id)
-    if inst is None or not (access.can_see(actor, inst) or row.assignee == actor.username or access.is_candidate(actor, row)
-                            or row.completed_by == actor.username or row.owner == actor.username):
+    if row is None or not _may_see(actor, row, s.get(ProcessInstance, row.instance_id)):
         raise not_found("任务", "task", task_id)
     return row
 
@@ -100,10 +113,15 @@ class _Locked:
 
 
 def _lock_task(s: Session, actor: Actor, task_id: str, expected_version: int | None = None) -> _Locked:
-    """Lock the task's case, then re-read the task: the loser of a race sees it already done (409)."""
-    row = _visible_task(s, actor, task_id)
-    inst = instances.lock(s, row.instance_id)
-    row = s.scalars(select(Task).where(Task.id == task_id).execution_options(populate_existing=True)).one()
+    """Lock the task's case, then read the task: the loser of a race sees it already done (409).
+
+    Two statements: the case row locked through the task's (immutable) case id, then the task as committed
+    by whoever held the lock before us.
+    """
+    inst = instances.lock(s, select(Task.instance_id).where(Task.id == task_id).scalar_subquery())
+    row = s.scalars(select(Task).where(Task.id == task_id).execution_options(populate_existing=True)).first()
+    if row is None or not _may_see(actor, row, inst):
+        raise not_found("任务", "task", task_id)
     if row.status != "open":
         raise Conflict("任务已被办理或已取消", "The task was already completed or cancelled", {"status": row.status})
     if expected_version is not None and row.version != expected_version:
@@ -214,8 +232,7 @@ def save_draft(actor: Actor, task_id: str, data: dict[str, Any]) -> TaskView:
 def _form_schema(s: Session, row: Task) -> dict[str, Any] | None:
     if not row.form_key:
         return None
-    form = forms.latest_in(s, row.form_key)
-    return form.schema if form else None
+    return forms.latest_schema(s, row.form_key)
 
 
 def complete_task(actor: Actor, task_id: str, data: dict[str, Any] | None = None, *,
@@ -247,7 +264,8 @@ def complete_task(actor: Actor, task_id: str, data: dict[str, Any] | None = None
         row.status, row.completed_at, row.completed_by, row.assignee = "completed", clock.now(), actor.username, actor.username
         row.version += 1
         row.draft = None
-        s.execute(update(Job).where(Job.task_id == task_id, Job.status == "pending").values(status="cancelled"))
+        s.execute(update(Job).where(Job.task_id == task_id, Job.status == "pending").values(status="cancelled")
+                  .execution_options(synchronize_session=False))
         audit.record(s, "task.complete", actor=actor.username, instance_id=locked.inst.id, task_id=task_id,
                      before={"task": row.element_id}, after={"data": _masked(payload), "comment": comment})
         _copy_to(s, loaded, row)

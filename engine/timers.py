@@ -10,13 +10,14 @@ import logging
 import os
 import random
 import socket
+import time
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
 from SpiffWorkflow.util.task import TaskState
 
 from . import audit, clock, instances, notifications, schedules
-from .db import is_postgres, unit_of_work
+from .db import DatabaseUnavailable, is_postgres, unit_of_work
 from .models import Job, ProcessDefinition, ProcessInstance, Task
 from .views import SYSTEM
 from .roles import RoleBook
@@ -74,8 +75,9 @@ def _fire_task_job(s, job: Job, roles: RoleBook) -> bool:  # noqa: ANN001
     if task is None or task.status != "open":
         return False
     if job.kind == "reminder":
-        recipients = [task.assignee] if task.assignee else notifications.role_members(
-            s, task.role_key or "", task.enterprise_id, task.industry_key)
+        recipients = [task.assignee] if task.assignee else sorted({
+            name for role in filter(None, (task.role_key, task.alt_role_key))
+            for name in notifications.role_members(s, role, task.enterprise_id, task.industry_key)})
         notifications.notify(s, recipients, "reminder", f"即将到期：{task.name}", f"Due soon: {task.name}",
                              instance_id=job.instance_id, task_id=task.id)
         audit.record(s, "task.remind", actor="system", instance_id=job.instance_id, task_id=task.id,
@@ -126,9 +128,13 @@ def _run_one(job_id: int, worker: str, report: list[str] | None = None) -> bool:
         else:
             fired = _fire_task_job(s, job, RoleBook.load(s))
         job.status, job.fired_at, job.locked_by, job.locked_until = ("done" if fired else "cancelled"), clock.now(), None, None
-        if report is not None:
-            report.append(("fired     " if fired else "skipped   ") + _describe(job))
-        return fired
+        line, kind, instance_id = ("fired     " if fired else "skipped   ") + _describe(job), job.kind, job.instance_id
+    # logged once committed: a line in the log means the job's effect is in the database
+    log.info("job %s %s", job_id, "fired" if fired else "skipped",
+             extra={"job_id": job_id, "job_kind": kind, "instance_id": instance_id, "outcome": "fired" if fired else "skipped"})
+    if report is not None:
+        report.append(line)
+    return fired
 
 
 def _fail(job_id: int, err: Exception) -> None:
@@ -164,9 +170,12 @@ def fire_due(now: datetime | None = None, *, limit: int = 500, worker: str = WOR
         batch = _claim(limit, clock.now(), worker)
         if not batch:
             return fired
-        for job_id in batch:
+        for position, job_id in enumerate(batch):
             try:
                 fired += 1 if _run_one(job_id, worker, report) else 0
+            except DatabaseUnavailable:  # not the job's fault: no attempt counted; the next sweep retries
+                _release(batch[position:], worker)
+                raise
             except Exception as err:  # noqa: BLE001 - one failing case must not stop the sweep
                 log.warning("job %s failed: %s", job_id, err, exc_info=True)
                 _fail(job_id, err)
@@ -174,6 +183,16 @@ def fire_due(now: datetime | None = None, *, limit: int = 500, worker: str = WOR
                     report.append(f"failed     job {job_id}: {type(err).__name__}: {err}")
         if len(batch) < limit:
             return fired
+
+
+def _release(job_ids: list[int], worker: str) -> None:
+    """Give back this worker's leases (best effort) so the next sweep need not wait for them to expire."""
+    try:
+        with unit_of_work() as s:
+            for job in s.scalars(select(Job).where(Job.id.in_(job_ids), Job.locked_by == worker, Job.status == "pending")):
+                job.locked_by = job.locked_until = None
+    except DatabaseUnavailable:
+        log.warning("could not release %s leased jobs; they fire after the lease", len(job_ids))
 
 
 class _Fixed:
@@ -188,6 +207,23 @@ def sweep(now: datetime | None = None) -> tuple[int, int]:
     """One pass of the worker: fire due jobs, then send due notifications. Returns (fired, sent)."""
     fired = fire_due(now)
     return fired, notifications.deliver_pending()
+
+
+def tick() -> None:
+    """One tick of `safeloop worker`: sweep and log the outcome; never raises, so the next tick runs."""
+    started = time.perf_counter()
+    try:
+        fired, sent = sweep()
+    except DatabaseUnavailable as err:
+        log.warning("database unavailable, retrying at the next tick: %s", getattr(err.cause, "orig", err.cause),
+                    extra={"error": "database_unavailable"})
+        return
+    except Exception:  # noqa: BLE001 - a failed sweep is logged and retried at the next tick
+        log.exception("sweep failed")
+        return
+    if fired or sent:
+        log.info("fired %s jobs, sent %s notifications", fired, sent,
+                 extra={"fired": fired, "sent": sent, "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
 
 
 def pending(limit: int = 200) -> list[Job]:

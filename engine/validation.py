@@ -51,6 +51,14 @@ def _step_problems(step: bpmn_xml.TaskProps, roles: RoleBook, forms: Collection[
                              f"任务“{step.name}”没有可识别的角色（{where}）：请放入以角色命名的泳道或设置 candidateGroups",
                              f"Task '{step.name}' has no known role (lane: {step.lane or 'none'}): put it in a lane "
                              "named after a role or set candidateGroups"))
+    named = roles.resolve_all(step.lane, props.get("candidateGroups"))
+    if human and len(named) > 2:
+        found.append(problem(step.element_id, step.line, f"任务“{step.name}”最多指定两个角色（主办和备选）",
+                             f"Task '{step.name}' may name at most two roles (main and alternate)"))
+    elif human and len(named) == 2 and roles.alternate(step.lane, props.get("candidateGroups")) is None:
+        found.append(problem(step.element_id, step.line, f"任务“{step.name}”的备选角色必须与主办角色同属局内或企业",
+                             f"Task '{step.name}': the alternate role must be on the same side (bureau or enterprise) "
+                             "as the main role"))
     form_key = props.get("formKey")
     if form_key and form_key not in forms and not form_key.startswith(("embedded:", "camunda-forms:")):
         found.append(problem(step.element_id, step.line, f"表单“{form_key}”不存在", f"Form '{form_key}' does not exist"))
@@ -131,7 +139,8 @@ def check(root: etree._Element, roles: RoleBook, forms: Collection[str]) -> tupl
     except (TypeError, ValueError, KeyError, AttributeError) as err:
         return None, [problem(None, None, f"流程包含本引擎不支持的元素：{err}",
                               f"The process uses an element this engine does not support: {err}")]
-    meta = {s.element_id: dict(s.as_dict(), role=roles.resolve(s.lane, s.properties.get("candidateGroups")))
+    meta = {s.element_id: dict(s.as_dict(), role=roles.resolve(s.lane, s.properties.get("candidateGroups")),
+                               alt_role=roles.alternate(s.lane, s.properties.get("candidateGroups")))
             for s in steps}
     start_form = next((s.properties.get("formKey") for s in steps if s.kind == "startEvent"
                        and s.properties.get("formKey")), None)

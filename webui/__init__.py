@@ -1,7 +1,8 @@
 """The Safeloop web UI: the Flask app factory.
 
 `create_app()` builds the app: configuration from the environment (overridable by the
-`config` argument), Flask-Babel, security headers on every response, `/healthz`, and every
+`config` argument), Flask-Babel, security headers on every response, `/healthz`, a 503 page with
+`Retry-After` when the database is unreachable (the API answers the same as JSON), and every
 blueprint found in `webui.pages` and `webui.api` (see `register_blueprints`).
 This module never imports SpiffWorkflow; views reach the engine through `engine` only.
 """
@@ -9,6 +10,7 @@ This module never imports SpiffWorkflow; views reach the engine through `engine`
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 import pkgutil
 import secrets
@@ -16,10 +18,14 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, render_template
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, render_template
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 import engine
+from engine import db, logs
 from webui import i18n
+
+log = logging.getLogger("safeloop.web")
 
 # Packages whose modules may define a module-level `bp: Blueprint`; each one found is
 # registered, in module-name order. Add a page by adding a module: no list to edit.
@@ -61,8 +67,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = _persistent_secret_key(Path(app.config["DATA_DIR"]))
     if not app.config.get("ENGINE_CONFIGURED"):
         engine.configure(database_url=app.config.get("DATABASE_URL"), data_dir=app.config["DATA_DIR"])
+    if os.environ.get("SAFELOOP_LOG_FORMAT"):  # unset: leave logging to the host (gunicorn, pytest)
+        logs.configure()
     i18n.init_app(app)
     app.after_request(_add_security_headers)
+    app.after_request(_add_retry_after)
+    app.register_error_handler(db.DatabaseUnavailable, _database_unavailable)
+    for raw in (OperationalError, InterfaceError):
+        app.register_error_handler(raw, _database_unavailable)
     register_blueprints(app)
     _register_core_routes(app)
     return app
@@ -107,6 +119,27 @@ def _add_security_headers(response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
     return response
+
+
+def _add_retry_after(response: Response) -> Response:
+    # Every 503 (database down, migrations pending) is temporary: tell clients when to come back.
+    if response.status_code == 503:
+        response.headers.setdefault("Retry-After", str(db.RETRY_AFTER_SECONDS))
+    return response
+
+
+def _database_unavailable(err: Exception) -> tuple[str, int] | Response:
+    """The error page, 503, when the database refused or dropped the connection (the API answers JSON itself)."""
+    if not db.is_unavailable(err):
+        raise err  # a bug (bad SQL, missing table), not an outage: the usual 500
+    unavailable = err if isinstance(err, db.DatabaseUnavailable) else db.DatabaseUnavailable(err)
+    log.warning("database unavailable: %s", getattr(unavailable.cause, "orig", unavailable.cause))
+    message = unavailable.message_en if i18n.current_locale() == "en" else unavailable.message_zh
+    g.actor = None  # render without the user's menu: it would ask the database again
+    try:
+        return render_template("pages/error.html", status=503, message=message), 503
+    except Exception:  # noqa: BLE001 - the page itself needed the database; plain text still tells the user
+        return Response(f"{unavailable.message_zh}\n{unavailable.message_en}\n", 503, mimetype="text/plain")
 
 
 def register_blueprints(app: Flask) -> list[str]:

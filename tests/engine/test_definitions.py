@@ -107,6 +107,33 @@ def test_camunda_attributes_give_role_form_and_assignee(people):
     assert meta["steps"]["accept"]["properties"]["assignee"] == "reviewer"
 
 
+def _with_groups(groups: str) -> bytes:
+    return _review(**{
+        'xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"':
+            'xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" xmlns:camunda="http://camunda.org/schema/1.0/bpmn"',
+        '<bpmn:userTask id="accept" name="验收">': f'<bpmn:userTask id="accept" name="验收" camunda:candidateGroups="{groups}">',
+    })
+
+
+def test_a_second_role_of_the_same_side_may_also_take_the_task(people):
+    result = engine.deploy(_with_groups("section_chief"), actor="owner", forms_given=read_forms(DATA / "forms"))
+    from engine.db import unit_of_work
+    from engine.models import ProcessDefinition
+    with unit_of_work(write=False) as s:
+        step = s.get(ProcessDefinition, result.process.id).meta["steps"]["accept"]
+    assert (step["role"], step["alt_role"]) == ("bureau_inspector", "section_chief")
+
+
+@pytest.mark.parametrize("groups,says", [
+    ("enterprise_principal", "same side"),                 # a bureau step cannot also go to an enterprise
+    ("section_chief, expert", "at most two roles"),        # main + one alternate only
+])
+def test_a_second_role_on_the_other_side_or_a_third_role_is_refused(people, groups, says):
+    problems = _refusal(_with_groups(groups))
+    assert any(p["element_id"] == "accept" and says in p["message_en"] for p in problems), problems
+    assert engine.list_processes() == []
+
+
 def test_validate_bpmn_lists_problems_without_storing(people):
     problems = engine.validate_bpmn(_review(**{'name="bureau_inspector"': 'name="nobody"'}), forms_given=read_forms(DATA / "forms"))
     assert [p["element_id"] for p in problems] == ["accept"]

@@ -1,6 +1,9 @@
 """/readyz and /metrics: what an orchestrator and a Prometheus scraper see."""
 from __future__ import annotations
 
+import io
+import json
+import logging
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -10,7 +13,7 @@ from flask import Flask
 from sqlalchemy import text
 
 import engine
-from engine import db
+from engine import db, logs
 from webui import create_app
 
 
@@ -65,3 +68,23 @@ def test_metrics_want_the_token_when_one_is_configured(app, monkeypatch):
     client = app.test_client()
     assert client.get("/metrics").status_code == 401
     assert client.get("/metrics", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+
+
+def test_each_request_gets_a_request_id_and_one_json_log_line(app):
+    buffer = io.StringIO()
+    logs.configure("json", stream=buffer)
+    try:
+        client = app.test_client()
+        given = client.get("/no-such-page", headers={"X-Request-ID": "lb-7f3a"})
+        fresh = client.get("/no-such-page", headers={"X-Request-ID": "not a valid id\u2028"})
+    finally:
+        logger = logging.getLogger(logs.LOGGER)
+        logger.handlers = [h for h in logger.handlers if not getattr(h, "_safeloop", False)]
+        logger.propagate, logger.level = True, logging.NOTSET
+    assert given.headers["X-Request-ID"] == "lb-7f3a"
+    assert re.fullmatch(r"[0-9a-f]{32}", fresh.headers["X-Request-ID"])
+    entries = [json.loads(line) for line in buffer.getvalue().splitlines()]
+    assert [(e["logger"], e["method"], e["path"], e["status"], e["request_id"]) for e in entries] == [
+        ("safeloop.http", "GET", "/no-such-page", 404, "lb-7f3a"),
+        ("safeloop.http", "GET", "/no-such-page", 404, fresh.headers["X-Request-ID"])]
+    assert all(e["level"] == "INFO" and e["duration_ms"] >= 0 and e["time"].endswith("+00:00") for e in entries)

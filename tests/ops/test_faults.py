@@ -1,12 +1,19 @@
-"""Faults: timer workers and completing processes killed with SIGKILL at random points, 30+ times.
+"""Faults: timer workers, completing processes and gunicorn web workers killed with SIGKILL at random points.
 
-Afterwards every case loads and its inbox matches its state, no job is lost or fired twice, and the
-audit chains verify. A killed worker's claimed jobs wait for their lease to run out; the last sweep runs
-past the lease, as a surviving worker would.
+32 kills of workers and completers, then 15 of a web process serving completions over HTTP. Afterwards every
+case loads and its inbox matches its state, no completion or job is lost or done twice, and the audit chains
+verify. A killed worker's claimed jobs wait for their lease to run out; the last sweep runs past the lease, as
+a surviving worker would. A client whose request died with the web process retries it: a completion that had
+committed answers 409.
 """
 from __future__ import annotations
 
+import http.client
+import os
 import random
+import signal
+import threading
+import time
 from datetime import datetime, timezone
 
 import pytest
@@ -16,10 +23,12 @@ from engine import timers
 
 from tests.ops.children import (Child, completer, worker, assert_consistent, cases_at, fired_more_than_once, open_task,
                                 overdue_pending_jobs, spawn, wait_ready)
+from tests.ops.servers import Server, login, request, start_web, start_worker, wait_healthy, worker_pids
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(240),
               pytest.mark.parametrize("database", ["postgresql"], indirect=True)]
 KILLS = 32
+WEB_KILLS = 15
 
 
 def _kill_after(child: Child, seconds: float) -> bool:
@@ -67,4 +76,68 @@ def test_workers_and_completers_killed_at_random_points_leave_every_case_whole(d
         history = [h.action for h in engine.instance_history(engine.SYSTEM, view.id)]
         assert history.count("task.complete") == 1, history
     assert_consistent([v.id for v in at_rectify + at_accept])
+    assert engine.verify_audit().ok
+
+
+def _complete_until_answered(port: int, token: str, task_id: str, dropped: list[str]) -> int:
+    """POST the completion until the server answers (a killed web process drops the request); the status."""
+    for _ in range(200):
+        try:
+            status = request(port, "POST", f"/api/v1/tasks/{task_id}/complete", {"data": {"measures": "已整改"}}, token)[0]
+        except (OSError, http.client.HTTPException):
+            dropped.append(task_id)
+            time.sleep(0.05)  # the master is starting a new worker; the listening socket stays open
+            continue
+        if status != 503:
+            return status
+    raise AssertionError(f"task {task_id}: no answer after 200 tries")
+
+
+def _kill_web_workers(web: Server, kills: int, rng: random.Random, clients_busy: threading.Event) -> int:
+    """SIGKILL the gunicorn worker `kills` times at random moments while the clients are sending; how many."""
+    done = 0
+    while done < kills and clients_busy.is_set():
+        wait_healthy(web)
+        time.sleep(rng.uniform(0.05, 0.5))
+        for pid in worker_pids(web):
+            os.kill(pid, signal.SIGKILL)
+            done += 1
+    return done
+
+
+def test_web_processes_killed_mid_request_lose_no_completion_and_complete_none_twice(database, review, people,
+                                                                                     tmp_path):
+    views = cases_at(people, 150, "rectify")
+    task_ids = [open_task(v, "rectify") for v in views]
+    web = start_web(tmp_path, "web", preload=True)  # preloaded: the master forks a new worker at once
+    sweeper = start_worker(tmp_path, "worker")
+    try:
+        token = login(web.port, "officer_a")
+        busy, statuses, dropped = threading.Event(), [], []
+        busy.set()
+
+        def client(share: list[str]) -> None:
+            statuses.extend(_complete_until_answered(web.port, token, t, dropped) for t in share)
+        clients = [threading.Thread(target=client, args=(task_ids[i::4],)) for i in range(4)]
+        for c in clients:
+            c.start()
+        watcher = threading.Thread(target=lambda: ([c.join() for c in clients], busy.clear()))
+        watcher.start()
+        kills = _kill_web_workers(web, WEB_KILLS, random.Random(20251130), busy)
+        watcher.join()
+    finally:
+        web.stop()
+        sweeper.stop()
+    print(f"\n{kills} web kills, {len(dropped)} requests dropped and retried, {statuses.count(409)} answered 409")
+    assert kills >= WEB_KILLS, f"only {kills} kills before the clients finished"
+    assert len(dropped) >= kills, "a kill hit an idle server: it tested nothing"
+    assert set(statuses) <= {200, 409} and len(statuses) == len(task_ids)
+
+    timers.fire_due(datetime.now(timezone.utc) + timers.LEASE * 2, worker="survivor")
+    for view in views:
+        history = [h.action for h in engine.instance_history(engine.SYSTEM, view.id)]
+        assert history.count("task.complete") == 1, history
+    assert overdue_pending_jobs() == 0, "a job was lost"
+    assert fired_more_than_once() == [], "a job fired twice"
+    assert_consistent([v.id for v in views])
     assert engine.verify_audit().ok

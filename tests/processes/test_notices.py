@@ -83,6 +83,27 @@ def test_reading_must_be_confirmed(board):
     assert notices.coverage(board.actors["inspector"], case.id).pending == 1
 
 
+def test_the_principal_or_the_safety_officer_may_confirm_and_both_are_reminded(board):
+    case = publish(board, target_type="enterprises", target_enterprises=[CATERING, OIL])
+    by_code = {r.enterprise_code: r for r in board.children(case.id, "notice_acknowledgement")}
+    task = by_code[CATERING].open_tasks[0]
+    assert (task.role, engine.list_tasks(board.actors["principal"], scope="candidate").total) == (
+        "enterprise_safety_officer", 1)
+    assert [t.id for t in engine.list_tasks(board.actors["officer"], scope="candidate").items] == [task.id]
+    with pytest.raises(engine.NotFound):  # another enterprise's principal does not even see it
+        engine.complete_task(board.actors["principal_oil"], task.id, {"read_confirmed": True})
+
+    board.go_to("2025-03-06T10:00")  # the last of the 3 working days: the reminder has reached both roles
+    reminded = [h.after["recipients"] for h in engine.instance_history(engine.SYSTEM, by_code[CATERING].id)
+                if h.action == "task.remind"]
+    assert reminded == [["officer", "principal"]]
+
+    board.do("principal", by_code[CATERING].id, "confirm_read", read_confirmed=True)
+    rows = {r.enterprise_code: r for r in notices.coverage(board.actors["inspector"], case.id).rows}
+    assert rows[CATERING].state == "confirmed" and rows[CATERING].confirmed_by == "principal"
+    assert engine.list_tasks(board.actors["officer"], scope="candidate").total == 0
+
+
 @pytest.mark.parametrize("target,expected", [
     ({"target_type": "industries", "target_industries": ["catering"]},
      {c for c, e in DEMO.items() if e["industry"] == "catering"}),

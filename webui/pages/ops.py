@@ -4,13 +4,19 @@
 `/metrics` is open unless SAFELOOP_METRICS_TOKEN is set; then it wants `Authorization: Bearer <token>`.
 The request-latency histogram is per process: with several gunicorn workers, scrape each worker or
 read the sum over the `pid` label (see docs/operations.md).
+
+Every request is logged once on `safeloop.http` (method, path, status, duration, request id); the request
+id is the caller's `X-Request-ID` when it looks like one, else a fresh one, and is echoed in the response.
 """
 from __future__ import annotations
 
 import hmac
+import logging
 import os
+import re
 import threading
 import time
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -24,6 +30,8 @@ from engine.models import Job, ProcessInstance, Task
 
 bp = Blueprint("ops", __name__)
 
+log = logging.getLogger("safeloop.http")
+REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 UNTIMED = frozenset({"/metrics", "/healthz", "/readyz"})
 
@@ -61,19 +69,31 @@ class LatencyHistogram:
 
 
 latency = LatencyHistogram()
+# First of all before-request hooks, so that a request another hook answers early (login, CSRF, or a
+# database outage while loading the user) is still timed, logged and given its request id.
+bp.record_once(lambda state: state.app.before_request_funcs.setdefault(None, []).insert(0, _start_timer))
 
 
-@bp.before_app_request
 def _start_timer() -> None:
     g.ops_started = time.perf_counter()
+    given = request.headers.get("X-Request-ID", "")
+    g.request_id = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
 
 
 @bp.after_app_request
 def _observe(response: Response) -> Response:
     started = g.get("ops_started")
-    if started is not None and request.path not in UNTIMED:
+    if started is None:
+        return response
+    seconds = time.perf_counter() - started
+    response.headers.setdefault("X-Request-ID", g.request_id)
+    if request.path not in UNTIMED:
         route = request.url_rule.rule if request.url_rule is not None else "unmatched"
-        latency.observe(request.method, route, response.status_code, time.perf_counter() - started)
+        latency.observe(request.method, route, response.status_code, seconds)
+        log.info("%s %s %s", request.method, request.path, response.status_code,
+                 extra={"method": request.method, "path": request.path, "status": response.status_code,
+                        "duration_ms": round(seconds * 1000, 1), "request_id": g.request_id,
+                        "remote": request.remote_addr})
     return response
 
 

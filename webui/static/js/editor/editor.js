@@ -1,7 +1,7 @@
 /* Safeloop process editor (templates/pages/editor.html).
 
    The bpmn-js modeler with its properties panel (timers, conditions …) in Chinese, plus our own
-   "Safeloop properties" box: lane → role, form, dueIn / remindBefore / escalateTo / assignee, and the
+   "Safeloop properties" box: lane → role, form, alternate role (candidateGroups), dueIn / remindBefore / escalateTo / assignee, and the
    condition of a flow leaving a gateway (the stock panel has timers but no conditions).
    Validate and Deploy post the XML to the server (the engine's own checks); problems are marked on
    the offending shapes (marker + overlay) and listed. Download BPMN / SVG / PNG, open a local file.
@@ -12,7 +12,7 @@
   'use strict';
 
   var HUMAN = ['bpmn:UserTask', 'bpmn:ManualTask'];
-  var PROPERTY_NAMES = ['formKey', 'dueIn', 'remindBefore', 'escalateTo', 'assignee'];
+  var PROPERTY_NAMES = ['formKey', 'candidateGroups', 'dueIn', 'remindBefore', 'escalateTo', 'assignee'];
   var GATEWAYS = ['bpmn:ExclusiveGateway', 'bpmn:InclusiveGateway', 'bpmn:ComplexGateway'];
 
   var config, text, modeler, dirty = false, problemOverlays = [], markedIds = [], selected = null, loading = false;
@@ -171,7 +171,7 @@
     showField('role', isLane);
     showField('lane-role', isHuman);
     showField('formKey', isHuman || isStart);
-    ['dueIn', 'remindBefore', 'escalateTo', 'assignee'].forEach(function (name) { showField(name, isHuman); });
+    ['candidateGroups', 'dueIn', 'remindBefore', 'escalateTo', 'assignee'].forEach(function (name) { showField(name, isHuman); });
     if (isFlow) return;
     if (isLane) {
       var role = roleForName(selected.businessObject.name);
@@ -215,6 +215,7 @@
 
   function setUpPanel() {
     fillSelect($('[data-sl-input="role"]'), config.roles, 'key', function (r) { return r.name + ' (' + r.key + ')'; });
+    fillSelect($('[data-sl-input="candidateGroups"]'), config.roles, 'key', function (r) { return r.name + ' (' + r.key + ')'; });
     fillSelect($('[data-sl-input="escalateTo"]'), config.roles, 'key', function (r) { return r.name + ' (' + r.key + ')'; });
     fillSelect($('[data-sl-input="formKey"]'), config.forms, 'key', function (f) { return f.title + ' (' + f.key + ')'; });
     document.querySelectorAll('[data-sl-input]').forEach(function (input) { input.addEventListener('change', onPropertyChange); });
