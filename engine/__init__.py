@@ -14,8 +14,8 @@ from .cases import (get_instance, instance_history, list_instances, resume_insta
 from .clock import Clock, ManualClock, SystemClock, get_clock, reset_clock, set_clock
 from .config import Settings
 from .definitions import deploy, get_bpmn, get_process, list_processes, validate_bpmn
-from .errors import (BadRequest, Conflict, DefinitionInvalid, EngineError, Forbidden, FormInvalid, NotAuthenticated,
-                     NotFound, SandboxViolation, StorageError, TooLarge, ValidationFailed)
+from .errors import (BadRequest, Conflict, DatabaseUnavailable, DefinitionInvalid, EngineError, Forbidden, FormInvalid,
+                     NotAuthenticated, NotFound, SandboxViolation, StorageError, TooLarge, ValidationFailed)
 from .forms import get_form, list_forms, save_form
 from .tasks import (claim, complete_task, delegate, get_task, list_tasks, reassign, resolve, save_draft, send_back,
                     unclaim)
@@ -53,5 +53,5 @@ __all__ = [
     "Actor", "SYSTEM", "DeployResult", "EnterpriseView", "FormView", "HistoryEntry", "InstanceView", "Page",
     "ProcessVersion", "TaskView", "UserView",
     "EngineError", "BadRequest", "Conflict", "DefinitionInvalid", "Forbidden", "FormInvalid", "NotAuthenticated",
-    "NotFound", "SandboxViolation", "StorageError", "TooLarge", "ValidationFailed",
+    "NotFound", "SandboxViolation", "StorageError", "TooLarge", "ValidationFailed", "DatabaseUnavailable",
 ]

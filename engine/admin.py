@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Select, delete, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from . import audit, cases, clock
+from . import audit, cases, clock, token_revocations
 from .db import unit_of_work
 from .errors import Conflict, Forbidden, ValidationFailed, not_found
 from .models import (AuditEvent, Enterprise, Industry, Job, ProcessDefinition, ProcessInstance, Role, Task, User,
@@ -227,6 +227,8 @@ def set_user_active(actor: Actor, username: str, active: bool) -> UserView:
         user = _user(s, username)
         before = user.active
         user.active = active
+        if not active:  # enabling again must not bring the old API tokens back
+            token_revocations.cut_off(s, username)
         audit.record(s, "user.enable" if active else "user.disable", actor=actor.username,
                      before={"username": username, "active": before}, after={"username": username, "active": active})
         return _user_view(s, user)
@@ -239,6 +241,7 @@ def reset_password(actor: Actor, username: str) -> str:
     with unit_of_work() as s:
         user = _user(s, username)
         user.password_hash = _hasher.hash(password)
+        token_revocations.cut_off(s, username)  # API tokens got with the old password stop working
         audit.record(s, "user.password_reset", actor=actor.username, after={"username": username})
     return password
 

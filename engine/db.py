@@ -10,22 +10,10 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .config import Settings
-from .errors import EngineError, StorageError
+# DatabaseUnavailable and RETRY_AFTER_SECONDS live with the other errors; re-exported here for existing imports.
+from .errors import RETRY_AFTER_SECONDS, DatabaseUnavailable, EngineError  # noqa: F401
 
 _state: dict[str, Any] = {}
-RETRY_AFTER_SECONDS = 5
-
-
-class DatabaseUnavailable(StorageError):
-    """The database refused, dropped or timed out the connection; the unit of work rolled back."""
-
-    code = "database_unavailable"
-
-    def __init__(self, cause: BaseException | None = None) -> None:
-        super().__init__("数据库暂时无法访问，请几秒后重试。",
-                         "The database cannot be reached right now; try again in a few seconds.",
-                         {"retry_after": RETRY_AFTER_SECONDS})
-        self.cause = cause
 
 
 def is_unavailable(err: BaseException) -> bool:

@@ -81,6 +81,21 @@ class StorageError(EngineError):
     code, status = "storage_unavailable", 503
 
 
+RETRY_AFTER_SECONDS = 5
+
+
+class DatabaseUnavailable(StorageError):
+    """The database refused, dropped or timed out the connection; the unit of work rolled back."""
+
+    code = "database_unavailable"
+
+    def __init__(self, cause: BaseException | None = None) -> None:
+        super().__init__("数据库暂时无法访问，请几秒后重试。",
+                         "The database cannot be reached right now; try again in a few seconds.",
+                         {"retry_after": RETRY_AFTER_SECONDS})
+        self.cause = cause
+
+
 def not_found(kind_zh: str, kind_en: str, ident: object) -> NotFound:
     """A uniform 'no such thing' error (also used where the caller may not see it)."""
     return NotFound(f"{kind_zh}不存在：{ident}", f"No such {kind_en}: {ident}", {"id": str(ident)})

@@ -299,3 +299,21 @@ class NoticeSchedule(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class TokenRevocation(Base):
+    """One revoked API token, kept until the token would have expired anyway (then purged)."""
+
+    __tablename__ = "token_revocation"
+    token_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str | None] = mapped_column(String(80))  # unknown when an admin revokes a bare token id
+    revoked_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class TokenCutoff(Base):
+    """Per user: every API token issued at or before `not_before` is revoked (disable, password change)."""
+
+    __tablename__ = "token_cutoff"
+    username: Mapped[str] = mapped_column(String(80), primary_key=True)
+    not_before: Mapped[datetime]

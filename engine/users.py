@@ -6,7 +6,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import audit, clock
+from . import audit, clock, token_revocations
 from .db import unit_of_work
 from .errors import BadRequest, Conflict, NotAuthenticated, ValidationFailed, not_found
 from .models import Enterprise, Industry, Role, User, UserIndustry, UserRole
@@ -109,6 +109,7 @@ def set_password(username: str, password: str, *, actor: str = "system") -> None
         if user is None:
             raise not_found("用户", "user", username)
         user.password_hash = _hasher.hash(password)
+        token_revocations.cut_off(s, username)  # API tokens got with the old password stop working
         audit.record(s, "user.password", actor=actor, after={"username": username})
 
 

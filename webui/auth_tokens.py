@@ -2,13 +2,18 @@
 
 A token is `itsdangerous.URLSafeTimedSerializer(SECRET_KEY)` over `{"u": username, "jti": id}`
 (a random token id), valid for `TOKEN_TTL` (8 hours). Nothing is stored for a valid token: the
-signature and the timestamp prove it. Revocation is a set of token ids (and, per user, a
-"not before" time) kept **in this process's memory**: it is lost on restart and not shared
-between worker processes (see docs/api.md).
+signature and the timestamp prove it. Revocations (by token id, or per user "not before" a time)
+are stored in the database (`engine.token_revocations`), so every web process refuses a token
+revoked on any other one at its next request.
+
+Every verify asks the database (one round trip of primary-key lookups). Only *revoked* ids are
+cached in this process (a revocation never ends before the token expires); "not revoked" is never
+cached, so there is no window in which another process's revocation is missed. When the database
+cannot answer, verify raises `engine.DatabaseUnavailable` (503): an outage never accepts a token.
 
 Failed logins are counted in a sliding window per username and per remote address; over
 `LOGIN_MAX_FAILURES` within `LOGIN_WINDOW_SECONDS` further attempts get 429 without the
-password being checked.
+password being checked. These counters stay per process (see docs/api.md).
 """
 from __future__ import annotations
 
@@ -21,13 +26,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g, has_request_context
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from engine import token_revocations
 
 TOKEN_TTL = timedelta(hours=8)
 TOKEN_SALT = "safeloop-api-token-v1"
 LOGIN_MAX_FAILURES = 5
 LOGIN_WINDOW_SECONDS = 300.0
+REVOKED_CACHE_SIZE = 10_000
 EXTENSION_KEY = "safeloop_api_tokens"
 
 log = logging.getLogger("safeloop.auth")
@@ -96,15 +104,35 @@ class SlidingWindowLimiter:
             self._events.pop(key, None)
 
 
+class RevokedCache:
+    """Token ids known to be revoked, with their expiry (bounded; thread-safe). Never holds "not revoked"."""
+
+    def __init__(self, size: int = REVOKED_CACHE_SIZE) -> None:
+        self.size = size
+        self._expires: dict[str, datetime] = {}
+        self._lock = threading.Lock()
+
+    def __contains__(self, token_id: str) -> bool:
+        with self._lock:
+            return token_id in self._expires
+
+    def add(self, token_id: str, expires_at: datetime) -> None:
+        with self._lock:
+            if len(self._expires) >= self.size:  # full: drop the expired ones, else start over
+                now = datetime.now(timezone.utc)
+                self._expires = {k: v for k, v in self._expires.items() if v > now}
+                if len(self._expires) >= self.size:
+                    self._expires.clear()
+            self._expires[token_id] = expires_at
+
+
 class TokenService:
-    """Issue, verify and revoke API tokens for one app."""
+    """Issue, verify and revoke API tokens for one app; revocations live in the database."""
 
     def __init__(self, secret_key: str, ttl: timedelta = TOKEN_TTL) -> None:
         self._serializer = URLSafeTimedSerializer(secret_key, salt=TOKEN_SALT)
         self.ttl = ttl
-        self._revoked_ids: set[str] = set()
-        self._not_before: dict[str, datetime] = {}
-        self._lock = threading.Lock()
+        self.revoked = RevokedCache()
         self.failures_by_user = SlidingWindowLimiter(LOGIN_MAX_FAILURES, LOGIN_WINDOW_SECONDS)
         self.failures_by_address = SlidingWindowLimiter(LOGIN_MAX_FAILURES, LOGIN_WINDOW_SECONDS)
 
@@ -116,6 +144,21 @@ class TokenService:
         return IssuedToken(token, token_id, username, issued + self.ttl)
 
     def verify(self, token: str) -> TokenClaims:
+        """The token's claims if it is genuine, unexpired and not revoked (by any process).
+
+        Raises:
+            TokenInvalid: forged, expired or revoked.
+            engine.DatabaseUnavailable: the revocation store cannot answer (never read as "valid").
+        """
+        claims = self._claims(token)
+        if claims.token_id in self.revoked:
+            raise TokenInvalid("revoked")
+        if token_revocations.is_revoked(claims.token_id, claims.username, claims.issued_at):
+            self.revoked.add(claims.token_id, claims.issued_at + self.ttl)
+            raise TokenInvalid("revoked")
+        return claims
+
+    def _claims(self, token: str) -> TokenClaims:
         try:
             payload, issued = self._serializer.loads(token, max_age=int(self.ttl.total_seconds()), return_timestamp=True)
         except SignatureExpired as err:
@@ -124,29 +167,31 @@ class TokenService:
             raise TokenInvalid("invalid") from err
         if not isinstance(payload, dict) or not isinstance(payload.get("u"), str) or not isinstance(payload.get("jti"), str):
             raise TokenInvalid("invalid")
-        claims = TokenClaims(payload["u"], payload["jti"], issued)
-        with self._lock:
-            if claims.token_id in self._revoked_ids:
-                raise TokenInvalid("revoked")
-            cutoff = self._not_before.get(claims.username)
-        if cutoff is not None and claims.issued_at <= cutoff:
-            raise TokenInvalid("revoked")
-        return claims
+        return TokenClaims(payload["u"], payload["jti"], issued)
 
     def revoke_token(self, token: str) -> TokenClaims:
-        """Revoke one token (it must still be a valid one)."""
+        """Revoke one token (it must still be a valid one) until it would expire."""
         claims = self.verify(token)
-        self.revoke_id(claims.token_id)
+        expires_at = claims.issued_at + self.ttl
+        token_revocations.revoke(claims.token_id, claims.username, expires_at, actor=_request_actor())
+        self.revoked.add(claims.token_id, expires_at)
         return claims
 
-    def revoke_id(self, token_id: str) -> None:
-        with self._lock:
-            self._revoked_ids.add(token_id)
+    def revoke_id(self, token_id: str, username: str | None = None) -> None:
+        """Revoke a token by its id; without its issue time, kept for a whole TTL from now."""
+        expires_at = datetime.now(timezone.utc) + self.ttl
+        token_revocations.revoke(token_id, username, expires_at, actor=_request_actor())
+        self.revoked.add(token_id, expires_at)
 
     def revoke_user(self, username: str) -> None:
-        """Revoke every token of a user issued up to now."""
-        with self._lock:
-            self._not_before[username] = datetime.now(timezone.utc)
+        """Revoke every token of a user issued up to now, in every process."""
+        token_revocations.revoke_user(username, actor=_request_actor())
+
+
+def _request_actor() -> str | None:
+    # Who revokes, for the audit row: the request's actor (the caller logging out, or the admin).
+    actor = g.get("actor") if has_request_context() else None
+    return getattr(actor, "username", None)
 
 
 def init_app(app: Flask) -> TokenService:

@@ -23,7 +23,11 @@ CSRF_KEY = "csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRFToken"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-EXEMPT_PREFIXES = ("/api/", "/static/")
+# Probes answer for the process, never for a user: they must not read the user (the database) even when a
+# logged-in browser sends its cookie, or an outage would turn their JSON into the HTML 503 page.
+PROBE_PATHS = ("/healthz", "/readyz", "/metrics")
+# Paths that neither load the session's user nor check CSRF (the API uses bearer tokens).
+EXEMPT_PREFIXES = ("/api/", "/static/", *PROBE_PATHS)
 
 F = TypeVar("F", bound=Callable[..., Any])
 

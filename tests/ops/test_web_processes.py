@@ -4,6 +4,7 @@ Client threads start 200 `review` cases through both servers and complete each r
 completion is sent to both servers at once. Meanwhile the workers fire the due reminders, escalations and
 boundary timers of cases made beforehand. Each task completes exactly once (the loser gets 409), no job
 fires twice, every case loads, the audit chains verify, and every process logged JSON lines.
+A token logged out on one server is refused by the other at its next request (revocations live in the database).
 """
 from __future__ import annotations
 
@@ -103,3 +104,17 @@ def _assert_json_logs(servers: list[Server]) -> None:
         assert {"time", "level", "message", "method", "path", "status", "duration_ms", "request_id"} <= requests[0].keys()
     fired = [e for w in servers[2:] for e in json_lines(w) if e.get("job_id")]
     assert fired and {"time", "level", "logger", "message", "job_kind", "instance_id"} <= fired[0].keys()
+
+
+def test_a_token_logged_out_on_one_web_process_is_refused_by_the_other(database, people, tmp_path: Path):
+    webs = [start_web(tmp_path, f"web{i}", threads=1) for i in range(2)]
+    try:
+        first, second = (w.port for w in webs)
+        token = login(first, "officer_a")
+        assert request(second, "GET", "/api/v1/me", token=token)[0] == 200
+        assert request(first, "DELETE", "/api/v1/auth/token", token=token)[0] == 204
+        status, body = request(second, "GET", "/api/v1/me", token=token)
+    finally:
+        for web in webs:
+            web.stop()
+    assert status == 401 and body["details"]["reason"] == "revoked"

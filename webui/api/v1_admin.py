@@ -93,3 +93,40 @@ def audit_verify() -> Response:
     check_query(())
     require_role(*AUDIT_READERS)
     return json_response(engine.verify_audit())
+
+
+# --- schedules -------------------------------------------------------------------------------
+
+@bp_routes.get("/schedules")
+@doc(summary="Every scheduled start: dispatchers, holiday warnings, campaign-date notices (admin, auditor)",
+     tag="schedules", responses={200: "[{kind, process_key, job_id, title, next_run, target, status, …}]",
+                                 403: "not an admin or auditor"})
+def schedules() -> Response:
+    """What will start when, for whom, and whether it is paused (soonest first)."""
+    from engine import scheduled_starts
+    check_query(())
+    require_role(*AUDIT_READERS)
+    return json_response({"items": scheduled_starts.list_scheduled_starts(actor())})
+
+
+@bp_routes.post("/schedules/processes/<key>/<any(pause, resume):verb>")
+@doc(summary="Pause or resume a process's scheduled starts (admin)", tag="schedules",
+     responses={200: "{changed}", 403: "not an admin", 404: "no such process", 409: "nothing to pause or resume"})
+def schedule_process(key: str, verb: str) -> Response:
+    """Pausing holds every waiting start of the process; resuming lets them fire (missed periods are skipped)."""
+    from engine import scheduled_starts
+    check_query(())
+    return json_response({"changed": scheduled_starts.set_process_paused(actor(), key, verb == "pause")})
+
+
+@bp_routes.post("/schedules/jobs/<int:job_id>/<any(pause, resume):verb>")
+@doc(summary="Pause or resume one scheduled notice (admin)", tag="schedules",
+     responses={200: "{job_id, status}", 403: "not an admin", 404: "no such scheduled start",
+                409: "not pending / paused"})
+def schedule_job(job_id: int, verb: str) -> Response:
+    """One holiday warning or campaign-date notice, held or released."""
+    from engine import scheduled_starts
+    check_query(())
+    paused = verb == "pause"
+    return json_response({"job_id": scheduled_starts.set_job_paused(actor(), job_id, paused),
+                          "status": "paused" if paused else "pending"})
