@@ -7,8 +7,10 @@
 | major hazards cleared to zero (2026) | open major hazards, and how many are past their deadline |
 | training coverage 100% (2026) | `training_enrolment` cases completed / started, per industry and year |
 
-Plus open hazard cases past their deadline per industry (the supervising section). Scoped like
-`list_instances`: each actor counts only the cases it may see.
+Plus open hazard cases past their deadline per industry (the supervising section), this month's daily
+self-checks (`engine.self_checks`: done / expected, missed, enterprises that missed three or more) and the read
+receipts of the newest published notices (`engine.notices.recent_coverage`). Scoped like `list_instances`: each
+actor counts only the cases it may see.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from . import access
+from . import access, notices, self_checks
 from .db import unit_of_work
 from .models import ProcessInstance
 from .register import HAZARD_PROCESS
@@ -52,6 +54,23 @@ class CampaignFigures:
     overdue_by_industry: tuple[tuple[str | None, int], ...]
     open_by_level: tuple[tuple[str | None, int], ...]
     training: tuple[Coverage, ...]
+    self_check: self_checks.SelfCheckReport
+    notice_receipts: tuple[notices.Coverage, ...]
+
+    @property
+    def notices_confirmed(self) -> int:
+        """Receipts confirmed over the newest notices."""
+        return sum(n.confirmed for n in self.notice_receipts)
+
+    @property
+    def notices_sent(self) -> int:
+        """Receipts asked for over the newest notices (one per target enterprise and notice)."""
+        return sum(n.total for n in self.notice_receipts)
+
+    @property
+    def notices_overdue(self) -> int:
+        """Receipts past their deadline, unconfirmed, over the newest notices."""
+        return sum(n.overdue for n in self.notice_receipts)
 
     @property
     def loop_share(self) -> float:
@@ -103,8 +122,8 @@ def _training(rows: list) -> tuple[Coverage, ...]:
                  for (ind, year), n in sorted(enrolled.items(), key=lambda kv: (kv[0][1], kv[0][0] or "")))
 
 
-def campaign_figures(actor: Actor, *, today: date) -> CampaignFigures:
-    """The campaign's figures over the cases the actor may see."""
+def campaign_figures(actor: Actor, *, today: date, recent_notices: int = 5) -> CampaignFigures:
+    """The campaign's figures over the cases the actor may see (self-checks: the month of `today` so far)."""
     with unit_of_work(write=False) as s:
         columns = (ProcessInstance.process_key, ProcessInstance.status, ProcessInstance.hazard_level,
                    ProcessInstance.industry_key, ProcessInstance.deadline, ProcessInstance.started_at,
@@ -113,4 +132,6 @@ def campaign_figures(actor: Actor, *, today: date) -> CampaignFigures:
             ProcessInstance.process_key.in_((HAZARD_PROCESS, TRAINING_PROCESS)), access.instance_clause(actor))))
     hazards = [r for r in rows if r.process_key == HAZARD_PROCESS]
     training = [r for r in rows if r.process_key == TRAINING_PROCESS]
-    return CampaignFigures(today=today, training=_training(training), **_hazard_figures(hazards, today))
+    return CampaignFigures(today=today, training=_training(training), **_hazard_figures(hazards, today),
+                           self_check=self_checks.self_check_report(actor, today=today),
+                           notice_receipts=notices.recent_coverage(actor, limit=recent_notices))

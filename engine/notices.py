@@ -3,7 +3,8 @@
 `notice_distribution` starts one `notice_acknowledgement` case per target enterprise (its children).
 `coverage(actor, notice_id)` tells, for each, whether the enterprise has confirmed reading, is still
 within its deadline (pending), or is past it (overdue). Bureau-side users who may see the notice case
-only; enterprise users get `Forbidden`.
+only; enterprise users get `Forbidden`. `recent_coverage` gives the same for the newest published notices
+(the dashboard's notice tile).
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from . import access, clock
 from .db import unit_of_work
@@ -47,6 +49,7 @@ class Coverage:
     title: str | None
     status: str
     rows: tuple[AckRow, ...]
+    published_at: datetime | None = None  # when the notice case ended (its publish step ran)
 
     @property
     def total(self) -> int:
@@ -92,29 +95,45 @@ def coverage(actor: Actor, notice_id: int) -> Coverage:
     """The notice's acknowledgement cases, one row per enterprise, ordered by enterprise code."""
     if access.is_enterprise_user(actor):
         raise Forbidden("只有局内人员可以查看通知回执", "Only bureau staff may see notice receipts")
-    now = clock.now()
     with unit_of_work(write=False) as s:
         notice = s.get(ProcessInstance, notice_id)
         if notice is None or notice.process_key != NOTICE_PROCESS or not access.can_see(actor, notice):
             raise NotFound("通知不存在或无权查看", "This notice does not exist or is not visible to you")
-        rows = []
-        stmt = (select(ProcessInstance, Enterprise)
-                .outerjoin(Enterprise, Enterprise.id == ProcessInstance.enterprise_id)
-                .where(ProcessInstance.parent_id == notice_id, ProcessInstance.process_key == ACK_PROCESS))
-        found = list(s.execute(stmt))
-        ids = [inst.id for inst, _ in found]
-        tasks: dict[int, Task] = {}
-        if ids:
-            for task in s.scalars(select(Task).where(Task.instance_id.in_(ids), Task.element_id == CONFIRM_STEP)
-                                  .order_by(Task.created_at)):
-                tasks[task.instance_id] = task  # the newest confirm task of each case
-        for inst, ent in found:
-            task = tasks.get(inst.id)
-            done = inst.status == "completed" and task is not None and task.status == "completed"
-            rows.append(AckRow(inst.id, ent.code if ent else None, ent.name if ent else None,
-                               ent.industry_key if ent else None, _state(inst, task, now),
-                               _aware(task.due_at) if task else None,
-                               _aware(task.completed_at) if done and task else None,
-                               task.completed_by if done and task else None, inst.status))
-        rows.sort(key=lambda r: (r.enterprise_code or "", r.case_id))
-        return Coverage(notice.id, notice.title, notice.status, tuple(rows))
+        return _coverage_of(s, notice, clock.now())
+
+
+def recent_coverage(actor: Actor, *, limit: int = 5) -> tuple[Coverage, ...]:
+    """The coverage of the newest published notices the actor may see, newest first (none for enterprise users)."""
+    if access.is_enterprise_user(actor):
+        return ()
+    now = clock.now()
+    with unit_of_work(write=False) as s:
+        published = s.scalars(select(ProcessInstance)
+                              .where(ProcessInstance.process_key == NOTICE_PROCESS,
+                                     ProcessInstance.status == "completed", access.instance_clause(actor))
+                              .order_by(ProcessInstance.ended_at.desc(), ProcessInstance.id.desc()).limit(limit))
+        return tuple(_coverage_of(s, notice, now) for notice in published)
+
+
+def _coverage_of(s: Session, notice: ProcessInstance, now: datetime) -> Coverage:
+    stmt = (select(ProcessInstance, Enterprise)
+            .outerjoin(Enterprise, Enterprise.id == ProcessInstance.enterprise_id)
+            .where(ProcessInstance.parent_id == notice.id, ProcessInstance.process_key == ACK_PROCESS))
+    found = list(s.execute(stmt))
+    ids = [inst.id for inst, _ in found]
+    tasks: dict[int, Task] = {}
+    if ids:
+        for task in s.scalars(select(Task).where(Task.instance_id.in_(ids), Task.element_id == CONFIRM_STEP)
+                              .order_by(Task.created_at)):
+            tasks[task.instance_id] = task  # the newest confirm task of each case
+    rows = [_ack_row(inst, ent, tasks.get(inst.id), now) for inst, ent in found]
+    rows.sort(key=lambda r: (r.enterprise_code or "", r.case_id))
+    return Coverage(notice.id, notice.title, notice.status, tuple(rows), _aware(notice.ended_at))
+
+
+def _ack_row(inst: ProcessInstance, ent: Enterprise | None, task: Task | None, now: datetime) -> AckRow:
+    done = inst.status == "completed" and task is not None and task.status == "completed"
+    return AckRow(inst.id, ent.code if ent else None, ent.name if ent else None, ent.industry_key if ent else None,
+                  _state(inst, task, now), _aware(task.due_at) if task else None,
+                  _aware(task.completed_at) if done and task else None,
+                  task.completed_by if done and task else None, inst.status)

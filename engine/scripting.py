@@ -77,6 +77,10 @@ def _add_working_days(iso_date: str, days: int) -> str:
     return _current().holidays.add_working_days(date.fromisoformat(str(iso_date)[:10]), int(days)).isoformat()
 
 
+def _is_working_day(iso_date: str) -> bool:
+    return _current().holidays.is_working_day(date.fromisoformat(str(iso_date)[:10]))
+
+
 def _enterprises(industry: str | list[str] | None = None, category: str | None = None) -> list[dict[str, Any]]:
     return _current().enterprises(industry=industry, category=category)
 
@@ -88,6 +92,7 @@ def domain_functions() -> dict[str, Any]:
         "now": lambda: clock.now().astimezone(clock.CHINA_TZ).isoformat(timespec="seconds"),
         "add_days": _add_days,
         "add_working_days": _add_working_days,
+        "is_working_day": _is_working_day,
         "enterprises": _enterprises,
         "start_case": _start_case,
     }

@@ -79,3 +79,10 @@ def test_xlsx_export_opens_with_the_same_rows(client, hazards):
 
 def test_the_register_needs_a_login(client, hazards):
     assert get(client, "/register.csv").status_code == 302
+
+
+def test_the_register_links_to_the_daily_self_check_view(client, people):
+    log_in_as(client, "officer_a")
+    html = get(client, "/register").get_data(as_text=True)
+    assert 'href="/register/self-checks">每日自查<' in html
+    assert 'href="/register/self-checks">Daily self-checks<' in get(client, "/register?lang=en").get_data(as_text=True)
