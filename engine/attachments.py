@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import audit, clock, db, instances
+from . import access, audit, clock, db, instances
 from .db import unit_of_work
 from .errors import BadRequest, StorageError, TooLarge, not_found
 from .models import Attachment, ProcessInstance
+from .notices import NOTICE_PROCESS
 from .views import Actor
 
 # content type -> magic prefixes; the declared type must match what the bytes are
@@ -113,16 +115,30 @@ def store(actor: Actor, filename: str, content_type: str, data: bytes, *, instan
         return _view(row)
 
 
+def _may_read(s: Session, actor: Actor, instance_id: int) -> bool:
+    """The case is visible to the actor, or it is a published notice and one of its receipts is (the notice's
+    attachments reach every enterprise it was sent to; no other parent shares its files with its children)."""
+    case = s.get(ProcessInstance, instance_id)
+    if case is None:
+        return False
+    if access.can_see(actor, case):
+        return True
+    if case.process_key != NOTICE_PROCESS:
+        return False
+    receipts = select(ProcessInstance.id).where(ProcessInstance.parent_id == instance_id, access.instance_clause(actor))
+    return s.scalar(receipts.limit(1)) is not None
+
+
 def get(actor: Actor, attachment_id: str) -> tuple[AttachmentView, bytes]:
-    """A file the actor may see: its case is visible to them, or they uploaded it."""
+    """A file the actor may see: its case is visible to them (or, for a notice, one of its receipts), or they
+    uploaded it."""
     with unit_of_work(write=False) as s:
         row = s.get(Attachment, attachment_id)
         if row is None:
             raise not_found("附件", "attachment", attachment_id)
         if row.uploaded_by != actor.username:
-            if row.instance_id is None:
+            if row.instance_id is None or not _may_read(s, actor, row.instance_id):
                 raise not_found("附件", "attachment", attachment_id)
-            instances.visible(s, actor, row.instance_id)
         view = _view(row)
     try:
         return view, _blob_path(view.sha256).read_bytes()
@@ -132,7 +148,6 @@ def get(actor: Actor, attachment_id: str) -> tuple[AttachmentView, bytes]:
 
 def list_for_case(actor: Actor, instance_id: int) -> list[AttachmentView]:
     """The files linked to a visible case, oldest first."""
-    from sqlalchemy import select
     with unit_of_work(write=False) as s:
         instances.visible(s, actor, instance_id)
         rows = s.scalars(select(Attachment).where(Attachment.instance_id == instance_id).order_by(Attachment.uploaded_at))

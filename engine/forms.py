@@ -159,6 +159,13 @@ def field_errors(schema: dict[str, Any], data: Any) -> list[dict[str, str]]:
     return errors
 
 
+def without_read_only(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    """The data minus the form's `readOnly` properties: they show case data and are never written by a step."""
+    read_only = {name for name, spec in (schema.get("properties") or {}).items()
+                 if isinstance(spec, dict) and spec.get("readOnly")}
+    return {k: v for k, v in data.items() if k not in read_only}
+
+
 def validate(schema: dict[str, Any], data: Any) -> None:
     """Raise FormInvalid with field-by-field errors unless the data fits the schema."""
     if not isinstance(data, dict):

@@ -22,7 +22,7 @@ SCOPES = ("mine", "candidate", "all", "done", "started", "cc")
 def task_view(t: Task, enterprise_code: str | None = None, case_title: str | None = None) -> TaskView:
     return TaskView(t.id, t.instance_id, t.process_key, t.element_id, t.name, t.role_key, t.assignee, t.owner, t.status,
                     t.form_key, t.due_at, t.created_at, t.completed_at, t.completed_by, t.overdue, t.escalation_level,
-                    t.version, enterprise_code, case_title, t.draft)
+                    t.version, enterprise_code, case_title, t.draft, t.alt_role_key)
 
 
 def _scope_clause(actor: Actor, scope: str) -> Any:
@@ -253,6 +253,7 @@ def complete_task(actor: Actor, task_id: str, data: dict[str, Any] | None = None
             raise Forbidden("委派的任务请先“办理完成并归还”", "A delegated task must be resolved back to its owner first")
         schema = _form_schema(s, locked.row)
         if schema is not None:
+            payload = forms.without_read_only(schema, payload)
             forms.validate(schema, payload)
         loaded = instances.load(s, locked.inst)
         spiff_task = loaded.wf.get_task_from_id(UUID(task_id))

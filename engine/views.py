@@ -76,6 +76,7 @@ class TaskView:
     enterprise_code: str | None = None
     case_title: str | None = None
     draft: dict[str, Any] | None = None
+    alt_role: str | None = None  # a second role that may also take the task (the step's candidateGroups)
 
 
 @dataclass(frozen=True)

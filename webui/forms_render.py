@@ -4,7 +4,8 @@ A form (`forms/<key>.json`) is a JSON Schema object. Each property becomes one `
 labels from `title` (zh) / `x-title-en` (en), help from `description` / `x-description-en`,
 choices from `enum` with `x-enum-titles` / `x-enum-titles-en`, dates from `format: date`,
 textareas from `x-ui.widget == "textarea"`. Arrays of strings (including file references)
-are edited one per line. The server checks the result with the same schema (the engine does).
+are edited one per line. A property marked `readOnly: true` is shown, not edited (e.g. the notice a receipt
+confirms): its value comes from the case data, and it is never read back from the posted form. The server checks the result with the same schema (the engine does).
 
 Arrays of objects (`"items": {"type": "object", ...}`) are *repeatable groups* (kind `group`), usable
 without JavaScript: each row is a fieldset of the item's fields named `<field>-<row>-<name>`
@@ -34,6 +35,7 @@ class Field:
     name: str
     label: str
     # text | textarea | select | multiselect | date | checkbox | number | integer | lines | enterprise | file | group
+    # | readonly | readonly_files (shown, never posted)
     kind: str
     required: bool = False
     help: str | None = None
@@ -115,6 +117,8 @@ def is_group(spec: Any) -> bool:
 def _kind(spec: dict[str, Any]) -> str:
     kind = spec.get("type")
     widget = (spec.get("x-ui") or {}).get("widget")
+    if spec.get("readOnly"):
+        return "readonly_files" if widget == "file" else "readonly"
     if is_group(spec):
         return "group"
     if kind == "array":
@@ -288,7 +292,7 @@ def coerce(schema: dict[str, Any], form: MultiDict[str, str], locale: str = "zh_
     """Typed data for the schema's properties from posted strings (blank fields are left out)."""
     out = Coerced()
     for name, spec in (schema.get("properties") or {}).items():
-        if not _visible(spec, skip_files):
+        if not _visible(spec, skip_files) or spec.get("readOnly"):
             continue
         if is_group(spec):
             _rows(form, name, spec, out, locale, skip_files)

@@ -8,27 +8,23 @@ test-artifacts/screenshots/staff-*.png.
 """
 from __future__ import annotations
 
-import struct
-import threading
-import zlib
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
 import engine
 from engine import bootstrap, db, schema
-from tests.e2e.conftest import CHROMIUM, VENDOR_STAMP, VIEWPORTS, save_screenshots
+from tests.e2e.conftest import CHROMIUM, VENDOR_STAMP, save_screenshots
+from tests.e2e.walk_support import PASSWORD, Walker, attach, complete, fill, serving, take
 from webui import create_app
 
 pytestmark = pytest.mark.e2e
 
 ENT_A = "91220881MA00000000"
 ENT_B = "91220881MA10000006"
-PASSWORD = "walk-password-1"
 USERS = {
     "officer": dict(roles=["enterprise_safety_officer"], enterprise=ENT_A, display_name="何永刚"),
     "principal": dict(roles=["enterprise_principal"], enterprise=ENT_A, display_name="黄丽华"),
@@ -38,21 +34,6 @@ USERS = {
     "officer_b": dict(roles=["enterprise_safety_officer"], enterprise=ENT_B, display_name="王磊"),
 }
 TITLE = "后厨燃气管道老化漏气"
-
-
-def png(rgb: tuple[int, int, int], size: int = 48) -> bytes:
-    """A small solid-colour PNG (an evidence photo stand-in)."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-    rows = b"".join(b"\x00" + bytes(rgb) * size for _ in range(size))
-    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
-
-
-def attach(page: Any, field: str, *names: str) -> None:
-    """Choose evidence photos for a file field."""
-    files = [{"name": n, "mimeType": "image/png", "buffer": png((30 + 60 * i, 120, 90))} for i, n in enumerate(names)]
-    page.set_input_files(f"input[name='{field}__upload']", files)
 
 
 @pytest.fixture(scope="module")
@@ -70,40 +51,9 @@ def staff_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     for name, spec in USERS.items():
         engine.add_user(name, password=PASSWORD, **spec)  # type: ignore[arg-type]
     app = create_app({"TESTING": True, "DATA_DIR": str(data_dir / "web"), "SECRET_KEY": "walk", "ENGINE_CONFIGURED": True})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=10)
+    with serving(app) as base:
+        yield base
     db.dispose()
-
-
-class Walker:
-    """One browser context per user; records console errors."""
-
-    def __init__(self, browser: Any, base: str, errors: list[str]) -> None:
-        self.browser, self.base, self.errors = browser, base, errors
-        self.contexts: list[Any] = []
-
-    def as_user(self, username: str) -> Any:
-        context = self.browser.new_context(locale="zh-CN", viewport=VIEWPORTS["desktop"])
-        context.set_default_timeout(15_000)
-        self.contexts.append(context)
-        page = context.new_page()
-        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: self.errors.append(f"uncaught: {e}"))
-        page.goto(f"{self.base}/login")
-        page.fill("#username", username)
-        page.fill("#password", PASSWORD)
-        page.click("form.stack button[type=submit]")
-        page.wait_for_url("**/inbox")
-        return page
-
-    def close(self) -> None:
-        for context in self.contexts:
-            context.close()
 
 
 @pytest.fixture
@@ -114,36 +64,6 @@ def walker(browser: Any, staff_server: str) -> Iterator[Walker]:
     w = Walker(browser, staff_server, errors)
     yield w
     w.close()
-
-
-def fill(page: Any, values: dict[str, Any]) -> None:
-    """Fill form fields by name: selects, checkboxes, and text/date/number inputs."""
-    for name, value in values.items():
-        field = page.locator(f"[name='{name}']").first
-        tag = field.evaluate("el => el.tagName.toLowerCase() + ':' + (el.type || '')")
-        if tag.startswith("select"):
-            field.select_option(str(value))
-        elif tag == "input:checkbox":
-            field.set_checked(bool(value))
-        else:
-            field.fill(str(value))
-
-
-def take(page: Any, base: str, task_name: str) -> None:
-    """Claim the named task from the 可认领 tab and open it."""
-    page.goto(f"{base}/inbox?tab=candidate")
-    card = page.locator(".task-card", has_text=task_name).first
-    card.get_by_role("button", name="认领").click()
-    page.wait_for_url("**/inbox?tab=candidate*")
-    page.goto(f"{base}/inbox")
-    page.locator(".task-card", has_text=task_name).first.get_by_role("link", name=task_name).click()
-    page.wait_for_selector("form.task-form")
-
-
-def complete(page: Any, values: dict[str, Any]) -> None:
-    fill(page, values)
-    page.get_by_role("button", name="完成办理").click()
-    page.wait_for_url("**/cases/*")
 
 
 def shot(page: Any, name: str) -> list[Path]:

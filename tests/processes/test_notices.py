@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 
 import engine
-from engine import notices
+from engine import attachments, notices
 from tests.processes.campaign_support import CATERING, DEMO, ENTERPRISES, GRAIN, OIL, Campaign
 
 NOTICE = {"title": "关于做好节前安全生产工作的通知", "body": "请各单位开展节前安全检查。", "target_type": "all"}
@@ -102,6 +102,30 @@ def test_the_principal_or_the_safety_officer_may_confirm_and_both_are_reminded(b
     rows = {r.enterprise_code: r for r in notices.coverage(board.actors["inspector"], case.id).rows}
     assert rows[CATERING].state == "confirmed" and rows[CATERING].confirmed_by == "principal"
     assert engine.list_tasks(board.actors["officer"], scope="candidate").total == 0
+
+
+def test_the_receipt_shows_the_notice_read_only_and_its_attachments_reach_the_recipients_only(board):
+    case = board.start("inspector", "notice_distribution", {"title": NOTICE["title"]})
+    photo = attachments.store(board.actors["inspector"], "判定标准.pdf", "application/pdf", b"%PDF-1.4 standard",
+                              instance_id=case.id)
+    case = board.do("inspector", case.id, "draft", **{**NOTICE, "target_type": "enterprises",
+                                                       "target_enterprises": [CATERING], "attachments": [photo.id]})
+    case = board.do("chief", case.id, "approve", approval_decision="approved")
+    [receipt] = board.children(case.id, "notice_acknowledgement")
+    assert receipt.data["notice_body"] == NOTICE["body"] and receipt.data["notice_attachments"] == [photo.id]
+
+    # the recipients (officer and principal) may open the notice's file; another enterprise may not
+    assert attachments.get(board.actors["principal"], photo.id)[1] == b"%PDF-1.4 standard"
+    assert attachments.get(board.actors["officer"], photo.id)[0].filename == "判定标准.pdf"
+    with pytest.raises(engine.NotFound):
+        attachments.get(board.actors["officer_oil"], photo.id)
+
+    # a read-only field sent with the confirmation is not written into the case
+    task = receipt.open_tasks[0]
+    engine.complete_task(board.actors["officer"], task.id,
+                         {"read_confirmed": True, "notice_body": "改写的正文", "notice_title": "改写"})
+    done = engine.get_instance(engine.SYSTEM, receipt.id)
+    assert done.status == "completed" and done.data["notice_body"] == NOTICE["body"]
 
 
 @pytest.mark.parametrize("target,expected", [

@@ -47,6 +47,19 @@ def test_posted_strings_become_schema_types():
     assert forms_render.coerce(SCHEMA, MultiDict([("funds", "12000")])).data == {"funds": 12000, "ok": False}
 
 
+def test_read_only_properties_are_shown_from_the_data_and_never_read_back():
+    schema = {"type": "object", "properties": {
+        "notice_body": {"title": "通知正文", "type": "string", "readOnly": True},
+        "notice_files": {"title": "通知附件", "type": "array", "items": {"type": "string"}, "readOnly": True,
+                         "x-ui": {"widget": "file"}},
+        "remark": {"title": "备注", "type": "string"}}}
+    fields = {f.name: f for f in forms_render.fields(schema, {"notice_body": "请自查。", "notice_files": ["a1"]})}
+    assert (fields["notice_body"].kind, fields["notice_body"].text) == ("readonly", "请自查。")
+    assert (fields["notice_files"].kind, fields["notice_files"].values) == ("readonly_files", ["a1"])
+    posted = forms_render.coerce(schema, MultiDict([("notice_body", "改写"), ("notice_files", "x"), ("remark", "好")]))
+    assert posted.data == {"remark": "好"} and not posted.errors
+
+
 def test_unreadable_numbers_are_field_errors_and_blanks_are_left_out():
     coerced = forms_render.coerce(SCHEMA, MultiDict([("funds", "很多"), ("count", "2.5"), ("due", " ")]), "en")
     assert coerced.errors == {"funds": ["Enter a number"], "count": ["Enter a whole number"]}

@@ -1,7 +1,4 @@
-"""The campaign dashboard: progress against the campaign's goals, as figures, tables and charts.
-
-The self-check and notice tiles keep their labels here in both languages (as the notice receipts page does).
-"""
+"""The campaign dashboard: progress against the campaign's goals, as figures, tables and charts."""
 from __future__ import annotations
 
 from typing import Any
@@ -9,36 +6,15 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import pgettext
 
 from engine import dashboard
 from webui import session_auth
-from webui.i18n import current_locale
 from webui.pages import common
 from webui.pages.self_checks import percent
 from webui.session_auth import login_required
 
 bp = Blueprint("dashboard", __name__)
-
-TEXT = {
-    "zh": {"checks": "本月每日自查完成率", "checks_chart": "本月每日自查", "checks_link": "按企业查看",
-           "checks_goal": "已完成 {done} / 应自查 {expected} · 未按时 {missed} 次 · {heavy} 家企业未按时≥3次",
-           "done": "已完成", "missed": "未按时", "open": "进行中",
-           "receipts": "最近通知已读确认", "receipts_goal": "最近 {n} 份通知 · 逾期未确认 {overdue}",
-           "receipts_none": "尚未发布通知", "notice": "通知", "published": "发布时间", "confirmed": "已确认",
-           "overdue": "已逾期"},
-    "en": {"checks": "Daily self-checks done this month", "checks_chart": "Daily self-checks this month",
-           "checks_link": "By enterprise",
-           "checks_goal": "{done} done of {expected} expected · {missed} missed · enterprises with 3+ missed: {heavy}",
-           "done": "Done", "missed": "Missed", "open": "Still open",
-           "receipts": "Latest notices confirmed", "receipts_goal": "Latest {n} notices · {overdue} overdue",
-           "receipts_none": "No notices published yet", "notice": "Notice", "published": "Published",
-           "confirmed": "Confirmed", "overdue": "Overdue"},
-}
-
-
-def _text() -> dict[str, str]:
-    return TEXT["en" if current_locale() == "en" else "zh"]
-
 
 def _figures() -> dashboard.CampaignFigures:
     return dashboard.campaign_figures(session_auth.require_actor(), today=common.today())
@@ -56,14 +32,15 @@ def index() -> ResponseReturnValue:
     figures = _figures()
     overdue = [(common.industry_name(k) or _("Unknown"), n) for k, n in figures.overdue_by_industry]
     return render_template("pages/dashboard.html", f=figures, overdue=overdue, coverage=_coverage_rows(figures),
-                           loop_percent=round(100 * figures.loop_share), t=_text(), percent=percent,
+                           loop_percent=round(100 * figures.loop_share), percent=percent,
                            show_receipts=session_auth.require_actor().enterprise_id is None)
 
 
 def _self_checks(f: dashboard.CampaignFigures) -> dict[str, Any]:
-    checks, text = f.self_check, _text()
-    return {"labels": [text["done"], text["missed"], text["open"]], "values": [checks.done, checks.missed, checks.open],
-            "label": text["checks_chart"], "from": checks.window.start.isoformat(), "to": checks.window.end.isoformat(),
+    checks = f.self_check
+    return {"labels": [pgettext("self-check", "Done"), _("Missed"), _("Still open")],
+            "values": [checks.done, checks.missed, checks.open], "label": _("Daily self-checks this month"),
+            "from": checks.window.start.isoformat(), "to": checks.window.end.isoformat(),
             "expected": checks.expected, "done": checks.done, "missed": checks.missed, "open": checks.open,
             "rate": checks.rate, "missed_heavy": checks.missed_heavy}
 
