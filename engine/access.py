@@ -58,18 +58,31 @@ def can_see(actor: Actor, inst: ProcessInstance) -> bool:
     return not actor.industries or inst.industry_key is None or inst.industry_key in actor.industries
 
 
-def candidate_clause(actor: Actor) -> ColumnElement[bool]:
-    """SQL condition: open, unassigned tasks this actor may claim."""
+def candidate_branches(actor: Actor) -> list[ColumnElement[bool]]:
+    """The tasks this actor may claim, as disjoint conditions that each one partial pool index answers.
+
+    Open, unassigned tasks whose role (or, failing that, whose alternate role) is one of the actor's, within
+    the actor's enterprise, or industries (tasks of no industry included). An OR across columns keeps SQLite's
+    planner off the pool indexes (`ix_task_pool_*`), so the inbox counts and pages the union of these instead.
+    """
     roles = sorted(actor.roles - READ_ONLY)
     if not roles:
-        return false()
-    base = and_(Task.status == "open", Task.assignee.is_(None),
-                or_(Task.role_key.in_(roles), Task.alt_role_key.in_(roles)))
+        return []
+    pool = and_(Task.status == "open", Task.assignee.is_(None))
     if is_enterprise_user(actor):
-        return and_(base, Task.enterprise_id == actor.enterprise_id)
-    if sees_everything(actor) or not actor.industries:
-        return base
-    return and_(base, or_(Task.industry_key.in_(sorted(actor.industries)), Task.industry_key.is_(None)))
+        scopes: list[ColumnElement[bool]] = [Task.enterprise_id == actor.enterprise_id]
+    elif sees_everything(actor) or not actor.industries:
+        scopes = [true()]
+    else:
+        scopes = [Task.industry_key.in_(sorted(actor.industries)), Task.industry_key.is_(None)]
+    alternate = and_(pool, Task.alt_role_key.in_(roles), Task.role_key.not_in(roles), or_(*scopes))
+    return [and_(pool, Task.role_key.in_(roles), scope) for scope in scopes] + [alternate]
+
+
+def candidate_clause(actor: Actor) -> ColumnElement[bool]:
+    """SQL condition: open, unassigned tasks this actor may claim (the branches in one condition)."""
+    branches = candidate_branches(actor)
+    return or_(*branches) if branches else false()
 
 
 def is_candidate(actor: Actor, task: Task) -> bool:

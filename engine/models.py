@@ -149,12 +149,15 @@ class Task(Base):
     __tablename__ = "task"
     __table_args__ = (
         Index("ix_task_candidate", "status", "role_key", "enterprise_id"),
-        Index("ix_task_assignee", "assignee", "status"),
+        # Claimed tasks only ("mine"; migration 0008): the unclaimed majority would mislead SQLite's planner.
+        Index("ix_task_assignee", "assignee", "status", postgresql_where=text("assignee IS NOT NULL"),
+              sqlite_where=text("assignee IS NOT NULL")),
         # The candidate pools (migration 0005): open, unclaimed tasks by role and scope, soonest due first.
-        Index("ix_task_pool_industry", "role_key", "industry_key", "due_at",
+        # (they carry the columns the pool's count and ordering read, so those never touch the table: 0008)
+        Index("ix_task_pool_industry", "role_key", "industry_key", "due_at", "created_at", "id", "status", "assignee",
               postgresql_where=text(_POOL), sqlite_where=text(_POOL)),
-        Index("ix_task_pool_enterprise", "role_key", "enterprise_id", "due_at",
-              postgresql_where=text(_POOL), sqlite_where=text(_POOL)),
+        Index("ix_task_pool_enterprise", "role_key", "enterprise_id", "due_at", "created_at", "id", "status",
+              "assignee", postgresql_where=text(_POOL), sqlite_where=text(_POOL)),
         Index("ix_task_pool_alt", "alt_role_key", "enterprise_id",
               postgresql_where=text(_POOL + " AND alt_role_key IS NOT NULL"),
               sqlite_where=text(_POOL + " AND alt_role_key IS NOT NULL")),

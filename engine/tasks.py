@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select, union_all, update
 from sqlalchemy.orm import Session
 from SpiffWorkflow.util.task import TaskState
 
@@ -28,8 +28,6 @@ def task_view(t: Task, enterprise_code: str | None = None, case_title: str | Non
 def _scope_clause(actor: Actor, scope: str) -> Any:
     if scope == "mine":
         return (Task.assignee == actor.username) & (Task.status == "open")
-    if scope == "candidate":
-        return access.candidate_clause(actor)
     if scope == "done":
         return Task.completed_by == actor.username
     if scope == "started":
@@ -49,39 +47,70 @@ def list_tasks(actor: Actor, *, scope: str = "mine", status: str | None = None, 
                text: str | None = None, limit: int = 50, offset: int = 0) -> Page:
     """The inbox: mine, candidate (my roles and scope), done, started (by me) or all (leaders/admin)."""
     limit = max(1, min(limit, 500))
+    on_task: list[Any] = []  # conditions on task columns alone
+    if scope in ("started", "all", "done") and status:
+        on_task.append(Task.status == ("completed" if status == "done" else status))
+    if process_key:
+        on_task.append(Task.process_key == process_key)
+    if overdue is not None:
+        on_task.append(Task.overdue.is_(overdue))
+    on_case: list[Any] = []  # conditions that need the case or its enterprise
+    if enterprise_code:
+        on_case.append(Enterprise.code == enterprise_code)
+    if hazard_level:
+        on_case.append(ProcessInstance.hazard_level == hazard_level)
+    if text:
+        like = f"%{text.replace('%', '').replace('_', '')}%"
+        on_case.append(or_(Task.name.like(like), ProcessInstance.title.like(like)))
+    if scope == "candidate":
+        return _candidate_page(actor, on_task, on_case, limit, offset)
+    where = [_scope_clause(actor, scope), *on_task]
     with unit_of_work(write=False) as s:
-        where = [_scope_clause(actor, scope)]
-        if scope in ("started", "all", "done") and status:
-            where.append(Task.status == ("completed" if status == "done" else status))
-        if process_key:
-            where.append(Task.process_key == process_key)
-        if overdue is not None:
-            where.append(Task.overdue.is_(overdue))
-        # Filters on the case or the enterprise need the join; the plain inbox counts on `task` alone, so the
-        # count is an index scan of the candidate pool (ix_task_pool_*) rather than a probe per row.
-        joined = scope == "started" or bool(enterprise_code or hazard_level or text)
-        if enterprise_code:
-            where.append(Enterprise.code == enterprise_code)
-        if hazard_level:
-            where.append(ProcessInstance.hazard_level == hazard_level)
-        if text:
-            like = f"%{text.replace('%', '').replace('_', '')}%"
-            where.append(or_(Task.name.like(like), ProcessInstance.title.like(like)))
+        # The plain inbox counts on `task` alone; the join is only for filters on the case or the enterprise.
         counted = select(func.count()).select_from(Task)
-        if joined:
-            counted = (counted.join(ProcessInstance, ProcessInstance.id == Task.instance_id)
-                       .outerjoin(Enterprise, Enterprise.id == ProcessInstance.enterprise_id))
-        total = s.scalar(counted.where(*where)) or 0
+        if on_case or scope == "started":
+            counted = _with_case(counted)
+        total = s.scalar(counted.where(*where, *on_case)) or 0
         if total <= offset:
             return Page((), total, limit, offset)
         order = ((Task.completed_at.desc(),) if scope == "done"
                  else (Task.due_at.asc().nulls_last(), Task.created_at, Task.id))
-        stmt = (select(Task, Enterprise.code, ProcessInstance.title)
-                .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
-                .outerjoin(Enterprise, Enterprise.id == ProcessInstance.enterprise_id)
-                .where(*where).order_by(*order).limit(limit).offset(offset))
-        rows = s.execute(stmt)
+        rows = s.execute(_with_case(select(Task, Enterprise.code, ProcessInstance.title))
+                         .where(*where, *on_case).order_by(*order).limit(limit).offset(offset))
         return Page(tuple(task_view(t, code, title) for t, code, title in rows), total, limit, offset)
+
+
+def _with_case(stmt: Any) -> Any:
+    return (stmt.join(ProcessInstance, ProcessInstance.id == Task.instance_id)
+            .outerjoin(Enterprise, Enterprise.id == ProcessInstance.enterprise_id))
+
+
+def _candidate_page(actor: Actor, on_task: list[Any], on_case: list[Any], limit: int, offset: int) -> Page:
+    """The claimable tasks: counted branch by branch (each one index range of the pool), the page taken from their
+    union before the case and enterprise are joined to its rows."""
+    branches = access.candidate_branches(actor)
+    if not branches:
+        return Page((), 0, limit, offset)
+    parts = [select(Task.id.label("id"), Task.due_at.label("due_at"), Task.created_at.label("created_at"))
+             .where(branch, *on_task) for branch in branches]
+    pool = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("pool")
+    order = (pool.c.due_at.asc().nulls_last(), pool.c.created_at, pool.c.id)
+    with unit_of_work(write=False) as s:
+        if on_case:
+            total = s.scalar(_with_case(select(func.count()).select_from(pool).join(Task, Task.id == pool.c.id))
+                             .where(*on_case)) or 0
+            picked = pool
+        else:
+            counts = [select(func.count()).where(branch, *on_task).scalar_subquery() for branch in branches]
+            total = s.scalar(select(sum(counts[1:], counts[0]))) or 0
+            picked = select(pool).order_by(*order).limit(limit).offset(offset).subquery("picked")
+        if total <= offset:
+            return Page((), total, limit, offset)
+        page = (_with_case(select(Task, Enterprise.code, ProcessInstance.title).select_from(picked)
+                           .join(Task, Task.id == picked.c.id))
+                .where(*on_case).order_by(picked.c.due_at.asc().nulls_last(), picked.c.created_at, picked.c.id)
+                .limit(limit).offset(0 if picked is not pool else offset))
+        return Page(tuple(task_view(t, code, title) for t, code, title in s.execute(page)), total, limit, offset)
 
 
 def _may_see(actor: Actor, row: Task, inst: ProcessInstance | None) -> bool:

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 import engine
-from engine import bootstrap, campaign_dates, clock, db, schema, timers
+from engine import campaign_dates, clock, db, timers
 from tests.e2e.conftest import CHROMIUM, VENDOR_STAMP, save_screenshots
-from tests.e2e.walk_support import PASSWORD, Walker, complete, fill, serving, take
+from tests.e2e.walk_support import Walker, complete, fill, fresh_database, serving, take
 from webui import create_app
 
 pytestmark = pytest.mark.e2e
@@ -46,15 +46,8 @@ def campaign_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[s
     if not VENDOR_STAMP.exists():
         pytest.fail("the web assets are not built: run `bash webui/assets/build.sh`", pytrace=False)
     data_dir = tmp_path_factory.mktemp("campaign-walk")
-    engine.configure(database_url=f"sqlite:///{data_dir / 'safeloop.db'}", data_dir=data_dir)
-    schema.upgrade()
-    bootstrap.load_reference_data()
-    bootstrap.deploy_bundled()
+    fresh_database(data_dir, {ENT_A: ("洮南市甲餐饮有限公司", "catering"), ENT_B: ("洮南市乙餐饮有限公司", "catering")}, USERS)
     campaign_dates.seed()
-    engine.add_enterprise(ENT_A, "洮南市甲餐饮有限公司", "catering")
-    engine.add_enterprise(ENT_B, "洮南市乙餐饮有限公司", "catering")
-    for name, spec in USERS.items():
-        engine.add_user(name, password=PASSWORD, **spec)  # type: ignore[arg-type]
     actors = {name: engine.get_actor(name) for name in USERS}
 
     notice = engine.start_instance(actors["inspector"], "notice_distribution", {"title": NOTICE["title"]})

@@ -15,10 +15,9 @@ from typing import Any
 
 import pytest
 
-import engine
-from engine import bootstrap, db, schema
+from engine import db
 from tests.e2e.conftest import CHROMIUM, VENDOR_STAMP, save_screenshots
-from tests.e2e.walk_support import PASSWORD, Walker, attach, complete, fill, serving, take
+from tests.e2e.walk_support import Walker, attach, complete, fill, fresh_database, serving, take
 from webui import create_app
 
 pytestmark = pytest.mark.e2e
@@ -33,6 +32,7 @@ USERS = {
     "chief": dict(roles=["section_chief"], display_name="刘静"),
     "officer_b": dict(roles=["enterprise_safety_officer"], enterprise=ENT_B, display_name="王磊"),
 }
+ENTERPRISES = {ENT_A: ("洮南市甲餐饮有限公司", "catering"), ENT_B: ("洮南市乙餐饮有限公司", "catering")}
 TITLE = "后厨燃气管道老化漏气"
 
 
@@ -42,14 +42,7 @@ def staff_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not VENDOR_STAMP.exists():
         pytest.fail("the web assets are not built: run `bash webui/assets/build.sh`", pytrace=False)
     data_dir = tmp_path_factory.mktemp("staff-walk")
-    engine.configure(database_url=f"sqlite:///{data_dir / 'safeloop.db'}", data_dir=data_dir)
-    schema.upgrade()
-    bootstrap.load_reference_data()
-    bootstrap.deploy_bundled()
-    engine.add_enterprise(ENT_A, "洮南市甲餐饮有限公司", "catering")
-    engine.add_enterprise(ENT_B, "洮南市乙餐饮有限公司", "catering")
-    for name, spec in USERS.items():
-        engine.add_user(name, password=PASSWORD, **spec)  # type: ignore[arg-type]
+    fresh_database(data_dir, ENTERPRISES, USERS)
     app = create_app({"TESTING": True, "DATA_DIR": str(data_dir / "web"), "SECRET_KEY": "walk", "ENGINE_CONFIGURED": True})
     with serving(app) as base:
         yield base

@@ -7,9 +7,13 @@ import threading
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from werkzeug.serving import make_server
+
+import engine
+from engine import bootstrap, schema
 
 from tests.e2e.conftest import VIEWPORTS
 
@@ -99,3 +103,16 @@ def serving(app: Any) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+def fresh_database(data_dir: Path, enterprises: dict[str, tuple[str, str]], users: dict[str, dict[str, Any]]) -> None:
+    """A new SQLite database in `data_dir`: schema, roles and industries, the bundled processes, the enterprises
+    (code → (name, industry)) and the users (all with `PASSWORD`)."""
+    engine.configure(database_url=f"sqlite:///{data_dir / 'safeloop.db'}", data_dir=data_dir)
+    schema.upgrade()
+    bootstrap.load_reference_data()
+    bootstrap.deploy_bundled()
+    for code, (name, industry) in enterprises.items():
+        engine.add_enterprise(code, name, industry)
+    for name, spec in users.items():
+        engine.add_user(name, password=PASSWORD, **spec)
