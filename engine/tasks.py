@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, select, union_all, update
 from sqlalchemy.orm import Session
 from SpiffWorkflow.util.task import TaskState
 
-from . import access, audit, clock, forms, instances, notifications, users
+from . import access, audit, clock, db, forms, instances, notifications, users
 from .db import unit_of_work
 from .errors import BadRequest, Conflict, Forbidden, not_found
 from .models import Enterprise, Job, Notification, ProcessInstance, Task, User
@@ -85,12 +85,20 @@ def _with_case(stmt: Any) -> Any:
             .outerjoin(Enterprise, Enterprise.id == ProcessInstance.enterprise_id))
 
 
+# Whether the pool is read as a UNION ALL of its branches: SQLite's planner uses the partial indexes only for one
+# simple condition at a time; PostgreSQL combines the OR of the branches with a BitmapOr and was faster so
+# (docs/performance.md, "Inbox").
+UNION_POOL = {"sqlite": True, "postgresql": False}
+
+
 def _candidate_page(actor: Actor, on_task: list[Any], on_case: list[Any], limit: int, offset: int) -> Page:
     """The claimable tasks: counted branch by branch (each one index range of the pool), the page taken from their
     union before the case and enterprise are joined to its rows."""
     branches = access.candidate_branches(actor)
     if not branches:
         return Page((), 0, limit, offset)
+    if not UNION_POOL["postgresql" if db.is_postgres() else "sqlite"]:
+        branches = [or_(*branches)]
     parts = [select(Task.id.label("id"), Task.due_at.label("due_at"), Task.created_at.label("created_at"))
              .where(branch, *on_task) for branch in branches]
     pool = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("pool")
