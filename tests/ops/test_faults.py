@@ -93,16 +93,28 @@ def _complete_until_answered(port: int, token: str, task_id: str, dropped: list[
     raise AssertionError(f"task {task_id}: no answer after 200 tries")
 
 
-def _kill_web_workers(web: Server, kills: int, rng: random.Random, clients_busy: threading.Event) -> int:
-    """SIGKILL the gunicorn worker `kills` times at random moments while the clients are sending; how many."""
+def _kill_web_workers(web: Server, kills: int, rng: random.Random, deadline: float) -> int:
+    """SIGKILL the gunicorn worker `kills` times at random moments (the clients keep it busy); how many."""
     done = 0
-    while done < kills and clients_busy.is_set():
+    while done < kills and time.monotonic() < deadline:
         wait_healthy(web)
         time.sleep(rng.uniform(0.05, 0.5))
         for pid in worker_pids(web):
             os.kill(pid, signal.SIGKILL)
             done += 1
     return done
+
+
+def _read_until_answered(port: int, token: str, dropped: list[str]) -> None:
+    """GET the inbox until the server answers (between completions: the server is never idle when killed)."""
+    for _ in range(200):
+        try:
+            request(port, "GET", "/api/v1/tasks?scope=candidate", None, token)
+            return
+        except (OSError, http.client.HTTPException):
+            dropped.append("read")
+            time.sleep(0.05)
+    raise AssertionError("the inbox did not answer after 200 tries")
 
 
 def test_web_processes_killed_mid_request_lose_no_completion_and_complete_none_twice(database, review, people,
@@ -113,18 +125,23 @@ def test_web_processes_killed_mid_request_lose_no_completion_and_complete_none_t
     sweeper = start_worker(tmp_path, "worker")
     try:
         token = login(web.port, "officer_a")
-        busy, statuses, dropped = threading.Event(), [], []
-        busy.set()
+        kills_done, statuses, dropped = threading.Event(), [], []
 
         def client(share: list[str]) -> None:
+            # complete the share, each until answered; then read the inbox until the last kill, so that every
+            # kill lands on a server with requests in flight however fast the completions went
             statuses.extend(_complete_until_answered(web.port, token, t, dropped) for t in share)
+            while not kills_done.is_set():
+                _read_until_answered(web.port, token, dropped)
         clients = [threading.Thread(target=client, args=(task_ids[i::4],)) for i in range(4)]
         for c in clients:
             c.start()
-        watcher = threading.Thread(target=lambda: ([c.join() for c in clients], busy.clear()))
-        watcher.start()
-        kills = _kill_web_workers(web, WEB_KILLS, random.Random(20251130), busy)
-        watcher.join()
+        try:
+            kills = _kill_web_workers(web, WEB_KILLS, random.Random(20251130), time.monotonic() + 120)
+        finally:
+            kills_done.set()
+            for c in clients:
+                c.join()
     finally:
         web.stop()
         sweeper.stop()
