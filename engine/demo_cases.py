@@ -1,4 +1,8 @@
-"""Demo cases in every stage, from reference_data/demo_cases.json (idempotent by business key)."""
+"""Demo cases in every stage, from reference_data/demo_cases.json (idempotent by business key).
+
+Each entry starts a case and completes its listed `steps`; `child_steps` then complete tasks of the cases it
+started, picked by enterprise (e.g. some enterprises' read receipts of a published notice).
+"""
 from __future__ import annotations
 
 import json
@@ -8,15 +12,22 @@ from sqlalchemy import select
 
 from . import cases, tasks, users
 from .db import unit_of_work
-from .models import ProcessInstance
+from .models import Enterprise, ProcessInstance, Task
 from .bootstrap import REFERENCE
 
 
 def _open_task_for(instance_id: int, element_id: str) -> str | None:
     with unit_of_work(write=False) as s:
-        from .models import Task
         return s.scalar(select(Task.id).where(Task.instance_id == instance_id, Task.element_id == element_id,
                                               Task.status == "open"))
+
+
+def _open_child_task(parent_id: int, enterprise_code: str, element_id: str) -> str | None:
+    with unit_of_work(write=False) as s:
+        return s.scalar(select(Task.id).join(ProcessInstance, ProcessInstance.id == Task.instance_id)
+                        .join(Enterprise, Enterprise.id == ProcessInstance.enterprise_id)
+                        .where(ProcessInstance.parent_id == parent_id, Enterprise.code == enterprise_code,
+                               Task.element_id == element_id, Task.status == "open"))
 
 
 def create_demo_cases() -> int:
@@ -39,5 +50,9 @@ def create_demo_cases() -> int:
             if task_id is None:
                 break
             tasks.complete_task(users.get_actor(step["user"]), task_id, step.get("data", {}))
+        for step in spec.get("child_steps", []):
+            task_id = _open_child_task(inst.id, step["enterprise_code"], step["task"])
+            if task_id is not None:
+                tasks.complete_task(users.get_actor(step["user"]), task_id, step.get("data", {}))
         created += 1
     return created
