@@ -1,6 +1,8 @@
 """The inbox (待办): tabs by scope with counts, filters, due badges; claim and release without JavaScript."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -59,23 +61,26 @@ def _back() -> ResponseReturnValue:
     return redirect(session_auth.safe_next(request.form.get("next")) or url_for("inbox.index"))
 
 
-@bp.post("/tasks/<task_id>/claim")
-@login_required
-def claim(task_id: str) -> ResponseReturnValue:
+def _take_or_give_back(task_id: str, call: Callable[[engine.Actor, str], engine.TaskView],
+                       done: Callable[[str], str]) -> ResponseReturnValue:
+    """Claim or release a task; flash what happened (or why not); back to where the user was."""
     try:
-        task = engine.claim(session_auth.require_actor(), task_id)
-        flash(_("You claimed “%(name)s”. It is now in your to-do list.", name=task.name), "success")
+        task = call(session_auth.require_actor(), task_id)
+        flash(done(task.name), "success")
     except engine.EngineError as err:
         common.flash_error(err)
     return _back()
+
+
+@bp.post("/tasks/<task_id>/claim")
+@login_required
+def claim(task_id: str) -> ResponseReturnValue:
+    return _take_or_give_back(task_id, engine.claim,
+                              lambda name: _("You claimed “%(name)s”. It is now in your to-do list.", name=name))
 
 
 @bp.post("/tasks/<task_id>/release")
 @login_required
 def release(task_id: str) -> ResponseReturnValue:
-    try:
-        task = engine.unclaim(session_auth.require_actor(), task_id)
-        flash(_("You released “%(name)s”; others with the role can claim it.", name=task.name), "success")
-    except engine.EngineError as err:
-        common.flash_error(err)
-    return _back()
+    return _take_or_give_back(task_id, engine.unclaim,
+                              lambda name: _("You released “%(name)s”; others with the role can claim it.", name=name))
