@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import audit, clock, workdays
+from . import audit, clock, definitions, schedules, workdays
 from .admin import require_admin, require_reader
 from .db import unit_of_work
 from .errors import BadRequest, Conflict, not_found
@@ -101,9 +101,9 @@ def start_data(row: NoticeSchedule, year: int) -> dict[str, Any]:
 
 # --- keeping the jobs in step ------------------------------------------------------------------------------------
 
-def _payload(definition: ProcessDefinition, row: NoticeSchedule, found: Occurrence) -> dict[str, Any]:
-    return {"definition_id": definition.id, "index": 0, "business_key": found.business_key, "campaign": row.key,
-            "data": start_data(row, found.on.year)}
+def _start(row: NoticeSchedule, found: Occurrence) -> dict[str, Any]:
+    """What the occurrence's start job carries besides its process version."""
+    return {"business_key": found.business_key, "campaign": row.key, "data": start_data(row, found.on.year)}
 
 
 def _done_keys(s: Session, jobs: list[Job]) -> set[str]:
@@ -136,13 +136,13 @@ def _sync_one(s: Session, row: NoticeSchedule | None, definition: ProcessDefinit
         _cancel(s, extra, "inactive or removed" if found is None else "duplicate")
     if found is None or row is None:
         return None
-    payload = _payload(definition, row, found)
+    start = _start(row, found)
+    payload = {"definition_id": definition.id, "index": 0, **start}
     job = waiting[0] if waiting else None
     if job is not None and job.payload == payload and job.due_at == found.due_at:
         return None
     if job is None:
-        s.add(Job(kind="start", definition_key=PROCESS, due_at=found.due_at, status="pending", attempts=0,
-                  payload=payload, created_at=clock.now()))
+        schedules.queue_start(s, definition, found.due_at, **start)
         action, before = "schedule.queue", None
     else:
         before = {"business_key": job.payload.get("business_key"), "due_at": job.due_at.isoformat()}
@@ -155,8 +155,7 @@ def _sync_one(s: Session, row: NoticeSchedule | None, definition: ProcessDefinit
 
 def sync(s: Session) -> list[str]:
     """Queue or move each campaign date's waiting job to its next occurrence; returns the business keys changed."""
-    definition = s.scalars(select(ProcessDefinition).where(ProcessDefinition.key == PROCESS)
-                           .order_by(ProcessDefinition.version.desc()).limit(1)).first()
+    definition = definitions.latest(s, PROCESS)
     if definition is None:
         return []
     today = clock.now().astimezone(clock.CHINA_TZ).date()

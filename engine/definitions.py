@@ -28,7 +28,8 @@ def validate_bpmn(bpmn: bytes, *, forms_given: dict[str, Any] | None = None) -> 
     return problems
 
 
-def _latest(s: Session, key: str) -> ProcessDefinition | None:
+def latest(s: Session, key: str) -> ProcessDefinition | None:
+    """The newest version of a process inside an open transaction, or None when it was never deployed."""
     return s.scalars(select(ProcessDefinition).where(ProcessDefinition.key == key)
                      .order_by(ProcessDefinition.version.desc()).limit(1)).first()
 
@@ -48,11 +49,11 @@ def deploy(bpmn: bytes, *, actor: str | None, forms_given: dict[str, dict[str, A
         if checked is None:
             raise DefinitionInvalid("流程图未通过校验，未部署", "The diagram failed validation and was not deployed", problems)
         checksum = hashlib.sha256(bpmn).hexdigest()
-        latest = _latest(s, checked.process_id)
-        if latest is not None and latest.checksum == checksum:
-            return DeployResult(_view(latest), created=False)
+        newest = latest(s, checked.process_id)
+        if newest is not None and newest.checksum == checksum:
+            return DeployResult(_view(newest), created=False)
         row = ProcessDefinition(
-            key=checked.process_id, version=(latest.version + 1) if latest else 1, name=checked.name,
+            key=checked.process_id, version=(newest.version + 1) if newest else 1, name=checked.name,
             bpmn_xml=bpmn.decode("utf-8"), checksum=checksum, spec_json=checked.spec_json,
             meta={"steps": checked.steps, "start_form": checked.start_form, "start_timer": checked.start_timer},
             deployed_by=actor, deployed_at=clock.now())
@@ -98,9 +99,8 @@ def get_bpmn(key: str, version: int | None = None) -> str:
 
 def load_definition(s: Session, key: str, version: int | None = None) -> ProcessDefinition:
     """The ORM row of a version inside an open transaction (NotFound when absent)."""
-    stmt = select(ProcessDefinition).where(ProcessDefinition.key == key)
-    stmt = stmt.where(ProcessDefinition.version == version) if version else stmt.order_by(ProcessDefinition.version.desc())
-    row = s.scalars(stmt.limit(1)).first()
+    row = (s.scalars(select(ProcessDefinition).where(ProcessDefinition.key == key, ProcessDefinition.version == version))
+           .first() if version else latest(s, key))
     if row is None:
         raise not_found("流程", "process", key if version is None else f"{key} v{version}")
     return row

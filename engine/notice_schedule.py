@@ -15,9 +15,9 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import audit, clock, workdays
+from . import audit, clock, definitions, schedules, workdays
 from .db import unit_of_work
-from .models import Job, ProcessDefinition
+from .models import Job
 
 PROCESS = "notice_distribution"
 DEFAULT_LEAD_WORKING_DAYS = 3
@@ -74,8 +74,7 @@ def queue_in(s: Session, lead_working_days: int = DEFAULT_LEAD_WORKING_DAYS,
     """`queue_holiday_warnings` inside the caller's unit of work (engine.schedules tops up after each notice fires)."""
     today = clock.now().astimezone(clock.CHINA_TZ).date()
     queued = []
-    definition = s.scalars(select(ProcessDefinition).where(ProcessDefinition.key == PROCESS)
-                           .order_by(ProcessDefinition.version.desc()).limit(1)).first()
+    definition = definitions.latest(s, PROCESS)
     if definition is None:
         return []
     jobs = s.scalars(select(Job).where(Job.kind == "start", Job.definition_key == PROCESS,
@@ -85,9 +84,7 @@ def queue_in(s: Session, lead_working_days: int = DEFAULT_LEAD_WORKING_DAYS,
         if warning.business_key in taken:
             continue
         when = datetime.combine(warning.draft_on, DRAFT_TIME, tzinfo=clock.CHINA_TZ)
-        s.add(Job(kind="start", definition_key=PROCESS, due_at=when, status="pending", attempts=0,
-                  payload={"definition_id": definition.id, "index": 0, "business_key": warning.business_key,
-                           "data": warning.data()}, created_at=clock.now()))
+        schedules.queue_start(s, definition, when, business_key=warning.business_key, data=warning.data())
         audit.record(s, "schedule.queue", actor="system",
                      after={"process": PROCESS, "business_key": warning.business_key,
                             "due_at": when.isoformat()})

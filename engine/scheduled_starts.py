@@ -13,9 +13,8 @@ from datetime import datetime
 
 from lxml import etree
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from . import audit, campaign_dates, schedules
+from . import audit, campaign_dates, definitions, schedules
 from .admin import require_admin, require_reader
 from .bpmn_xml import NS
 from .db import unit_of_work
@@ -95,11 +94,6 @@ def list_scheduled_starts(actor: Actor) -> list[ScheduledStart]:
         return sorted(rows, key=lambda r: (r.next_run, r.process_key, r.job_id or 0))
 
 
-def _latest(s: Session, key: str) -> ProcessDefinition | None:
-    return s.scalars(select(ProcessDefinition).where(ProcessDefinition.key == key)
-                     .order_by(ProcessDefinition.version.desc()).limit(1)).first()
-
-
 def set_process_paused(actor: Actor, key: str, paused: bool) -> int:
     """Pause or resume a process's schedule (administrators only); returns how many start jobs changed.
 
@@ -108,7 +102,7 @@ def set_process_paused(actor: Actor, key: str, paused: bool) -> int:
     """
     require_admin(actor)
     with unit_of_work() as s:
-        definition = _latest(s, key)
+        definition = definitions.latest(s, key)
         if definition is None:
             raise not_found("流程", "process", key)
         changed = schedules.pause(s, key, paused)

@@ -78,12 +78,13 @@ def reschedule(s: Session, definition: ProcessDefinition) -> Job | None:
         return None
     if found is None:
         return None
-    return _add(s, definition, found[0], found[1])
+    return queue_start(s, definition, found[1], found[0])
 
 
-def _add(s: Session, definition: ProcessDefinition, index: int, when: datetime) -> Job:
+def queue_start(s: Session, definition: ProcessDefinition, when: datetime, index: int = 0, **payload: Any) -> Job:
+    """Queue one scheduled start of `definition` at `when`; `payload` may carry a business key and start data."""
     job = Job(kind="start", definition_key=definition.key, due_at=when, status="pending", attempts=0,
-              payload={"definition_id": definition.id, "index": index}, created_at=clock.now())
+              payload={"definition_id": definition.id, "index": index, **payload}, created_at=clock.now())
     s.add(job)
     return job
 
@@ -95,7 +96,7 @@ def schedule_next(s: Session, definition: ProcessDefinition, index: int) -> Job 
         _keep_notices_queued(s, definition, holidays=True)
         return None
     when = occurrence(timer, index + 1, definition.deployed_at)
-    return _add(s, definition, index + 1, when) if when is not None else None
+    return queue_start(s, definition, when, index + 1) if when is not None else None
 
 
 def _keep_notices_queued(s: Session, definition: ProcessDefinition, *, holidays: bool) -> None:

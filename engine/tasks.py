@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -98,26 +97,27 @@ def _candidate_page(actor: Actor, on_task: list[Any], on_case: list[Any], limit:
     if not branches:
         return Page((), 0, limit, offset)
     if not UNION_POOL["postgresql" if db.is_postgres() else "sqlite"]:
-        branches = [or_(*branches)]
+        branches = [access.candidate_clause(actor)]
     parts = [select(Task.id.label("id"), Task.due_at.label("due_at"), Task.created_at.label("created_at"))
              .where(branch, *on_task) for branch in branches]
     pool = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("pool")
     order = (pool.c.due_at.asc().nulls_last(), pool.c.created_at, pool.c.id)
     with unit_of_work(write=False) as s:
         if on_case:
+            # filters on the case: count and page the joined pool
             total = s.scalar(_with_case(select(func.count()).select_from(pool).join(Task, Task.id == pool.c.id))
                              .where(*on_case)) or 0
-            picked = pool
-        else:
+            picked, skip = pool, offset
+        else:  # the page's rows are picked from the pool before anything is joined to them
             counts = [select(func.count()).where(branch, *on_task).scalar_subquery() for branch in branches]
             total = s.scalar(select(sum(counts[1:], counts[0]))) or 0
-            picked = select(pool).order_by(*order).limit(limit).offset(offset).subquery("picked")
+            picked, skip = select(pool).order_by(*order).limit(limit).offset(offset).subquery("picked"), 0
         if total <= offset:
             return Page((), total, limit, offset)
         page = (_with_case(select(Task, Enterprise.code, ProcessInstance.title).select_from(picked)
                            .join(Task, Task.id == picked.c.id))
                 .where(*on_case).order_by(picked.c.due_at.asc().nulls_last(), picked.c.created_at, picked.c.id)
-                .limit(limit).offset(0 if picked is not pool else offset))
+                .limit(limit).offset(skip))
         return Page(tuple(task_view(t, code, title) for t, code, title in s.execute(page)), total, limit, offset)
 
 

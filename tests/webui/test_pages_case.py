@@ -1,14 +1,10 @@
 """The case page: key fields, timeline, the diagram route; another enterprise's case answers 404."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from flask import Flask
-from flask.testing import FlaskClient
 
 import engine
-from tests.webui.pages_support import get, log_in_as, make_app, start_review
+from tests.webui.pages_support import get, log_in_as, start_review
 
 
 def test_the_case_page_shows_fields_timeline_and_diagram_progress(client, people, review):

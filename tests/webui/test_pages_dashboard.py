@@ -1,13 +1,9 @@
 """The campaign dashboard page and its JSON series."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from flask import Flask
-from flask.testing import FlaskClient
 
-from tests.webui.pages_support import deploy_hazard_stand_in, get, log_in_as, make_app, start_review
+from tests.webui.pages_support import deploy_hazard_stand_in, get, log_in_as, start_review
 
 
 def test_the_dashboard_shows_the_campaign_figures_as_text_and_json(client, people, review):

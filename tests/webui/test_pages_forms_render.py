@@ -76,15 +76,12 @@ def test_engine_error_details_map_to_top_level_fields():
 # ---- repeatable groups (arrays of objects) -------------------------------------------------------------------
 
 import json  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 from jsonschema import Draft202012Validator  # noqa: E402
-from flask import Flask  # noqa: E402
-from flask.testing import FlaskClient  # noqa: E402
 
 import engine  # noqa: E402
-from tests.webui.pages_support import ENT_A, ROOT, get, log_in_as, make_app, post  # noqa: E402
+from tests.webui.pages_support import ENT_A, ROOT, get, log_in_as, post  # noqa: E402
 
 BATCHES = {
     "type": "object",

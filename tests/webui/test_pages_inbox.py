@@ -1,14 +1,8 @@
 """The inbox: tabs and counts, scoping by enterprise, claim and release as plain POST forms."""
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-from flask import Flask
-from flask.testing import FlaskClient
-
 import engine
-from tests.webui.pages_support import get, log_in_as, make_app, post, start_review
+from tests.webui.pages_support import get, log_in_as, post, start_review
 
 
 def count(html: str, tab: str) -> str:

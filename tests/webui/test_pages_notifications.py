@@ -1,14 +1,8 @@
 """Notifications: the list, the unread count in the menu, opening one marks it read."""
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-from flask import Flask
-from flask.testing import FlaskClient
-
 from engine import db, notifications
-from tests.webui.pages_support import get, log_in_as, make_app, post, start_review
+from tests.webui.pages_support import get, log_in_as, post, start_review
 
 
 def test_unread_notifications_are_counted_listed_and_opened(client, people, review):

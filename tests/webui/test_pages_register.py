@@ -3,14 +3,11 @@ from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
 
 import pytest
-from flask import Flask
-from flask.testing import FlaskClient
 
 import engine
-from tests.webui.pages_support import deploy_hazard_stand_in, get, log_in_as, make_app, start_review
+from tests.webui.pages_support import deploy_hazard_stand_in, get, log_in_as, start_review
 
 
 @pytest.fixture

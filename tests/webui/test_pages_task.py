@@ -1,14 +1,10 @@
 """The task page: the form from the JSON Schema, field errors, draft, completion, 转办 / 委派 / 退回."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from flask import Flask
-from flask.testing import FlaskClient
 
 import engine
-from tests.webui.pages_support import get, log_in_as, make_app, post, start_review
+from tests.webui.pages_support import get, log_in_as, post, start_review
 
 
 @pytest.fixture

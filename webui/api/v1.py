@@ -17,9 +17,9 @@ from werkzeug.exceptions import RequestEntityTooLarge
 import engine
 from webui import auth_tokens
 from webui.api import errors
-from webui.api.common import (PAGING_PARAMS, actor, authenticate_request, check_query, doc, int_field, json_body,
+from webui.api.common import (PAGING_PARAMS, actor, authenticate_request, check_query, doc, json_body,
                               json_response, list_response, object_field, page_response, paging, query_bool,
-                              query_choice, query_datetime, query_int, query_str, require_role, string_field)
+                              query_datetime, query_int, query_str, require_role, string_field)
 from webui.api.errors import ApiError, bad_request
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import Response
 
 import engine
+from engine import admin, scheduled_starts
 from webui.api import v1 as _v1
 from webui.api.v1 import AUDIT_READERS, INSTANCE_ID
 from webui.api.common import (PAGING_PARAMS, actor, check_query, doc, json_body, json_response, page_response,
@@ -75,7 +76,6 @@ AUDIT_FILTERS = (("actor", "string", "who acted (exact username)"), ("action", "
      responses={403: "not an admin or auditor"})
 def audit_events() -> Response:
     """Filtered, paged audit events; the trail is append-only and hash-chained."""
-    from engine import admin
     check_query([name for name, _, _ in AUDIT_FILTERS] + list(PAGING_PARAMS))
     require_role(*AUDIT_READERS)
     limit, offset = paging()
@@ -103,7 +103,6 @@ def audit_verify() -> Response:
                                  403: "not an admin or auditor"})
 def schedules() -> Response:
     """What will start when, for whom, and whether it is paused (soonest first)."""
-    from engine import scheduled_starts
     check_query(())
     require_role(*AUDIT_READERS)
     return json_response({"items": scheduled_starts.list_scheduled_starts(actor())})
@@ -114,7 +113,6 @@ def schedules() -> Response:
      responses={200: "{changed}", 403: "not an admin", 404: "no such process", 409: "nothing to pause or resume"})
 def schedule_process(key: str, verb: str) -> Response:
     """Pausing holds every waiting start of the process; resuming lets them fire (missed periods are skipped)."""
-    from engine import scheduled_starts
     check_query(())
     return json_response({"changed": scheduled_starts.set_process_paused(actor(), key, verb == "pause")})
 
@@ -125,7 +123,6 @@ def schedule_process(key: str, verb: str) -> Response:
                 409: "not pending / paused"})
 def schedule_job(job_id: int, verb: str) -> Response:
     """One holiday warning or campaign-date notice, held or released."""
-    from engine import scheduled_starts
     check_query(())
     paused = verb == "pause"
     return json_response({"job_id": scheduled_starts.set_job_paused(actor(), job_id, paused),

@@ -11,7 +11,6 @@ from webui.api import v1 as _v1
 from webui.api.v1 import COMPLETE_BODY, DELEGATE_BODY, EMPTY_BODY, TASK_SCOPES, TASK_STATUSES, _UUID
 from webui.api.common import (PAGING_PARAMS, actor, check_query, doc, json_body, json_response, page_response,
                               paging, query_bool, query_choice, query_str, string_field, object_field, int_field)
-from webui.api.errors import ApiError, bad_request
 
 bp_routes = _v1.bp  # not named `bp`: the blueprint is registered once, by webui.api.v1
 

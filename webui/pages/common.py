@@ -4,10 +4,13 @@ No `bp` here: `register_blueprints` imports this module and leaves it alone.
 """
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask import Flask, flash, g
+from flask import Flask, Response, flash, g
 from flask_babel import format_date, format_datetime
 from flask_babel import lazy_gettext as _l
 
@@ -55,6 +58,11 @@ def _name(kind: str, key: str | None) -> str:
 def role_name(key: str | None) -> str:
     """A role's display name in the page's language."""
     return _name("roles", key)
+
+
+def task_roles(task: Any) -> str:
+    """Who may take a task: its role, and its alternate role when it has one ("企业安全管理人员 / 企业主要负责人")."""
+    return " / ".join(role_name(key) for key in (task.role, task.alt_role) if key)
 
 
 def industry_name(key: str | None) -> str:
@@ -151,6 +159,7 @@ def init_templates(app: Flask) -> None:
     app.add_template_filter(fmt_dt, "dt")
     app.add_template_filter(fmt_date, "d")
     app.add_template_global(role_name)
+    app.add_template_global(task_roles)
     app.add_template_global(industry_name)
     app.add_template_global(due_state)
     app.add_template_global(enterprise_name)
@@ -159,3 +168,18 @@ def init_templates(app: Flask) -> None:
     app.add_template_global(lambda key: label(STATUS_LABELS, key), "status_label")
     app.add_template_global(lambda key: label(LEVEL_LABELS, key), "level_label")
     app.add_template_global(lambda key: label(SOURCE_LABELS, key), "source_label")
+
+
+def safe_cell(value: Any) -> Any:
+    """A spreadsheet cell that cannot run: a text starting with = + - @ (or a tab, a return) gets a leading '."""
+    return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def csv_response(filename: str, header: list[str], rows: Iterable[Iterable[Any]]) -> Response:
+    """A CSV download, UTF-8 with a BOM (Excel on Chinese Windows reads the Chinese only so), cells made safe."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows([safe_cell(v) for v in row] for row in rows)
+    return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={filename}"})

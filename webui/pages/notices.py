@@ -4,10 +4,8 @@ Bureau-side users only (engine.notices.coverage refuses enterprise users).
 """
 from __future__ import annotations
 
-import csv
-import io
 
-from flask import Blueprint, Response, render_template, url_for
+from flask import Blueprint, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -64,10 +62,4 @@ def export_csv(notice_id: int) -> ResponseReturnValue:
     cover = _coverage(notice_id)
     if not isinstance(cover, notices.Coverage):
         return cover
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(csv_header())
-    for row in cover.rows:  # a cell starting with = + - @ would run as a spreadsheet formula: neutralise it
-        writer.writerow(["'" + v if v[:1] in ("=", "+", "-", "@", "\t", "\r") else v for v in _cells(row)])
-    return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename=notice-{notice_id}-receipts.csv"})
+    return common.csv_response(f"notice-{notice_id}-receipts.csv", csv_header(), (_cells(r) for r in cover.rows))

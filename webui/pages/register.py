@@ -1,7 +1,6 @@
 """The hazard register (隐患清单) with filters, the major hazard list (重大事故隐患清单), CSV/xlsx export."""
 from __future__ import annotations
 
-import csv
 import importlib.util
 import io
 from collections.abc import Iterable
@@ -97,22 +96,11 @@ def _filename(ext: str) -> str:
     return f"{stem}-{common.today().isoformat()}.{ext}"
 
 
-def _safe_csv(value: Any) -> Any:
-    # A cell starting with = + - @ would run as a formula in a spreadsheet: neutralise it.
-    return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 @bp.get("/register.csv")
 @login_required
 def export_csv() -> Response:
     header, rows = _table()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows([_safe_csv(v) for v in row] for row in rows)
-    # UTF-8 with a BOM, so that Excel on Chinese Windows reads the Chinese correctly.
-    return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename={_filename('csv')}"})
+    return common.csv_response(_filename("csv"), header, rows)
 
 
 @bp.get("/register.xlsx")
@@ -127,7 +115,7 @@ def export_xlsx() -> ResponseReturnValue:
     sheet.title = _("Major hazards") if request.args.get("view") == "major" else _("Hazard register")
     sheet.append(header)
     for row in rows:
-        sheet.append([_safe_csv(v) for v in row])
+        sheet.append([common.safe_cell(v) for v in row])
     sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
     book.save(buffer)

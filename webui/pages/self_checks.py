@@ -5,11 +5,9 @@ The window is the current month so far unless `?month=YYYY-MM` or `?from=&to=` (
 """
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import pgettext
@@ -86,12 +84,5 @@ def export_csv() -> ResponseReturnValue:
     report = _report()
     if not isinstance(report, self_checks.SelfCheckReport):
         return report
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(csv_header())
-    for row in self_checks.sort_rows(report.rows, _sort()):  # neutralise cells a spreadsheet would run as formulas
-        writer.writerow(["'" + v if v[:1] in ("=", "+", "-", "@", "\t", "\r") else v for v in _cells(row)])
     name = f"self-checks-{report.window.start.isoformat()}-{report.window.end.isoformat()}.csv"
-    # UTF-8 with a BOM, so that Excel on Chinese Windows reads the Chinese correctly.
-    return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename={name}"})
+    return common.csv_response(name, csv_header(), (_cells(r) for r in self_checks.sort_rows(report.rows, _sort())))
