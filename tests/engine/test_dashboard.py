@@ -14,7 +14,7 @@ TODAY = date(2025, 3, 3)
 def test_an_empty_campaign_counts_zero_and_a_full_loop(people):
     figures = dashboard.campaign_figures(people["chief"], today=TODAY)
     assert (figures.major_total, figures.major_open, figures.training) == (0, 0, ())
-    assert figures.loop_share == 1.0
+    assert figures.loop_share is None  # 0 / 0 is shown as "—", never 100 %
 
 
 def test_major_hazards_loop_increment_and_overdue(people, review, clock):
@@ -32,6 +32,7 @@ def test_major_hazards_loop_increment_and_overdue(people, review, clock):
     assert (f.major_total, f.major_closed, f.major_open, f.major_open_overdue) == (3, 1, 2, 1)
     assert f.new_major_by_year == ((2024, 1), (2025, 2))
     assert f.major_in_loop == 1  # closed; the open ones name no responsible person yet
+    assert f.loop_share == 1 / 3
     assert f.overdue_by_industry == (("catering", 1), ("refined_oil", 1))
     assert dict(f.open_by_level) == {"major": 2, "general": 1}
     mine = dashboard.campaign_figures(people["officer_b"], today=TODAY)

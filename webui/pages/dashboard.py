@@ -32,7 +32,7 @@ def index() -> ResponseReturnValue:
     figures = _figures()
     overdue = [(common.industry_name(k) or _("Unknown"), n) for k, n in figures.overdue_by_industry]
     return render_template("pages/dashboard.html", f=figures, overdue=overdue, coverage=_coverage_rows(figures),
-                           loop_percent=round(100 * figures.loop_share), percent=percent,
+                           loop_percent=percent(figures.loop_share), percent=percent,
                            show_receipts=session_auth.require_actor().enterprise_id is None)
 
 
