@@ -183,6 +183,7 @@ class Task(Base):
     completed_at: Mapped[datetime | None]
     completed_by: Mapped[str | None] = mapped_column(String(80))
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    escalated_to: Mapped[str | None] = mapped_column(String(40))  # the role the last escalation went to (0009)
     overdue: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -192,7 +193,9 @@ class Job(Base):
 
     __tablename__ = "job"
     __table_args__ = (Index("ix_job_due", "status", "due_at"), Index("ix_job_task", "task_id"),
-                      Index("ix_job_instance_kind", "instance_id", "kind", "status"))
+                      Index("ix_job_instance_kind", "instance_id", "kind", "status"),
+                      # one reminder per task and one escalation per task and level, ever (migration 0009)
+                      Index("ux_job_dedupe", "dedupe_key", unique=True))
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))  # timer | reminder | escalation | start
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), index=True)
@@ -205,6 +208,7 @@ class Job(Base):
     locked_until: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    dedupe_key: Mapped[str | None] = mapped_column(String(120))  # "reminder:<task>", "escalation:<task>:<level>"
     created_at: Mapped[datetime]
     fired_at: Mapped[datetime | None]
 
@@ -249,8 +253,20 @@ class Notification(Base):
     title_en: Mapped[str] = mapped_column(String(300))
     instance_id: Mapped[int | None] = mapped_column(Integer)
     task_id: Mapped[str | None] = mapped_column(String(36))
+    details: Mapped[list[Any] | None] = mapped_column(JSON)  # a digest's items (engine/digests.py)
     created_at: Mapped[datetime]
     read_at: Mapped[datetime | None]
+
+
+class DigestRun(Base):
+    """One leader's daily overdue digest: at most one row per recipient and China-time day (migration 0009)."""
+
+    __tablename__ = "digest_run"
+    recipient: Mapped[str] = mapped_column(String(80), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    item_count: Mapped[int] = mapped_column(Integer)
+    notification_id: Mapped[int | None] = mapped_column(Integer)  # none when nothing was overdue
+    created_at: Mapped[datetime]
 
 
 class Delivery(Base):

@@ -5,6 +5,7 @@ Sending happens in the sweep, outside the engine's transactions: a dead mail ser
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
@@ -31,15 +32,17 @@ def role_members(s: Session, role: str, enterprise_id: int | None, industry: str
 
 
 def notify(s: Session, recipients: list[str], kind: str, title_zh: str, title_en: str, *,
-           instance_id: int | None = None, task_id: str | None = None) -> int:
-    """Store one notification per recipient (inside the caller's transaction) and queue its deliveries."""
+           instance_id: int | None = None, task_id: str | None = None, details: list[Any] | None = None) -> int:
+    """Store one notification per recipient (inside the caller's transaction) and queue its deliveries.
+
+    `details`: a digest's items (engine/digests.py), listed in the message body."""
     now = clock.now()
     enabled = channels.configured()
     rows = s.execute(select(User.username, User.email).where(User.username.in_(recipients))).all() if recipients else []
     emails = {name: email for name, email in rows}
     for username in sorted(set(recipients)):
         note = Notification(recipient=username, kind=kind, title_zh=title_zh[:300], title_en=title_en[:300],
-                            instance_id=instance_id, task_id=task_id, created_at=now)
+                            instance_id=instance_id, task_id=task_id, details=details, created_at=now)
         s.add(note)
         s.flush()
         if "email" in enabled and emails.get(username):
@@ -90,13 +93,21 @@ def deliver_pending(limit: int = 100) -> int:
         try:
             if channel is None:
                 raise OSError(f"channel {delivery.channel} is not configured")
-            channel.send(delivery.target, f"[安全闭环] {note.title_zh}", f"{note.title_zh}\n{note.title_en}",
-                         {"kind": note.kind, "instance_id": note.instance_id, "task_id": note.task_id})
+            channel.send(delivery.target, f"[安全闭环] {note.title_zh}", _body(note),
+                         {"kind": note.kind, "instance_id": note.instance_id, "task_id": note.task_id,
+                          **({"items": note.details} if note.details else {})})
         except Exception as err:  # noqa: BLE001 - any channel failure is retried, never raised
             error = f"{type(err).__name__}: {err}"[:2000]
         _record(delivery.id, error)
         sent += error is None
     return sent
+
+
+def _body(note: Notification) -> str:
+    """The message text: both titles, then one line per digest item, Chinese first with English alongside."""
+    items = [f"#{d['instance_id']} {d['case']} · {d['step']} · 办理人 assignee: {d['assignee'] or d['role']} · "
+             f"逾期 {d['days_overdue']} 天 days overdue（第{d['level']}级 level {d['level']}）" for d in note.details or []]
+    return "\n".join([note.title_zh, note.title_en, *items])
 
 
 def _record(delivery_id: int, error: str | None) -> None:

@@ -1,6 +1,7 @@
 """Projections written with the state: inbox rows, timer/reminder/escalation jobs, domain columns."""
 from __future__ import annotations
 
+import os
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -79,15 +80,47 @@ def _new_task_row(s: Session, inst: ProcessInstance, spiff_task: Any, step: dict
 
 
 def _task_jobs(s: Session, inst: ProcessInstance, row: Task, props: dict[str, str]) -> None:
+    """Queue the task's reminder and its first escalation (one of each per task, ever: `job.dedupe_key`).
+
+    A task created at or after its due time (a step reached late) is due one grace period after its creation
+    (SAFELOOP_OVERDUE_GRACE, default P1D): its ladder starts from then, never several levels up at once."""
     if row.due_at is None:
         return
     now = clock.now()
+    if row.due_at <= now:
+        row.due_at = now + overdue_grace()
     if props.get("remindBefore"):
         remind_at = row.due_at - parse_duration(props["remindBefore"])
-        s.add(Job(kind="reminder", instance_id=inst.id, task_id=row.id, due_at=max(remind_at, now), status="pending",
-                  attempts=0, payload={}, created_at=now))
-    s.add(Job(kind="escalation", instance_id=inst.id, task_id=row.id, due_at=row.due_at, status="pending", attempts=0,
-              payload={"level": 1, "escalate_to": props.get("escalateTo")}, created_at=now))
+        queue_once(s, Job(kind="reminder", instance_id=inst.id, task_id=row.id, due_at=max(remind_at, now),
+                          status="pending", attempts=0, payload={}, created_at=now))
+    queue_once(s, Job(kind="escalation", instance_id=inst.id, task_id=row.id, due_at=row.due_at, status="pending",
+                      attempts=0, payload={"level": 1, "escalate_to": props.get("escalateTo")}, created_at=now))
+
+
+def overdue_grace() -> timedelta:
+    """How long a task created already overdue has before its first escalation (SAFELOOP_OVERDUE_GRACE, default P1D)."""
+    try:
+        return parse_duration(os.environ.get("SAFELOOP_OVERDUE_GRACE", "P1D"))
+    except Exception:  # noqa: BLE001 - a bad setting falls back to one day
+        return timedelta(days=1)
+
+
+def dedupe_key(job: Job) -> str:
+    """A task job's identity: one reminder per task, one escalation per task and level."""
+    if job.kind == "reminder":
+        return f"reminder:{job.task_id}"
+    return f"escalation:{job.task_id}:{int((job.payload or {}).get('level', 1))}"
+
+
+def queue_once(s: Session, job: Job) -> bool:
+    """Add a reminder or escalation job unless the task already has one for that level (the unique key backs this)."""
+    job.dedupe_key = dedupe_key(job)
+    with s.no_autoflush:
+        taken = s.scalar(select(Job.id).where(Job.dedupe_key == job.dedupe_key))
+    if taken is not None or any(getattr(o, "dedupe_key", None) == job.dedupe_key for o in s.new):
+        return False
+    s.add(job)
+    return True
 
 
 def _timer_due(spiff_task: Any) -> datetime | None:

@@ -16,11 +16,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from SpiffWorkflow.util.task import TaskState
 
-from . import audit, clock, instances, notifications, schedules
+from . import audit, clock, digests, instances, notifications, projection, schedules
 from .db import DatabaseUnavailable, is_postgres, unit_of_work
 from .models import Job, ProcessDefinition, ProcessInstance, Task
 from .views import SYSTEM
-from .roles import RoleBook
+from .roles import LEADERS, RoleBook
 
 log = logging.getLogger("safeloop.timers")
 MAX_ATTEMPTS = 5
@@ -84,25 +84,36 @@ def _fire_task_job(s, job: Job, roles: RoleBook) -> bool:  # noqa: ANN001
                      after={"assignee": task.assignee, "role": task.role_key, "recipients": recipients,
                             "due_at": task.due_at.isoformat() if task.due_at else None})
         return True
+    return _escalate(s, job, task, roles)
+
+
+def _escalate(s, job: Job, task: Task, roles: RoleBook) -> bool:  # noqa: ANN001
+    """One level of the ladder: mark the task overdue, tell the level's role, queue the next level once.
+
+    Leaders (section chief, deputy director, director) hear through their daily digest (engine/digests.py),
+    everyone else at once; the task's assignee hears at the first level only."""
     level = int(job.payload.get("level", 1))
-    target = job.payload.get("escalate_to") if level == 1 and job.payload.get("escalate_to") else None
-    chain_from = task.role_key
-    for _ in range(level):
-        chain_from = roles.escalates_to(chain_from) or chain_from
-    target = target or chain_from
-    task.overdue, task.escalation_level = True, level
+    if task.escalation_level >= level:  # this level was reached already (a duplicate queued before 0009)
+        return False
+    target = job.payload.get("escalate_to") or roles.escalates_to(task.escalated_to if level > 1 else task.role_key)
+    task.overdue, task.escalation_level, task.escalated_to = True, level, target or task.escalated_to
     side_enterprise = task.enterprise_id if roles.is_enterprise_side(target) else None
-    recipients = notifications.role_members(s, target or "", side_enterprise, task.industry_key)
-    notifications.notify(s, recipients, "escalation", f"逾期督办（第{level}级）：{task.name}",
-                         f"Overdue, escalated (level {level}): {task.name}", instance_id=job.instance_id, task_id=task.id)
-    if task.assignee:
+    recipients = notifications.role_members(s, target, side_enterprise, task.industry_key) if target else []
+    digest = target in LEADERS
+    if recipients and not digest:
+        notifications.notify(s, recipients, "escalation", f"逾期督办（第{level}级）：{task.name}",
+                             f"Overdue, escalated (level {level}): {task.name}", instance_id=job.instance_id,
+                             task_id=task.id)
+    if task.assignee and level == 1:
         notifications.notify(s, [task.assignee], "overdue", f"任务已逾期：{task.name}", f"Task overdue: {task.name}",
                              instance_id=job.instance_id, task_id=task.id)
     audit.record(s, "task.escalate", actor="system", instance_id=job.instance_id, task_id=task.id,
-                 after={"level": level, "to_role": target, "recipients": recipients})
-    if roles.escalates_to(target):
-        s.add(Job(kind="escalation", instance_id=job.instance_id, task_id=task.id, due_at=job.due_at + _escalation_interval(),
-                  status="pending", attempts=0, payload={"level": level + 1}, created_at=clock.now()))
+                 after={"level": level, "to_role": target, "recipients": recipients, "digest": digest})
+    following = roles.escalates_to(target) if target else None
+    if following:  # the next level counts from this one's firing, so a late sweep never climbs several at once
+        projection.queue_once(s, Job(kind="escalation", instance_id=job.instance_id, task_id=task.id,
+                                     due_at=clock.now() + _escalation_interval(), status="pending", attempts=0,
+                                     payload={"level": level + 1, "escalate_to": following}, created_at=clock.now()))
     return True
 
 
@@ -204,8 +215,9 @@ class _Fixed:
 
 
 def sweep(now: datetime | None = None) -> tuple[int, int]:
-    """One pass of the worker: fire due jobs, then send due notifications. Returns (fired, sent)."""
+    """One pass of the worker: fire due jobs, write leaders' daily digests, send due notifications. Returns (fired, sent)."""
     fired = fire_due(now)
+    digests.send_due(now)
     return fired, notifications.deliver_pending()
 
 
