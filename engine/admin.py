@@ -347,13 +347,15 @@ def case_path(actor: Actor, instance_id: int) -> CasePath:
     require_reader(actor)
     from SpiffWorkflow.util.task import TaskState
 
-    from . import instances
+    from . import compaction, instances
     with unit_of_work(write=False) as s:
         inst = instances.visible(s, actor, instance_id)
         wf = instances.load(s, inst).wf
 
         def ids(mask: int) -> tuple[str, ...]:  # SpiffWorkflow's own helper specs: Start, End, <process>.EndJoin
             names = {t.task_spec.name for t in wf.get_tasks(state=mask)}
+            if mask == TaskState.COMPLETED:  # steps compacted out of a long-lived case's tree
+                names.update(compaction.compacted_elements(wf))
             return tuple(sorted(n for n in names if n not in ("Start", "End") and "." not in n))
         return CasePath(ids(TaskState.COMPLETED), ids(TaskState.READY | TaskState.WAITING | TaskState.STARTED),
                         ids(TaskState.ERROR))

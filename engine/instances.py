@@ -12,7 +12,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from . import access, audit, clock, definitions, forms, projection, schedules, scripting, specs
+from . import access, audit, clock, compaction, definitions, forms, projection, schedules, scripting, specs
 from .errors import BadRequest, Conflict, EngineError, Forbidden, NotFound, not_found
 from .models import Enterprise, ProcessDefinition, ProcessInstance
 from .roles import RoleBook
@@ -57,10 +57,11 @@ def lock(s: Session, instance_id: int | ColumnElement[int]) -> ProcessInstance |
 
 
 def load(s: Session, inst: ProcessInstance) -> Loaded:
-    """Rebuild the workflow of a locked case."""
+    """Rebuild the workflow of a locked case (compacted: a case stored deeper than the bounds heals on load)."""
     definition = s.get(ProcessDefinition, inst.definition_id)
     assert definition is not None
     wf = specs.load_state(inst.state, definition_spec(definition))
+    compaction.compact(wf)
     return Loaded(inst, definition, wf, RoleBook.load(s))
 
 
@@ -96,11 +97,14 @@ def advance(s: Session, loaded: Loaded, actor: str | None) -> list[dict[str, Any
         try:
             wf.refresh_waiting_tasks()
             wf.do_engine_steps()
+            compaction.compact(wf)
+            compaction.check(wf)
         except (SpiffWorkflowException, WorkflowException, EngineError, ValueError, TypeError, KeyError,
-                NameError, ZeroDivisionError, AttributeError, IndexError) as err:
+                NameError, ZeroDivisionError, AttributeError, IndexError, RecursionError) as err:
             inst.status = Status.ERROR.value
             inst.error_element = _failing_task(wf, err)
-            inst.error_message = str(err)[:4000]
+            inst.error_message = (str(err) if not isinstance(err, RecursionError) else
+                                  "流程状态嵌套过深，无法继续执行 / The workflow state is nested too deeply to run")[:4000]
             audit.record(s, "incident", actor=actor, instance_id=inst.id,
                          after={"element": inst.error_element, "message": inst.error_message})
             services.pending_starts.clear()

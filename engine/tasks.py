@@ -7,6 +7,7 @@ from uuid import UUID
 
 from sqlalchemy import func, or_, select, union_all, update
 from sqlalchemy.orm import Session
+from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
 from . import access, audit, clock, db, forms, instances, notifications, users
@@ -293,7 +294,7 @@ def complete_task(actor: Actor, task_id: str, data: dict[str, Any] | None = None
             payload = forms.without_read_only(schema, payload)
             forms.validate(schema, payload)
         loaded = instances.load(s, locked.inst)
-        spiff_task = loaded.wf.get_task_from_id(UUID(task_id))
+        spiff_task = _spiff_task(loaded.wf, task_id)
         if spiff_task is None or spiff_task.state != TaskState.READY:
             raise Conflict("任务已不在可办理状态", "The task is no longer ready")
         spiff_task.data.update(payload)
@@ -345,24 +346,35 @@ def _reaches(start_spec: Any, target_name: str) -> bool:
     return False
 
 
+def _spiff_task(wf: Any, task_id: str) -> Any:
+    try:
+        return wf.get_task_from_id(UUID(task_id))
+    except TaskNotFoundException:
+        return None
+
+
+def _previous_human_step(task: Any) -> Any:
+    """The human step the token passed last before `task` (its nearest completed manual ancestor)."""
+    step = task.parent if task is not None else None
+    while step is not None and not (step.task_spec.manual and step.has_state(TaskState.COMPLETED)):
+        step = step.parent
+    return step
+
+
 def send_back(actor: Actor, task_id: str, comment: str | None) -> InstanceView:
     """退回: reopen the previous human step, where the diagram has a path back to it."""
     text = _require_comment(comment)
     with unit_of_work() as s:
         locked = _lock_task(s, actor, task_id)
         _check_worker(actor, locked.row)
-        previous = s.scalars(select(Task).where(Task.instance_id == locked.inst.id, Task.status == "completed")
-                             .order_by(Task.completed_at.desc()).limit(1)).first()
         loaded = instances.load(s, locked.inst)
-        current = loaded.wf.get_task_from_id(UUID(task_id))
-        if previous is None or current is None or not _reaches(current.task_spec, previous.element_id):
+        current = _spiff_task(loaded.wf, task_id)
+        target = _previous_human_step(current)
+        if current is None or target is None or not _reaches(current.task_spec, target.task_spec.name):
             raise Conflict("流程图中没有退回到上一步的路径", "The diagram has no path back to the previous step")
-        target = loaded.wf.get_task_from_id(UUID(previous.id))
-        if target is None:
-            raise Conflict("上一步已不可恢复", "The previous step can no longer be reopened")
         loaded.wf.reset_from_task_id(target.id)
         audit.record(s, "task.send_back", actor=actor.username, instance_id=locked.inst.id, task_id=task_id,
-                     before={"task": locked.row.element_id}, after={"to": previous.element_id, "comment": text})
+                     before={"task": locked.row.element_id}, after={"to": target.task_spec.name, "comment": text})
         instances.advance(s, loaded, actor.username)
         from .cases import _view
         s.flush()
