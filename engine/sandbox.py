@@ -53,6 +53,14 @@ class _Policy(RestrictingNodeTransformer):
         self.error(node, "imports are not allowed")
         return node
 
+    def visit_ClassDef(self, node: ast.ClassDef) -> ast.AST:
+        self.error(node, "class definitions are not allowed")  # they need __build_class__, which is not given
+        return node
+
+    def visit_With(self, node: ast.With) -> ast.AST:
+        self.error(node, "with statements are not allowed")  # nothing in the sandbox is a context manager
+        return node
+
     def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
         node = self.node_contents_visit(node)
         symbol = self._GUARDED.get(type(node.op))
@@ -127,7 +135,12 @@ def base_globals() -> dict[str, Any]:
 @lru_cache(maxsize=4096)
 def _compile(source: str, mode: str) -> CodeType:
     compiler = compile_restricted_eval if mode == "eval" else compile_restricted_exec
-    result = compiler(source, filename=FILENAME, policy=_Policy)
+    try:
+        result = compiler(source, filename=FILENAME, policy=_Policy)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as err:  # e.g. 'yield' outside a function
+        message = f"{type(err).__name__}: {getattr(err, 'msg', None) or err}"
+        raise SandboxViolation(f"表达式无法编译：{message}", f"Expression cannot be compiled: {message}",
+                               {"errors": [message]}) from err
     if result.errors or result.code is None:
         message = "; ".join(result.errors) or "cannot compile"
         raise SandboxViolation(f"表达式无法通过安全检查：{message}",
@@ -148,13 +161,14 @@ class _Deadline:
     """A trace hook that stops sandboxed code running past its time budget."""
 
     def __init__(self, seconds: float) -> None:
-        self.until = time.monotonic() + seconds
+        self.seconds, self.until = seconds, time.monotonic() + seconds
 
     def __call__(self, frame: FrameType, event: str, arg: Any) -> Any:
         if frame.f_code.co_filename != FILENAME:
             return None
         if time.monotonic() > self.until:
-            raise SandboxViolation("脚本运行超时", "Script ran out of time")
+            raise SandboxViolation(f"脚本运行超过 {self.seconds:g} 秒", f"Script ran out of time ({self.seconds:g} s)",
+                                   {"limit": "time"})
         return self
 
 
@@ -166,9 +180,9 @@ def _run(code: CodeType, namespace: dict[str, Any], mode: str, seconds: float) -
     except SandboxViolation:
         raise
     except RecursionError as err:
-        raise SandboxViolation("递归过深", "Recursion too deep") from err
+        raise SandboxViolation("递归过深", "Recursion too deep", {"limit": "recursion"}) from err
     except MemoryError as err:
-        raise SandboxViolation("内存超限", "Out of memory") from err
+        raise SandboxViolation("内存超限", "Out of memory", {"limit": "memory"}) from err
     finally:
         sys.settrace(previous)
 

@@ -12,7 +12,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
-from . import clock, sandbox, workdays
+from . import case_data, clock, sandbox, sandbox_pool, workdays
 from .errors import SandboxViolation
 
 _DURATION = r"P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+(\.\d+)?D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?"
@@ -20,6 +20,8 @@ _DATETIME = r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2}
 _ISO = re.compile(rf"^(?:{_DURATION}|{_DATETIME}|R\d*/(?:{_DATETIME}/)?(?:{_DURATION})(?:/{_DATETIME})?"
                   rf"|R\d*/{_DATETIME}/{_DATETIME})$", re.IGNORECASE)
 _JUEL = re.compile(r"^\s*[$#]\{(.*)\}\s*$", re.DOTALL)
+MAX_WORKING_DAYS = 3660  # ten years: add_working_days walks day by day in the server, so its count is bounded
+MAX_STARTS_PER_STEP = 5000
 
 
 def is_bare_iso(text: str) -> bool:
@@ -43,6 +45,7 @@ class StepServices:
     enterprises: Callable[..., list[dict[str, Any]]] = lambda **_: []
     holidays: workdays.HolidayCalendar = field(default_factory=workdays.load)
     pending_starts: list[dict[str, Any]] = field(default_factory=list)
+    pending_bytes: int = 0
 
 
 _services: contextvars.ContextVar[StepServices | None] = contextvars.ContextVar("safeloop_step", default=None)
@@ -65,8 +68,17 @@ def _current() -> StepServices:
 def _start_case(process_key: str, data: dict[str, Any] | None = None, enterprise_code: str | None = None) -> None:
     if not isinstance(process_key, str) or not re.fullmatch(r"[A-Za-z0-9_\-.]{1,100}", process_key):
         raise SandboxViolation("start_case 需要流程标识", "start_case needs a process key")
-    _current().pending_starts.append({"process_key": process_key, "data": dict(data or {}),
-                                      "enterprise_code": enterprise_code})
+    services = _current()
+    if len(services.pending_starts) >= MAX_STARTS_PER_STEP:
+        raise SandboxViolation(f"一步最多启动 {MAX_STARTS_PER_STEP} 个子案件",
+                               f"A step may start at most {MAX_STARTS_PER_STEP} child cases", {"limit": "child_starts"})
+    child = {"process_key": process_key, "data": dict(data or {}), "enterprise_code": enterprise_code}
+    # the children's data together may not pass a few times one case's cap: they wait in this process's memory
+    services.pending_bytes += case_data.check(child, case_data.max_bytes())
+    if services.pending_bytes > 8 * case_data.max_bytes():
+        raise SandboxViolation("本步启动的子案件数据过大", "The child cases started by this step carry too much data",
+                               {"limit": "child_data"})
+    services.pending_starts.append(child)
 
 
 def _add_days(iso_date: str, days: int) -> str:
@@ -74,6 +86,8 @@ def _add_days(iso_date: str, days: int) -> str:
 
 
 def _add_working_days(iso_date: str, days: int) -> str:
+    if not isinstance(days, int) or abs(days) > MAX_WORKING_DAYS:
+        raise ValueError(f"add_working_days: days must be a whole number within ±{MAX_WORKING_DAYS}")
     return _current().holidays.add_working_days(date.fromisoformat(str(iso_date)[:10]), int(days)).isoformat()
 
 
@@ -99,16 +113,16 @@ def domain_functions() -> dict[str, Any]:
 
 
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):
-    """Evaluates and executes through engine.sandbox instead of eval/exec."""
+    """Evaluates and executes in the sandbox's worker processes (engine.sandbox_pool) instead of eval/exec."""
 
     def evaluate(self, expression: str, context: dict[str, Any], external_context: dict[str, Any] | None = None) -> Any:
         text = normalize(expression)
         if is_bare_iso(text):
             return text
-        return sandbox.evaluate(text, context, domain_functions())
+        return sandbox_pool.evaluate(text, context, domain_functions())
 
     def execute(self, script: str, context: dict[str, Any], external_context: dict[str, Any] | None = None) -> bool:
-        sandbox.execute(script, context, domain_functions())
+        sandbox_pool.execute(script, context, domain_functions())
         return True
 
     def call_service(self, context: dict[str, Any], **kwargs: Any) -> Any:
