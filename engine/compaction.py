@@ -39,6 +39,7 @@ from .errors import EngineError
 KEEP = 12  # levels of finished work kept above every live task
 MAX_DEPTH = 400  # far below SpiffWorkflow's iterator limit (1,000) and Python's recursion limit
 MAX_TASKS = 5000
+HEAL_ABOVE = 300  # a loaded case with more tasks than this is compacted at once (saved cases are compacted anyway)
 COMPACTED_KEY = "safeloop_compacted"  # root task internal data: element id -> tasks removed
 _FAR = 1 << 30
 
