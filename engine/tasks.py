@@ -216,6 +216,15 @@ def _user_actor(s: Session, username: str) -> Actor:
     return users.actor_of(s, user)
 
 
+def _handover_target(s: Session, locked: _Locked, username: str) -> Actor:
+    """转办 and 委派 go only to an active user who could see the case and holds the task's role within its scope
+    (an enterprise user: the case's own enterprise; bureau staff: the task's industry) — one rule for pages and API."""
+    target = _user_actor(s, username)
+    if not (access.is_candidate(target, locked.row) and access.can_see(target, locked.inst)):
+        raise BadRequest("目标用户没有办理该任务的角色或范围", "That user lacks the role or scope for this task", [{"field": "to"}])
+    return target
+
+
 def _require_comment(comment: str | None) -> str:
     if not comment or not comment.strip():
         raise BadRequest("请填写意见", "A comment is required", [{"field": "comment", "message_zh": "必填", "message_en": "required"}])
@@ -228,9 +237,7 @@ def reassign(actor: Actor, task_id: str, to_username: str, comment: str | None =
         locked = _lock_task(s, actor, task_id)
         if locked.row.assignee != actor.username and not actor.has("admin", "section_chief", "deputy_director", "director"):
             raise Forbidden("只能转办自己的任务", "You can only reassign your own tasks")
-        target = _user_actor(s, to_username)
-        if not access.is_candidate(target, locked.row):
-            raise BadRequest("目标用户没有办理该任务的角色或范围", "That user lacks the role or scope for this task", [{"field": "to"}])
+        _handover_target(s, locked, to_username)
         _set_assignee(s, locked, to_username, "task.reassign", actor, _require_comment(comment))
         return task_view(locked.row)
 
@@ -240,7 +247,7 @@ def delegate(actor: Actor, task_id: str, to_username: str, comment: str | None =
     with unit_of_work() as s:
         locked = _lock_task(s, actor, task_id)
         _check_worker(actor, locked.row)
-        _user_actor(s, to_username)
+        _handover_target(s, locked, to_username)
         _set_assignee(s, locked, to_username, "task.delegate", actor, _require_comment(comment), owner=actor.username)
         return task_view(locked.row)
 

@@ -111,11 +111,14 @@ def test_reassign_delegate_and_resolve(review, people):
         engine.reassign(people["officer_a"], task.id, "officer_a2", "")
     moved = engine.reassign(people["officer_a"], task.id, "officer_a2", "请同事办理")
     assert moved.assignee == "officer_a2"
-    delegated = engine.delegate(people["officer_a2"], task.id, "inspector_catering", "请协助核实")
-    assert (delegated.assignee, delegated.owner) == ("inspector_catering", "officer_a2")
+    for outsider in ("inspector_catering", "officer_b"):  # another role, another enterprise
+        with pytest.raises(engine.BadRequest):
+            engine.delegate(people["officer_a2"], task.id, outsider, "请协助核实")
+    delegated = engine.delegate(people["officer_a2"], task.id, "officer_a", "请协助核实")
+    assert (delegated.assignee, delegated.owner) == ("officer_a", "officer_a2")
     with pytest.raises(engine.Forbidden):
-        engine.complete_task(people["inspector_catering"], task.id, {"measures": "x1"})
-    back = engine.resolve(people["inspector_catering"], task.id, {"measures": "核实完毕"}, "已核实")
+        engine.complete_task(people["officer_a"], task.id, {"measures": "x1"})
+    back = engine.resolve(people["officer_a"], task.id, {"measures": "核实完毕"}, "已核实")
     assert (back.assignee, back.owner, back.draft) == ("officer_a2", None, {"measures": "核实完毕"})
     engine.complete_task(people["officer_a2"], task.id, {"measures": "核实完毕"})
 
