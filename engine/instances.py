@@ -90,6 +90,13 @@ def _failing_task(wf: BpmnWorkflow, err: Exception) -> str | None:
     return errored[0].task_spec.name if errored else None
 
 
+def _as_stored(s: Session, loaded: Loaded) -> BpmnWorkflow:
+    """The workflow as last saved; a case being started has none, so it restarts empty."""
+    if loaded.inst.state and loaded.inst.state != "{}":
+        return load(s, loaded.inst).wf
+    return specs.new_workflow(definition_spec(loaded.definition))
+
+
 def advance(s: Session, loaded: Loaded, actor: str | None) -> list[dict[str, Any]]:
     """Run engine steps; an engine exception puts the case in error (an incident) instead of raising."""
     services = scripting.StepServices(enterprises=_enterprise_rows(s))
@@ -98,6 +105,7 @@ def advance(s: Session, loaded: Loaded, actor: str | None) -> list[dict[str, Any
         try:
             wf.refresh_waiting_tasks()
             wf.do_engine_steps()
+            scripting.check_case_data(wf)
             compaction.compact(wf)
             compaction.check(wf)
         except (SpiffWorkflowException, WorkflowException, EngineError, ValueError, TypeError, KeyError,
@@ -109,6 +117,8 @@ def advance(s: Session, loaded: Loaded, actor: str | None) -> list[dict[str, Any
             audit.record(s, "incident", actor=actor, instance_id=inst.id,
                          after={"element": inst.error_element, "message": inst.error_message})
             services.pending_starts.clear()
+            if isinstance(err, scripting.CaseDataRefused):  # nothing of the refused step is stored
+                loaded.wf = _as_stored(s, loaded)
     save(s, loaded)
     return services.pending_starts
 

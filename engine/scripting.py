@@ -11,6 +11,8 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
 
 from . import case_data, clock, sandbox, sandbox_pool, workdays
 from .errors import SandboxViolation
@@ -135,6 +137,31 @@ _ENGINE = PythonScriptEngine(environment=SandboxEnvironment())
 def script_engine() -> PythonScriptEngine:
     """The one script engine all workflows use."""
     return _ENGINE
+
+
+class CaseDataRefused(SandboxViolation):
+    """Case data after a step is not JSON or is over the cap; `task` is the task carrying it."""
+
+    task: Any = None
+
+
+def check_case_data(wf: BpmnWorkflow) -> None:
+    """Raise CaseDataRefused unless the data of every unfinished task, the last task and the workflow is JSON
+    within SAFELOOP_MAX_CASE_DATA (scripts are checked where they run; this catches form and start data too)."""
+    limit = case_data.max_bytes()
+    live = wf.get_tasks(state=TaskState.NOT_FINISHED_MASK)
+    for task in [*live, wf.last_task] if wf.last_task is not None else live:
+        _check_task(task, task.data, limit)
+    _check_task(wf.last_task, wf.data, limit)
+
+
+def _check_task(task: Any, data: dict[str, Any], limit: int) -> None:
+    try:
+        case_data.check(data, limit)
+    except SandboxViolation as err:
+        refused = CaseDataRefused(err.message_zh, err.message_en, err.details)
+        refused.task = task
+        raise refused from None
 
 
 FORBIDDEN_CALLS = {"open", "eval", "exec", "compile", "getattr", "setattr", "delattr", "globals", "locals",

@@ -23,7 +23,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 import engine
 from engine import db, logs
-from webui import i18n
+from webui import i18n, input_guard
 
 log = logging.getLogger("safeloop.web")
 
@@ -70,6 +70,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if os.environ.get("SAFELOOP_LOG_FORMAT"):  # unset: leave logging to the host (gunicorn, pytest)
         logs.configure()
     i18n.init_app(app)
+    input_guard.init_app(app)
     app.after_request(_add_security_headers)
     app.after_request(_add_retry_after)
     app.register_error_handler(db.DatabaseUnavailable, _database_unavailable)

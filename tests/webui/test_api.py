@@ -500,11 +500,16 @@ def test_malformed_json_wrong_types_unknown_fields_and_deep_nesting(app, client,
     for raw in (b'{"data": {"case_title": "a\\u0000b"}}', b'{"data": {"case_title": "\\ud800"}}',
                 b'{"data": {"\\u0000": "x"}}'):
         status, body, _ = call(client, "POST", path, data=raw, content_type="application/json", headers=officer)
-        assert status == 400, raw
+        assert status == 422 and body["error"] == "invalid_text", raw
+    for raw in (b'{"data": {"case_title": "x", "n": 1e400}}', b'{"data": {"n": -1e400}}',
+                b'{"data": {"n": ' + b"9" * 5000 + b'}}'):
+        status, body, _ = call(client, "POST", path, data=raw, content_type="application/json", headers=officer)
+        assert status == 422 and body["error"] == "out_of_range", raw[:40]
     status, body, _ = call(client, "POST", "/auth/token", json={"username": "ad\x00min", "password": "password-123"})
-    assert status == 400
+    assert status == 422
     assert call(client, "GET", "/processes/a%00b/bpmn", headers=officer)[0] == 404
-    assert call(client, "GET", "/instances?text=a%00b", headers=officer)[0] == 400
+    status, body, _ = call(client, "GET", "/instances?text=a%00b", headers=officer)
+    assert status == 422 and body["error"] == "invalid_text"
     assert engine.list_instances(people["admin"]).total == 0
 
 

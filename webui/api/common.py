@@ -21,6 +21,7 @@ from webui.api.errors import ApiError, bad_request, json_dump
 
 MAX_JSON_BYTES = 1024 * 1024
 MAX_JSON_DEPTH = 32
+MAX_INT_DIGITS = 4300  # Python's own limit for turning text into an int
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 MAX_OFFSET = 1_000_000_000
@@ -88,6 +89,23 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+class _OutOfRange(ValueError):
+    """A number JSON can write but no database column or JSON reader can hold (1e400, a 5,000-digit integer)."""
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise _OutOfRange(text[:40])
+    return value
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise _OutOfRange(text[:40] + "…")
+    return int(text)
+
+
 def _storable(text: str) -> bool:
     """No NUL (PostgreSQL text cannot hold it) and no lone surrogates (not UTF-8)."""
     if "\x00" in text:
@@ -131,7 +149,7 @@ def json_body(fields: Iterable[str] | None = None, *, optional: bool = False) ->
     """The request's JSON body; with `fields`, a JSON object with only those top-level keys.
 
     Raises ApiError: 415 (not JSON), 413 (over MAX_JSON_BYTES), 400 (malformed, too deep,
-    not an object, unknown fields).
+    not an object, unknown fields), 422 (NUL or a lone surrogate in text, a number out of range).
     """
     if optional and not has_body():
         return {}
@@ -144,7 +162,11 @@ def json_body(fields: Iterable[str] | None = None, *, optional: bool = False) ->
     if len(raw) > MAX_JSON_BYTES:
         raise ApiError(413, "too_large", "JSON 请求体过大", "JSON body too large", {"limit": MAX_JSON_BYTES})
     try:
-        value = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+        value = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant, parse_float=_finite_float,
+                           parse_int=_bounded_int)
+    except _OutOfRange as err:
+        raise ApiError(422, "out_of_range", "数字超出可保存的范围", "A number is out of the range that can be stored",
+                       {"number": str(err)}) from err
     except RecursionError as err:
         raise bad_request("JSON 嵌套过深", "JSON nested too deeply", {"max_depth": MAX_JSON_DEPTH}) from err
     except (UnicodeDecodeError, ValueError) as err:
@@ -154,7 +176,7 @@ def json_body(fields: Iterable[str] | None = None, *, optional: bool = False) ->
     if depth > MAX_JSON_DEPTH:
         raise bad_request("JSON 嵌套过深", "JSON nested too deeply", {"max_depth": MAX_JSON_DEPTH})
     if not storable:
-        raise bad_request("文本含有 NUL 字符或无效的 Unicode", "Text contains NUL characters or invalid Unicode")
+        raise ApiError(422, "invalid_text", "文本含有 NUL 字符或无效的 Unicode", "Text contains NUL characters or invalid Unicode")
     if fields is None:
         return value
     if not isinstance(value, dict):
