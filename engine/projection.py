@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -15,6 +16,7 @@ from . import clock, workdays
 from .models import Enterprise, Job, ProcessInstance, Task
 from .roles import RoleBook
 
+_DURATION = re.compile(r"^P(?=\d|T\d)", re.IGNORECASE)
 DOMAIN_KEYS = ("enterprise_code", "hazard_level", "deadline", "source", "case_title")
 CONFIDENTIAL_PREFIX = "reporter_"
 
@@ -57,7 +59,7 @@ def _due_at(props: dict[str, str], data: dict[str, Any]) -> datetime | None:
     due = props.get("dueIn")
     if not due:
         return None
-    if due.upper().startswith("P"):
+    if _DURATION.match(due):  # "P3D", "PT12H"; a name such as `progress_due` is a data variable
         return clock.now() + parse_duration(due)
     return due_time(data.get(due))
 

@@ -1,7 +1,11 @@
 """enforcement_referral (移送执法): review and approval loops, withdrawal, feedback, and the director's pressing."""
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
+
+from engine import workdays
 
 from tests.processes.campaign_support import (CATERING, OIL, Campaign, acceptance, columns, grading, hazard_report,
                                               rectification_report)
@@ -105,6 +109,39 @@ def test_no_feedback_five_working_days_after_the_deadline_puts_the_director_on_i
     referrals.do("inspector", case_id, "close_referral", outcome_summary="已处理。", closed_on="2025-04-22",
                  follow_up_required=True)
     assert referrals.case(case_id).status == "completed"
+
+
+def test_the_director_presses_at_most_three_times_ten_working_days_apart_then_one_task_stays_open(referrals):
+    case_id = to_feedback(referrals, "2025-03-14")
+    presses: list[str] = []
+    day = referrals.today()
+    while day.isoformat() < "2025-09-30":  # half a year without any feedback
+        day += timedelta(days=1)
+        referrals.go_to(f"{day.isoformat()}T10:00")
+        if referrals.steps(case_id) == ["press_feedback"]:
+            presses.append(day.isoformat())
+            # a careless new deadline (tomorrow) must not make the pressing loop
+            referrals.do("director", case_id, "press_feedback", supervision_note="电话督促。",
+                         deadline=(day + timedelta(days=1)).isoformat())
+    holidays = workdays.load()
+    assert len(presses) == 3 and presses[0] == "2025-03-21"
+    for earlier, later in zip(presses, presses[1:]):
+        assert later >= holidays.add_working_days(date.fromisoformat(earlier), 10).isoformat()
+    assert referrals.steps(case_id) == ["track_feedback"]  # one open task with the director, no deadline
+    [task] = referrals.case(case_id).open_tasks
+    assert task.role == "director" and task.alt_role == "safety_committee" and task.due_at is None
+    case = referrals.do("committee", case_id, "track_feedback", **feedback("handled"))  # feedback ends it
+    assert referrals.steps(case_id) == ["close_referral"] and case.data["press_count"] == 4
+
+
+def test_feedback_after_a_press_stops_the_pressing(referrals):
+    case_id = to_feedback(referrals, "2025-03-14")
+    referrals.go_to("2025-03-21T09:01")
+    referrals.do("director", case_id, "press_feedback", supervision_note="已督促。", deadline="2025-03-28")
+    referrals.do("committee", case_id, "record_feedback", **feedback("handled"))
+    referrals.go_to("2025-06-30T10:00")
+    assert referrals.steps(case_id) == ["close_referral"]
+    assert referrals.case(case_id).data["press_count"] == 1
 
 
 def test_a_referral_started_by_a_hazard_case_is_linked_to_it_and_carries_its_facts(referrals):

@@ -1,9 +1,14 @@
 """hazard_closure (隐患排查治理闭环): every gateway branch, with the domain columns and the register at each step."""
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+
 import pytest
 
 import engine
+from engine import notifications as engine_notifications
+from engine import timers, workdays
+from engine.clock import CHINA_TZ
 from tests.processes.campaign_support import (CATERING, COMPLEX, Campaign, acceptance, acknowledgement, columns,
                                               expert_acceptance, expert_grading, grading, hazard_report, progress,
                                               publicity, rectification_plan, rectification_report)
@@ -169,30 +174,92 @@ def test_an_expert_can_downgrade_a_major_hazard_to_general(hazards):
     assert hazards.register(hazard_level="major") == []
 
 
-def test_a_major_hazard_long_overdue_is_referred_every_30_days_until_rectified(hazards):
+def _to_major_rectification(hazards, deadline: str) -> int:
     case = hazards.start("inspector", "hazard_closure", hazard_report(source="inspection"))
-    hazards.do("inspector", case.id, "grade_hazard", **grading("major", "2025-03-31"))
+    hazards.do("inspector", case.id, "grade_hazard", **grading("major", deadline))
     hazards.do("expert", case.id, "expert_confirm", **expert_grading("major"))
     hazards.do("principal", case.id, "acknowledge_notice", **acknowledgement())
-    hazards.do("principal", case.id, "submit_plan", **rectification_plan("2025-03-31"))
+    hazards.do("principal", case.id, "submit_plan", **rectification_plan(deadline))
     hazards.do("chief", case.id, "approve_plan", plan_decision="approve")
+    return case.id
 
+
+def _due(hazards, case_id: int) -> str:
+    [task] = hazards.case(case_id).open_tasks
+    return task.due_at.astimezone(CHINA_TZ).date().isoformat()
+
+
+def test_progress_reports_are_due_every_15_days_and_never_after_the_deadline(hazards):
+    case_id = _to_major_rectification(hazards, "2025-04-25")  # approved Mon 3 March
+    assert hazards.case(case_id).data["progress_due"] == "2025-03-18" and _due(hazards, case_id) == "2025-03-18"
+    hazards.go_to("2025-03-14T10:00")
+    hazards.do("officer", case_id, "rectify_major", **progress("in_progress"))
+    assert _due(hazards, case_id) == "2025-03-29"  # 15 days after the previous report
+    hazards.go_to("2025-04-15T10:00")  # the report of the 29th is late: escalated, not repeated
+    hazards.do("officer", case_id, "rectify_major", **progress("in_progress"))
+    assert _due(hazards, case_id) == "2025-04-25"  # the deadline bounds it
+    [task] = hazards.case(case_id).open_tasks
+    assert not task.overdue and task.escalation_level == 0
+    hazards.go_to("2025-04-28T10:00")
+    hazards.do("officer", case_id, "rectify_major", **progress("in_progress"))
+    assert _due(hazards, case_id) == "2025-05-13"  # past the deadline: every 15 days again, never in the past
+    [task] = hazards.case(case_id).open_tasks
+    assert not task.overdue and columns(hazards.case(case_id))["deadline"] == "2025-04-25"
+
+
+def test_a_major_hazard_long_overdue_is_referred_once_and_leaders_get_one_digest_a_working_day(hazards):
+    case_id = _to_major_rectification(hazards, "2025-03-31")
     hazards.go_to("2025-04-30T08:59")
-    assert hazards.children(case.id) == []
+    assert hazards.children(case_id) == []
     hazards.go_to("2025-04-30T09:01")  # deadline + 30 days, 09:00
-    [first] = hazards.children(case.id, "enforcement_referral")
+    [first] = hazards.children(case_id, "enforcement_referral")
     assert first.data["trigger"] == "long_overdue" and first.data["hazard_deadline"] == "2025-03-31"
     assert first.data["related_hazard_level"] == "major"
-    case = hazards.case(case.id)
-    assert hazards.steps(case.id) == ["rectify_major"]  # reissued, rectification goes on
-    assert columns(case) == running("major", "2025-03-31")
+    case = hazards.case(case_id)
+    assert case.data["referral_started_on"] == "2025-04-30"
+    assert hazards.steps(case_id) == ["rectify_major"]  # reissued, due in 15 days; rectification goes on
+    assert _due(hazards, case_id) == "2025-05-15" and columns(case) == running("major", "2025-03-31")
 
-    hazards.do("officer", case.id, "rectify_major", **progress("in_progress"))  # a report does not re-trigger
-    assert len(hazards.children(case.id)) == 1
-    hazards.go_to("2025-05-30T09:01")
-    assert len(hazards.children(case.id, "enforcement_referral")) == 2
+    hazards.do("officer", case_id, "rectify_major", **progress("in_progress"))  # a report does not re-trigger
+    day = hazards.today()
+    while day.isoformat() < "2025-06-29":  # 90 days past the deadline, swept every day
+        day += timedelta(days=1)
+        hazards.clock.set(datetime.combine(day, time(9, 30), CHINA_TZ))
+        timers.sweep()
+    assert len(hazards.children(case_id)) == 1
+    assert hazards.steps(case_id) == ["rectify_major"]
+    holidays = workdays.load()
+    for leader in ("chief", "deputy", "director"):
+        notes = engine_notifications.list_for(hazards.actors[leader], limit=200)
+        assert {n.kind for n in notes} <= {"digest", "cc"}
+        days = [n.created_at.astimezone(CHINA_TZ).date() for n in notes if n.kind == "digest"]
+        assert days and len(days) == len(set(days))  # at most one digest a day
+        assert all(holidays.is_working_day(d) for d in days)
+        span = [days[-1] + timedelta(days=i) for i in range((days[0] - days[-1]).days + 1)]
+        assert len(days) == sum(holidays.is_working_day(d) for d in span)  # and one every working day since
 
-    hazards.do("officer", case.id, "rectify_major", **progress("completed"))
-    hazards.go_to("2025-07-30T09:01")
-    assert len(hazards.children(case.id)) == 2
-    assert hazards.steps(case.id) == ["expert_acceptance"]
+    hazards.do("officer", case_id, "rectify_major", **progress("completed"))
+    assert hazards.steps(case_id) == ["expert_acceptance"]
+    assert len(hazards.children(case_id)) == 1
+
+
+def test_a_refusal_while_a_referral_exists_raises_no_second_referral(hazards):
+    case = hazards.start("officer", "hazard_closure", hazard_report())
+    hazards.do("inspector", case.id, "grade_hazard", **grading("general", "2025-03-13"))
+    for _ in range(2):
+        hazards.do("officer", case.id, "rectify_general", **rectification_report())
+        hazards.do("inspector", case.id, "acceptance", **acceptance("refused", "2025-03-31"))
+    [referral] = hazards.children(case.id, "enforcement_referral")
+    assert referral.data["trigger"] == "refusal"
+    assert hazards.steps(case.id) == ["rectify_general"]
+
+
+def test_a_major_hazard_referred_on_refusal_is_not_referred_again_when_long_overdue(hazards):
+    case_id = _to_major_rectification(hazards, "2025-03-31")
+    hazards.do("officer", case_id, "rectify_major", **progress("completed"))
+    hazards.do("expert", case_id, "expert_acceptance", **expert_acceptance("fail"))
+    hazards.do("inspector", case_id, "acceptance", **acceptance("refused", "2025-03-31"))
+    assert hazards.steps(case_id) == ["rectify_major"]
+    hazards.go_to("2025-06-30T10:00")
+    [referral] = hazards.children(case_id, "enforcement_referral")
+    assert referral.data["trigger"] == "refusal"
