@@ -23,3 +23,17 @@ def test_unread_notifications_are_counted_listed_and_opened(client, people, revi
     assert notifications.unread_count(people["officer_a"]) == 0
     assert notifications.unread_count(people["officer_b"]) == 1
     assert "暂无提醒" in get(client, "/notifications?unread=1").get_data(as_text=True)
+
+
+def test_a_leaders_daily_digest_lists_each_overdue_item_with_a_link_to_its_case(client, people, review):
+    case = start_review(people["officer_a"])
+    item = {"instance_id": case.id, "task_id": case.open_tasks[0].id, "case": "后厨燃气软管老化", "step": "整改",
+            "assignee": None, "role": "enterprise_safety_officer", "level": 2, "days_overdue": 3}
+    with db.unit_of_work() as s:
+        notifications.notify(s, ["chief"], "digest", "督办日报（2025-03-07）：1 项逾期待办",
+                             "Daily overdue digest (2025-03-07): 1 items", details=[item])
+    log_in_as(client, "chief")
+    html = get(client, "/notifications").get_data(as_text=True)
+    assert "督办日报" in html and "督办日报（2025-03-07）：1 项逾期待办" in html
+    assert f'<a href="/cases/{case.id}">#{case.id} 后厨燃气软管老化</a>' in html
+    assert "企业安全管理人员" in html and "逾期天数" in html and "<td>3</td>" in html

@@ -1,8 +1,9 @@
-"""Notifications (提醒): reminders, overdue notices and escalations, with the unread count in the menu."""
+"""Notifications (提醒): reminders, overdue notices, escalations and leaders' daily digests, with the unread count."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -11,12 +12,25 @@ from flask_babel import lazy_gettext as _l
 from engine import notifications
 from webui import session_auth
 from webui.i18n import current_locale
+from webui.pages import common
 from webui.session_auth import login_required
 
 bp = Blueprint("notifications", __name__)
 
 KIND_LABELS = {"reminder": _l("Reminder"), "overdue": _l("Overdue"), "escalation": _l("Escalation"),
-               "assignment": _l("Assigned to you")}
+               "assignment": _l("Assigned to you"), "digest": _l("Daily digest")}
+
+
+@dataclass(frozen=True)
+class DigestLine:
+    """One overdue task in a leader's daily digest."""
+
+    href: str
+    case: str
+    step: str
+    assignee: str
+    days_overdue: int
+    level: int
 
 
 @dataclass(frozen=True)
@@ -27,13 +41,21 @@ class Item:
     created_at: datetime
     read: bool
     href: str | None
+    lines: tuple[DigestLine, ...] = ()
 
 
 def _item(note: notifications.Notification) -> Item:
     href = (url_for("task.show", task_id=note.task_id) if note.task_id
             else url_for("cases.show", instance_id=note.instance_id) if note.instance_id else None)
     title = note.title_en if current_locale() == "en" else note.title_zh
-    return Item(note.id, note.kind, title, note.created_at, note.read_at is not None, href)
+    lines = tuple(_line(d) for d in note.details or ())
+    return Item(note.id, note.kind, title, note.created_at, note.read_at is not None, href, lines)
+
+
+def _line(item: dict[str, Any]) -> DigestLine:
+    return DigestLine(url_for("cases.show", instance_id=item["instance_id"]), f"#{item['instance_id']} {item['case']}",
+                      str(item["step"]), item.get("assignee") or common.role_name(item.get("role")),
+                      int(item.get("days_overdue", 0)), int(item.get("level", 0)))
 
 
 def unread() -> int:
