@@ -114,14 +114,41 @@ def audit() -> None:
 
 
 @audit.command("verify")
-def audit_verify() -> None:
-    """Recompute the hash chains; exit 1 and name the first bad row if anything was changed."""
-    result = engine.verify_audit()
+@click.option("--checkpoint", "checkpoint_file", default=None, type=click.Path(exists=True, dir_okay=False),
+              help="Also compare with a checkpoint written by `safeloop audit checkpoint`")
+def audit_verify(checkpoint_file: str | None) -> None:
+    """Recompute the keyed chains and the registry of chains; exit 1 and name the first bad row or chain."""
+    import json
+    checkpoint = None
+    if checkpoint_file:
+        try:
+            checkpoint = json.loads(open(checkpoint_file, encoding="utf-8").read())
+        except ValueError:
+            raise engine.BadRequest("检查点文件不是有效的 JSON", "The checkpoint file is not valid JSON") from None
+    result = engine.verify_audit(checkpoint)
     if result.ok:
-        click.echo(f"审计链完好 Audit chain intact: {result.events} events in {result.chains} chains")
+        click.echo(f"审计链完好 Audit chain intact: {result.events} events in {result.chains} chains"
+                   + ("，与检查点一致 (matches the checkpoint)" if checkpoint else ""))
         return
     click.echo(f"审计链被破坏 Audit chain BROKEN at row {result.first_bad_id} (chain {result.chain}): {result.reason}", err=True)
     sys.exit(1)
+
+
+@audit.command("checkpoint")
+@click.argument("dest", type=click.Path(dir_okay=False))
+def audit_checkpoint(dest: str) -> None:
+    """Write a signed summary of every chain's head to DEST (keep it outside the database's machine)."""
+    import json
+    data = engine.audit_checkpoint()
+    with open(dest, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, ensure_ascii=False, indent=1)
+    click.echo(f"已写入检查点 Checkpoint written: {len(data['heads'])} chains → {dest}")
+
+
+@audit.command("rotate-key")
+def audit_rotate_key() -> None:
+    """Start signing new audit rows with a fresh key (old keys are kept to verify old rows)."""
+    click.echo(f"新的审计密钥 New audit key: {engine.rotate_audit_key()}")
 
 
 @main.group()
@@ -161,9 +188,12 @@ def timers_list() -> None:
 @click.option("--until", "until", required=True, help="Last simulated day, e.g. 2026-12-31")
 @click.option("--seed", default=1, type=int, help="Random seed (same seed, same campaign)")
 @click.option("--from", "start", default="2024-04-08", help="First simulated day (the plan's date)")
-@click.option("--self-checks/--no-self-checks", default=False, help="Also run the daily self-check schedule (slow)")
-def simulate(until: str, seed: int, start: str, self_checks: bool) -> None:
-    """Simulate the campaign on a fresh database (data dir/simulation.db) and print yearly figures."""
+@click.option("--self-checks/--no-self-checks", default=True, help="Run the daily self-check schedule (default: on)")
+@click.option("--late-share", default=None, type=click.FloatRange(0, 1), help="Share of tasks done late (default 0.1)")
+@click.option("--json", "json_path", default=None, type=click.Path(dir_okay=False), help="Also write table and run health as JSON")
+def simulate(until: str, seed: int, start: str, self_checks: bool, late_share: float | None, json_path: str | None) -> None:
+    """Simulate the campaign on a fresh database (data dir/simulation.db); print the yearly table against the goals."""
+    from dataclasses import replace
     from datetime import date
     from engine import simulation
     from engine.db import settings
@@ -171,13 +201,52 @@ def simulate(until: str, seed: int, start: str, self_checks: bool) -> None:
         first, last = date.fromisoformat(start), date.fromisoformat(until)
     except ValueError:
         raise click.BadParameter("use YYYY-MM-DD") from None
+    if last < first:
+        raise click.BadParameter("--until is before --from")
+    params = simulation.Parameters() if late_share is None else replace(simulation.Parameters(), late_share=late_share)
     path = settings().data_dir / "simulation.db"
-    path.unlink(missing_ok=True)
+    for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        stale.unlink(missing_ok=True)
     engine.configure(database_url=f"sqlite:///{path}", data_dir=settings().data_dir)
-    click.echo(f"模拟数据库 Simulation database: {path}")
-    figures = simulation.prepare_and_run(first, last, seed=seed, self_checks=self_checks,
-                                         on_day=lambda d: d.day == 1 and d.month in (1, 7) and click.echo(f"  … {d}"))
+    click.echo(f"模拟数据库 Simulation database: {path}", err=True)
+    progress = _SimulationProgress(first, last)
+    figures, health = simulation.prepare_and_run(first, last, seed=seed, self_checks=self_checks, params=params,
+                                                 on_day=progress.update)
+    progress.done()
     click.echo(simulation.table(figures))
+    click.echo(f"\n运行 Run: {health.wall_seconds:.0f} s, {health.steps} steps ({health.steps_per_second:.0f}/s), "
+               f"largest state {health.largest_state_bytes} bytes, deepest task tree {health.deepest_task_tree}, "
+               f"escalations/working day {health.escalations_per_working_day}, duplicate referrals {health.duplicate_referrals}, "
+               f"cases in error {health.errored_cases}")
+    if json_path:
+        Path(json_path).write_text(simulation.as_json(figures, health, seed=seed, params=params, self_checks=self_checks),
+                                   encoding="utf-8")
+
+
+class _SimulationProgress:
+    """Date reached, %, steps/s and ETA on stderr: a redrawn bar on a terminal, a line a month otherwise."""
+
+    def __init__(self, first: Any, last: Any) -> None:
+        import time
+        self.first, self.days = first, (last - first).days + 1
+        self.began, self.tty = time.perf_counter(), sys.stderr.isatty()
+
+    def update(self, day: Any, counts: Any) -> None:
+        import time
+        done = (day - self.first).days + 1
+        if not self.tty and day.day != 1 and done != self.days:
+            return
+        seconds = max(time.perf_counter() - self.began, 1e-6)
+        steps = counts["completions"] + counts["timer_firings"] + counts["starts"]
+        eta = seconds / done * (self.days - done)
+        bar = "#" * (30 * done // self.days)
+        line = (f"[{bar:<30}] {day} {100 * done / self.days:5.1f} %  {steps / seconds:6.0f} steps/s  "
+                f"ETA {int(eta // 60)}m{int(eta % 60):02d}s")
+        click.echo(("\r" + line) if self.tty else line, err=True, nl=not self.tty)
+
+    def done(self) -> None:
+        if self.tty:
+            click.echo("", err=True)
 
 
 def _sweep_once() -> None:

@@ -1,257 +1,526 @@
-"""`safeloop simulate`: run the demo campaign on a simulated clock and measure it from the database.
+"""`safeloop simulate`: run the campaign on a simulated clock through the real engine and measure it.
 
-Enterprises report hazards at random; staff act on their tasks after realistic delays (some late, so
-reminders and escalations happen); timers and scheduled starts fire by the simulated clock; each year the
-training rollout starts. The yearly summary is counted from the stored cases, tasks and audit trail.
+Every case, task, timer and scheduled start is the engine's own: the simulator only plays the people. It keeps
+one queue of planned actions (a person completing a task at a chosen moment, someone reporting a hazard) and
+the engine's job table; it moves the clock to whichever comes first, so timers fire exactly when due. Staff act
+within the time allowed, except a share of late ones (`Parameters.late_share`). Hazards arise at rates per
+industry and risk grade that fall as the campaign works (`Parameters.trend`). The yearly figures come from
+`engine.yearly_figures`, i.e. the dashboard's metric definitions (`engine.metrics`).
 """
 from __future__ import annotations
 
+import heapq
+import json
+import math
 import random
+import time as wall
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 
-from . import cases, clock, form_data, forms, tasks, timers, users
+from . import cases, clock, forms, tasks, timers, users, yearly_figures
 from .db import unit_of_work
-from .errors import EngineError
-from .models import AuditEvent, Enterprise, ProcessDefinition, ProcessInstance, Task, User, UserRole
+from .errors import Conflict, EngineError, FormInvalid, NotFound
+from .form_data import example
+from .models import Enterprise, Job, ProcessDefinition, ProcessInstance, Task, User, UserRole
 from .notifications import role_members
+from .views import SYSTEM, Actor
 
 CAMPAIGN_START = date(2024, 4, 8)
-CAMPAIGN_ROLLOUT_DAY = (2, 20)  # each year's training rollout starts on 20 February (2024: on the first day)
+ROLLOUT_DAY = (2, 20)  # each year's training rollout starts on 20 February (2024: on the plan's date)
+_CATEGORIES = ("fire", "electrical", "gas", "hazardous_chemicals", "special_equipment", "evacuation", "management")
+_CATEGORY_ZH = {"fire": "消防设施", "electrical": "电气线路", "gas": "燃气管道", "hazardous_chemicals": "危化品存放",
+                "special_equipment": "特种设备", "evacuation": "疏散通道", "management": "安全管理制度"}
+_JUDGED_BY = {"grain_storage": "grain_storage", "refined_oil": "fire", "catering": "gas", "commercial_complex": "fire"}
 
 
 @dataclass(frozen=True)
-class YearFigures:
-    """One campaign year as measured from the database."""
+class Parameters:
+    """Every assumption of the simulated campaign in one place (docs/processes.md, "The simulator")."""
 
-    year: int
-    hazards_total: int
-    hazards_general: int
-    hazards_major: int
-    closed_general: int
-    closed_major: int
-    open_major_at_end: int
-    tasks_overdue: int
-    escalations: int
-    referrals: int
-    training_target: int
-    training_done: int
-    cases_total: int
+    late_share: float = 0.10  # share of tasks done after their due time
+    # hazards: rates at the start of the campaign, for an average enterprise (× industry × risk grade × trend)
+    industry_factor: dict[str, float] = field(default_factory=lambda: {
+        "refined_oil": 1.5, "scrap_vehicle": 1.4, "grain_storage": 1.3, "renewable_recycling": 1.3,
+        "commercial_complex": 1.2, "catering": 1.0, "key_commercial": 0.8})
+    risk_factor: dict[str, float] = field(default_factory=lambda: {"red": 1.6, "orange": 1.3, "yellow": 1.0, "blue": 0.7})
+    self_check_finding: float = 0.01  # chance that a daily self-check finds a hazard
+    inspection_findings: float = 1.5  # mean hazards found per inspection visit (Poisson)
+    principal_check_findings: float = 0.4  # mean hazards found per quarterly principal check
+    officer_reports_per_month: float = 0.15  # hazards an enterprise reports outside its checks
+    grid_reports_per_month: float = 2.0  # city-wide
+    whistleblower_reports_per_month: float = 1.0  # city-wide
+    unannounced_inspections_per_month: float = 2.0  # 四不两直, city-wide
+    joint_inspections_per_month: float = 0.5  # with other departments, city-wide
+    trend_floor: float = 0.15  # the hazard rate falls to this share of its start as the campaign works …
+    trend_months: float = 6.0  # … with this time constant (exp(-months / trend_months))
+    not_a_hazard: float = 0.08  # reports the inspector finds are no hazard
+    major_share: float = 0.06  # graded hazards the inspector grades major
+    expert_confirms_major: float = 0.85  # the expert confirms (else downgrades to general)
+    serious_violation: float = 0.05  # inspections that find a serious violation (→ referral)
+    general_deadline_days: tuple[int, int] = (7, 30)
+    major_deadline_days: tuple[int, int] = (30, 75)
+    on_time: tuple[float, float] = (0.1, 0.8)  # an on-time person acts within this part of the time allowed
+    late_by: tuple[float, float] = (0.1, 1.0)  # a late one acts this many times the time allowed after the due time
+    very_late: float = 0.1  # of the late ones, these are another 20–45 days late (long-overdue referrals)
+    no_due_mean_days: float = 2.0  # tasks without a due time: exponential delay with this mean
+    progress_every_days: int = 15  # a major hazard under rectification reports progress this often
+
+    def trend(self, day: date) -> float:
+        """The hazard rate's multiplier on `day` (1 at the campaign's start)."""
+        months = max(0, (day - CAMPAIGN_START).days) / 30.4
+        return self.trend_floor + (1 - self.trend_floor) * math.exp(-months / self.trend_months)
 
 
-@dataclass
-class _Plan:
-    act_at: datetime
-    tries: int = 0
+@dataclass(frozen=True)
+class Health:
+    """How the run went: its cost and the shape of what it stored."""
+
+    wall_seconds: float
+    steps: int
+    steps_per_second: float
+    completions: int
+    timer_firings: int
+    starts: int
+    largest_state_bytes: int
+    deepest_task_tree: int
+    duplicate_referrals: int
+    escalations_per_working_day: float | None
+    cases: int
+    errored_cases: int
+    form_refusals: int
+    engine_faults: int
+    problems: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Open:
+    id: str
+    instance_id: int
+    process_key: str
+    element_id: str
+    form_key: str | None
+    role_key: str | None
+    enterprise_id: int | None
+    industry_key: str | None
+    assignee: str | None
+    created_at: datetime
+    due_at: datetime | None
+
+
+@dataclass(order=True)
+class _Action:
+    at: datetime
+    seq: int
+    run: Callable[[], None] = field(compare=False)
 
 
 class Simulator:
-    """Drives the engine day by day with a ManualClock."""
+    """Plays the people of the campaign against the real engine, on a ManualClock."""
 
-    def __init__(self, seed: int, *, hazard_rate: float, late_share: float, clock_: clock.ManualClock) -> None:
-        self.rng = random.Random(seed)
-        self.hazard_rate, self.late_share, self.clock = hazard_rate, late_share, clock_
-        self.plans: dict[str, _Plan] = {}
-        self.deployed = self._deployed_keys()
-        self.officers = self._enterprise_officers()
-
-    def _deployed_keys(self) -> set[str]:
+    def __init__(self, params: Parameters, seed: int, clock_: clock.ManualClock, first_day: date = CAMPAIGN_START) -> None:
+        self.p, self.rng, self.clock, self.first_day = params, random.Random(seed), clock_, first_day
+        self.queue: list[_Action] = []
+        self.seq = 0
+        self.seen: set[str] = set()
+        self.polled_at = datetime(2000, 1, 1, tzinfo=clock.CHINA_TZ)
+        self.counts: Counter = Counter()
+        self.problems: list[str] = []  # form refusals and engine faults, reported with the run's health
+        self.finish: dict[int, datetime] = {}  # a major hazard's planned end of rectification
+        self._actors: dict[str, Actor] = {}
+        self._members: dict[tuple, list[str]] = {}
+        self._schemas: dict[str | None, dict[str, Any]] = {}
         with unit_of_work(write=False) as s:
-            return set(s.scalars(select(ProcessDefinition.key).distinct()))
+            self.enterprises = {e.id: e for e in s.scalars(select(Enterprise).where(Enterprise.active.is_(True)))}
+            self.deployed = set(s.scalars(select(ProcessDefinition.key).distinct()))
+            self.start_forms = {d.key: d.meta.get("start_form") for d in s.scalars(
+                select(ProcessDefinition).order_by(ProcessDefinition.version))}
+            self.grid_workers = list(s.scalars(select(User.username).join(UserRole, UserRole.user_id == User.id)
+                                               .where(UserRole.role_key == "grid_worker")))
 
-    def _enterprise_officers(self) -> list[tuple[str, str]]:
-        with unit_of_work(write=False) as s:
-            rows = s.execute(select(Enterprise.code, User.username).join(User, User.enterprise_id == Enterprise.id)
-                             .join(UserRole, UserRole.user_id == User.id)
-                             .where(UserRole.role_key == "enterprise_safety_officer").order_by(Enterprise.code))
-            return [(code, name) for code, name in rows]
-
-    def _schema(self, key: str | None) -> dict[str, Any]:
-        if not key:
-            return {}
-        with unit_of_work(write=False) as s:
-            row = forms.latest_in(s, key)
-            return row.schema if row else {}
-
-    def _start_form(self, process_key: str) -> dict[str, Any]:
-        with unit_of_work(write=False) as s:
-            meta = s.scalars(select(ProcessDefinition.meta).where(ProcessDefinition.key == process_key)
-                             .order_by(ProcessDefinition.version.desc()).limit(1)).first() or {}
-        return self._schema(meta.get("start_form"))
-
-    def report_hazards(self) -> None:
-        if "hazard_closure" not in self.deployed:
-            return
-        for code, officer in self.officers:
-            if self.rng.random() >= self.hazard_rate:
-                continue
-            schema = self._start_form("hazard_closure")
-            level = "major" if self.rng.random() < 0.15 else "general"
-            data = form_data.example(schema, self.rng, self.today, {"enterprise_code": code, "hazard_level": level,
-                                                                    "source": "self_check"})
-            data = {k: v for k, v in data.items() if k in (schema.get("properties") or data)}
-            try:
-                cases.start_instance(users.get_actor(officer), "hazard_closure", data)
-            except EngineError:
-                continue
-
-    def start_training(self) -> None:
-        if "training_rollout" not in self.deployed:
-            return
-        d = self.today
-        if not (d == CAMPAIGN_START or (d.month, d.day) == CAMPAIGN_ROLLOUT_DAY):
-            return
-        starter = self._someone("bureau_inspector", None, None)
-        if starter is None:
-            return
-        data = form_data.example(self._start_form("training_rollout"), self.rng, d, {"year": d.year})
-        try:
-            cases.start_instance(users.get_actor(starter), "training_rollout", data)
-        except EngineError:
-            pass
-
-    def _someone(self, role: str, enterprise_id: int | None, industry: str | None) -> str | None:
-        with unit_of_work(write=False) as s:
-            names = role_members(s, role, enterprise_id, industry)
-        return self.rng.choice(names) if names else None
+    # -- plumbing ---------------------------------------------------------------------------------------------
+    def now(self) -> datetime:
+        return self.clock.now()
 
     @property
     def today(self) -> date:
-        return self.clock.now().astimezone(clock.CHINA_TZ).date()
+        return self.now().astimezone(clock.CHINA_TZ).date()
 
-    def _plan(self, task: Task) -> _Plan:
-        plan = self.plans.get(task.id)
-        if plan is None:
-            if task.due_at is not None and self.rng.random() < self.late_share:
-                act_at = task.due_at + timedelta(days=self.rng.uniform(1, 6))
-            else:
-                act_at = task.created_at + timedelta(days=self.rng.expovariate(1 / 1.5))
-            plan = self.plans[task.id] = _Plan(act_at)
-        return plan
+    def actor(self, username: str) -> Actor:
+        if username not in self._actors:
+            self._actors[username] = users.get_actor(username)
+        return self._actors[username]
 
-    def act(self) -> int:
+    def someone(self, role: str | None, enterprise_id: int | None, industry: str | None) -> str | None:
+        key = (role, enterprise_id, industry)
+        if key not in self._members:
+            with unit_of_work(write=False) as s:
+                self._members[key] = role_members(s, role or "", enterprise_id, industry)
+        names = self._members[key]
+        return self.rng.choice(names) if names else None
+
+    def schema(self, key: str | None) -> dict[str, Any]:
+        if key not in self._schemas:
+            with unit_of_work(write=False) as s:
+                self._schemas[key] = (forms.latest_schema(s, key) if key else None) or {}
+        return self._schemas[key]
+
+    def at(self, when: datetime, run: Callable[[], None]) -> None:
+        self.seq += 1
+        heapq.heappush(self.queue, _Action(when, self.seq, run))
+
+    def factor(self, enterprise: Enterprise) -> float:
+        return (self.p.industry_factor.get(enterprise.industry_key, 1.0) * self.p.risk_factor.get(enterprise.risk_grade or "", 1.0)
+                * self.p.trend(self.today))
+
+    def poisson(self, mean: float) -> int:
+        n, limit, product = 0, math.exp(-mean), self.rng.random()
+        while product > limit:
+            n, product = n + 1, product * self.rng.random()
+        return n
+
+    # -- the people ---------------------------------------------------------------------------------------------
+    def start(self, username: str | Actor, process_key: str, data: dict[str, Any]) -> None:
+        if process_key not in self.deployed:
+            return
+        actor = username if isinstance(username, Actor) else self.actor(username)
+        data = example(self.schema(self.start_forms.get(process_key)), self.rng, self.today, data)
+        try:
+            cases.start_instance(actor, process_key, data)
+            self.counts["starts"] += 1
+        except EngineError:
+            self.counts["refused_starts"] += 1
+
+    def hazard_items(self, mean: float, enterprise: Enterprise, chance: bool = False) -> list[dict[str, Any]]:
+        rate = mean * self.factor(enterprise)
+        count = int(self.rng.random() < rate) if chance else self.poisson(rate)
+        items = []
+        for _ in range(count):
+            category = self.rng.choice(_CATEGORIES)
+            items.append({"title": f"{_CATEGORY_ZH[category]}隐患", "location": self.rng.choice(["仓库", "后厨", "配电室", "营业厅", "加油区"]),
+                          "description": f"{_CATEGORY_ZH[category]}不符合要求", "category": category})
+        return items
+
+    def plan_day(self, day: date) -> None:
+        """The day's spontaneous events: reports, unannounced inspections, the yearly training rollout."""
+        def moment() -> datetime:
+            return datetime.combine(day, time(8, 30), clock.CHINA_TZ) + timedelta(minutes=self.rng.randint(0, 540))
+        per_day = 1 / 30.4
+        for e in self.enterprises.values():
+            if self.rng.random() < self.p.officer_reports_per_month * per_day * self.factor(e):
+                self.at(moment(), lambda e=e: self.report(e, "self_check"))
+        if self.grid_workers and self.rng.random() < self.p.grid_reports_per_month * per_day * self.p.trend(day):
+            self.at(moment(), lambda: self.report(self.pick_enterprise(), "grid_report"))
+        if self.rng.random() < self.p.whistleblower_reports_per_month * per_day * self.p.trend(day):
+            self.at(moment(), self.whistle)
+        for kind, rate in (("unannounced", self.p.unannounced_inspections_per_month),
+                           ("joint", self.p.joint_inspections_per_month)):
+            if self.rng.random() < rate * per_day:
+                self.at(moment(), lambda kind=kind: self.inspect_unannounced(kind))
+        if day == self.first_day or (day > self.first_day and (day.month, day.day) == ROLLOUT_DAY):
+            self.at(datetime.combine(day, time(9, 0), clock.CHINA_TZ), lambda: self.rollout(day.year))
+
+    def pick_enterprise(self) -> Enterprise:
+        return self.rng.choice(list(self.enterprises.values()))
+
+    def report(self, e: Enterprise, source: str) -> None:
+        [item] = self.hazard_items(1.0, e, chance=True) or [{"title": "安全隐患", "location": "现场", "description": "现场发现隐患",
+                                                              "category": "other"}]
+        reporter = (self.rng.choice(self.grid_workers) if source == "grid_report"
+                    else self.someone("enterprise_safety_officer", e.id, None))
+        if reporter:
+            self.start(reporter, "hazard_closure", {
+                "enterprise_code": e.code, "case_title": item["title"], "source": source, "location": item["location"],
+                "description": item["description"], "category": item["category"], "found_at": self.today.isoformat(),
+                **({"grid_name": e.township or "第一网格"} if source == "grid_report" else {})})
+
+    def whistle(self) -> None:
+        e = self.pick_enterprise()
+        self.start(SYSTEM, "whistleblower_intake", {"enterprise_name": e.name, "enterprise_address": e.address or "桃南市",
+                                                    "description": "群众反映该企业存在安全隐患"})
+
+    def inspect_unannounced(self, kind: str) -> None:
+        e = self.pick_enterprise()
+        inspector = self.someone("bureau_inspector", None, e.industry_key)
+        if inspector:
+            self.start(inspector, "industry_inspection", {
+                "enterprise_code": e.code, "inspection_type": kind, "deadline": (self.today + timedelta(days=3)).isoformat(),
+                "case_title": f"{'四不两直暗查' if kind == 'unannounced' else '联合检查'}：{e.name}"})
+
+    def rollout(self, year: int) -> None:
+        starter = self.someone("bureau_inspector", None, None)
+        if starter:
+            self.start(starter, "training_rollout", {"year": year})
+
+    # -- tasks --------------------------------------------------------------------------------------------------
+    def poll(self) -> None:
+        """Plan every open task created since the last look."""
+        since, self.polled_at = self.polled_at, self.now()
         with unit_of_work(write=False) as s:
-            open_tasks = list(s.scalars(select(Task).join(ProcessInstance, ProcessInstance.id == Task.instance_id)
-                                        .where(Task.status == "open", ProcessInstance.status == "running")
-                                        .order_by(Task.created_at, Task.instance_id, Task.element_id)))
-        done = 0
-        for task in open_tasks:
-            plan = self._plan(task)
-            if plan.act_at > self.clock.now() or plan.tries >= 9:
-                continue
-            plan.tries += 1
-            worker = task.assignee or self._someone(task.role_key or "", task.enterprise_id, task.industry_key)
-            if worker is None:
-                continue
-            try:
-                actor = users.get_actor(worker)
-                current = cases.get_instance(actor, task.instance_id).data
-                data = form_data.example(self._schema(task.form_key), self.rng, self.today, prefill=current)
-                tasks.complete_task(actor, task.id, data)
-                done += 1
-                self.plans.pop(task.id, None)
-            except EngineError:
-                continue
-        return done
+            rows = s.execute(select(Task.id, Task.instance_id, Task.process_key, Task.element_id, Task.form_key,
+                                    Task.role_key, Task.enterprise_id, Task.industry_key, Task.assignee,
+                                    Task.created_at, Task.due_at)
+                             .where(Task.status == "open", Task.created_at >= since)).all()
+        for row in sorted(rows, key=lambda r: (r.created_at, r.instance_id, r.element_id)):
+            if row.id not in self.seen:
+                self.seen.add(row.id)
+                task = _Open(*row)
+                self.at(self.when(task), lambda task=task: self.work(task))
 
-    def run_day(self, day: date) -> None:
-        self.clock.set(datetime.combine(day, time(9, 0), clock.CHINA_TZ))
-        timers.fire_due()
-        self.start_training()
-        self.report_hazards()
-        self.act()
-        self.clock.set(datetime.combine(day, time(18, 0), clock.CHINA_TZ))
-        timers.fire_due()
+    def when(self, task: _Open) -> datetime:
+        created = max(task.created_at, self.now())
+        if task.element_id == "rectify_major":
+            return min(created + timedelta(days=self.p.progress_every_days * self.rng.uniform(0.7, 1.0)),
+                       self.major_finish(task))
+        if task.due_at is None:
+            return created + timedelta(days=min(self.rng.expovariate(1 / self.p.no_due_mean_days), 20))
+        return self.act_time(created, task.due_at)
+
+    def act_time(self, created: datetime, due: datetime) -> datetime:
+        allowed = max(due - created, timedelta(hours=1))
+        if self.rng.random() >= self.p.late_share:
+            return created + allowed * self.rng.uniform(*self.p.on_time)
+        late = due + max(timedelta(hours=2), allowed * self.rng.uniform(*self.p.late_by))
+        if self.rng.random() < self.p.very_late:
+            late += timedelta(days=self.rng.uniform(20, 45))
+        return late
+
+    def major_finish(self, task: _Open) -> datetime:
+        if task.instance_id not in self.finish:
+            due = task.due_at or task.created_at + timedelta(days=45)
+            self.finish[task.instance_id] = self.act_time(task.created_at, due)
+        return self.finish[task.instance_id]
+
+    def work(self, task: _Open, tries: int = 0) -> None:
+        worker = task.assignee or self.someone(task.role_key, task.enterprise_id, task.industry_key)
+        if worker is None:
+            self.counts["unstaffed"] += 1
+            return
+        with unit_of_work(write=False) as s:
+            current = s.scalar(select(ProcessInstance.summary).where(ProcessInstance.id == task.instance_id)) or {}
+        data = example(self.schema(task.form_key), self.rng, self.today, self.answers(task, current), prefill=current)
+        try:
+            tasks.complete_task(self.actor(worker), task.id, data)
+            self.counts["completions"] += 1
+            self.seen.discard(task.id)
+        except (Conflict, NotFound):  # done meanwhile, or cancelled by a boundary timer
+            self.seen.discard(task.id)
+        except FormInvalid as err:
+            self.counts["form_refusals"] += 1
+            self.problems.append(f"{self.now():%Y-%m-%d} {task.process_key}/{task.element_id}: form refused {err.details}")
+            if tries < 3:
+                self.at(self.now() + timedelta(days=1), lambda: self.work(task, tries + 1))
+        except Exception as err:  # noqa: BLE001 - an engine fault is reported with the run, the campaign goes on
+            self.counts["engine_faults"] += 1
+            self.problems.append(f"{self.now():%Y-%m-%d} {task.process_key}/{task.element_id}: {type(err).__name__}: {err}")
+
+    def answers(self, task: _Open, case: dict[str, Any]) -> dict[str, Any]:
+        """The decisions that carry the simulation's model; every other field is form_data's plausible answer."""
+        e = self.enterprises.get(task.enterprise_id or -1)
+        form, p, rng = task.form_key, self.p, self.rng
+        if form == "hazard_grading":
+            if rng.random() < p.not_a_hazard:
+                return {"is_hazard": False}
+            major = rng.random() < p.major_share
+            days = p.major_deadline_days if major else p.general_deadline_days
+            return {"is_hazard": True, "hazard_level": "major" if major else "general",
+                    "judged_by": _JUDGED_BY.get(e.industry_key if e else "", "industry_trade"),
+                    "deadline": (self.today + timedelta(days=rng.randint(*days))).isoformat(),
+                    **({"standard_clause": "第三条第（一）项"} if major else {})}
+        if form == "expert_grading":
+            major = rng.random() < p.expert_confirms_major
+            return {"hazard_level": "major" if major else "general", **({"standard_clause": "第三条第（一）项"} if major else {})}
+        if form == "rectification_progress":
+            done = self.now() >= self.major_finish(task) - timedelta(hours=1)
+            return ({"progress_stage": "completed", "progress_percent": 100, "completed_on": self.today.isoformat(),
+                     "evidence": ["sim-evidence"]} if done
+                    else {"progress_stage": "in_progress", "progress_percent": rng.randint(20, 90)})
+        if form == "acceptance_inspection":
+            result = rng.choices(("pass", "fail", "refused"), (88, 10, 2))[0]
+            return {"acceptance_result": result, **({"deadline": (self.today + timedelta(days=rng.randint(7, 15))).isoformat()}
+                                                    if result != "pass" else {}),
+                    **({"refusal_facts": "企业拒不整改"} if result == "refused" else {})}
+        if form == "inspection_record" and e:
+            kind = case.get("inspection_type", "routine")
+            violation = rng.random() < p.serious_violation
+            return {"inspection_type": kind, "hazards": self.hazard_items(p.inspection_findings, e),
+                    "serious_violation": violation, **({"violation_facts": "存在严重违法违规行为"} if violation else {}),
+                    **({"joint_departments": ["fire_rescue", "market"]} if kind == "joint" else {})}
+        if form == "self_check_record" and e:
+            return {"findings": self.hazard_items(p.self_check_finding, e, chance=True)}
+        if form == "principal_check_report" and e:
+            return {"findings": self.hazard_items(p.principal_check_findings, e)}
+        if form == "whistleblower_screening":
+            verified = rng.random() < 0.6
+            target = self.pick_enterprise()
+            return ({"screening_result": "verified", "enterprise_code": target.code, "case_title": "举报核实隐患",
+                     "location": "现场", "verified_description": "举报情况属实", "category": "fire",
+                     "evidence_photos": ["sim-photo"]} if verified else {"screening_result": "unfounded"})
+        if form == "quarterly_progress_report":
+            return self.progress_figures()
+        if form == "rectification_plan" and case.get("deadline"):
+            return {"deadline": case["deadline"]}
+        return {}
+
+    def progress_figures(self) -> dict[str, Any]:
+        from . import metrics
+        with unit_of_work(write=False) as s:
+            rows = metrics.case_rows(s, (metrics.HAZARD_PROCESS,))
+        at, day = self.now(), self.today
+        major = metrics.majors(rows, at)
+        return {"major_open": sum(metrics.is_open(r, at) for r in major),
+                "major_closed": sum(metrics.is_closed(r, at) for r in major),
+                "major_new": sum(metrics.found_year(r) == day.year for r in major),
+                "major_overdue": sum(metrics.is_overdue(r, at, day) for r in major)}
+
+    # -- the clock ----------------------------------------------------------------------------------------------
+    def next_job(self) -> datetime | None:
+        with unit_of_work(write=False) as s:
+            return s.scalar(select(func.min(Job.due_at)).where(Job.status == "pending"))
+
+    def run_until(self, end: datetime) -> None:
+        """Fire jobs and take actions in time order up to `end`."""
+        idle_until = None
+        while True:
+            self.poll()
+            job = self.next_job()
+            if job is not None and idle_until is not None and job <= idle_until:
+                job = idle_until + timedelta(minutes=1)  # a job in back-off: look again a minute later
+            act = self.queue[0].at if self.queue else None
+            upcoming = min(t for t in (job, act, end) if t is not None)
+            if upcoming >= end:
+                self.clock.set(max(self.now(), end))
+                return
+            if job is not None and job <= upcoming:
+                # one second past due: SpiffWorkflow fires a timer only once its time is strictly past
+                self.clock.set(max(self.now(), upcoming + timedelta(seconds=1)))
+                fired = timers.fire_due()
+                self.counts["timer_firings"] += fired
+                idle_until = None if fired else self.now()
+            else:
+                self.clock.set(max(self.now(), upcoming))
+                heapq.heappop(self.queue).run()
 
 
-def _year_bounds(year: int) -> tuple[datetime, datetime]:
-    return (datetime(year, 1, 1, tzinfo=clock.CHINA_TZ), datetime(year + 1, 1, 1, tzinfo=clock.CHINA_TZ))
-
-
-def measure(year: int) -> YearFigures:
-    """Count one year's figures from the stored cases, tasks and audit events."""
-    start, end = _year_bounds(year)
-    with unit_of_work(write=False) as s:
-        def count(stmt: Any) -> int:
-            return s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-        hazards = select(ProcessInstance).where(ProcessInstance.process_key == "hazard_closure",
-                                                ProcessInstance.started_at >= start, ProcessInstance.started_at < end)
-        closed = select(ProcessInstance).where(ProcessInstance.process_key == "hazard_closure",
-                                               ProcessInstance.status == "completed",
-                                               ProcessInstance.ended_at >= start, ProcessInstance.ended_at < end)
-        open_major = select(ProcessInstance).where(ProcessInstance.process_key == "hazard_closure",
-                                                   ProcessInstance.hazard_level == "major", ProcessInstance.started_at < end,
-                                                   (ProcessInstance.ended_at.is_(None)) | (ProcessInstance.ended_at >= end))
-        escalations = select(AuditEvent).where(AuditEvent.action == "task.escalate", AuditEvent.at >= start, AuditEvent.at < end)
-        first_escalations = select(Task).where(Task.escalation_level >= 1, Task.due_at >= start, Task.due_at < end)
-        referrals = select(ProcessInstance).where(ProcessInstance.process_key == "enforcement_referral",
-                                                  ProcessInstance.started_at >= start, ProcessInstance.started_at < end)
-        enrol = select(ProcessInstance).where(ProcessInstance.process_key == "training_enrolment",
-                                              ProcessInstance.started_at >= start, ProcessInstance.started_at < end)
-        return YearFigures(
-            year, count(hazards),
-            count(hazards.where(ProcessInstance.hazard_level == "general")),
-            count(hazards.where(ProcessInstance.hazard_level == "major")),
-            count(closed.where(ProcessInstance.hazard_level == "general")),
-            count(closed.where(ProcessInstance.hazard_level == "major")),
-            count(open_major), count(first_escalations), count(escalations), count(referrals),
-            count(enrol), count(enrol.where(ProcessInstance.status == "completed")),
-            count(select(ProcessInstance).where(ProcessInstance.started_at >= start, ProcessInstance.started_at < end)))
-
-
-def simulate(until: date, *, seed: int = 1, start: date = CAMPAIGN_START, hazard_rate: float = 1 / 40,
-             late_share: float = 0.15, on_day: Callable[[date], None] | None = None) -> list[YearFigures]:
-    """Run the campaign from `start` to `until` on the already-initialised database; figures per year."""
-    manual = clock.ManualClock(datetime.combine(start, time(9, 0), clock.CHINA_TZ))
+def simulate(until: datetime | date, *, seed: int = 1, start: date = CAMPAIGN_START, params: Parameters | None = None,
+             on_day: Callable[[date, Counter], None] | None = None) -> tuple[list[yearly_figures.YearFigures], Health]:
+    """Run the campaign from `start` to the end of `until` on the already-initialised database."""
+    last = until if isinstance(until, date) and not isinstance(until, datetime) else until.date()
+    manual = clock.ManualClock(datetime.combine(start, time(0, 0), clock.CHINA_TZ))
     token = clock.set_clock(manual)
+    began = wall.perf_counter()
     try:
-        sim = Simulator(seed, hazard_rate=hazard_rate, late_share=late_share, clock_=manual)
+        sim = Simulator(params or Parameters(), seed, manual, start)
         day = start
-        while day <= until:
-            sim.run_day(day)
+        while day <= last:
+            sim.plan_day(day)
+            sim.run_until(datetime.combine(day + timedelta(days=1), time(0, 0), clock.CHINA_TZ))
             if on_day:
-                on_day(day)
+                on_day(day, sim.counts)
             day += timedelta(days=1)
-        return [measure(y) for y in range(start.year, until.year + 1)]
+        end = datetime.combine(last, time.max, clock.CHINA_TZ)
+        figures = yearly_figures.measure(range(start.year, last.year + 1), first_day=start, last=end)
+        return figures, _health(sim.counts, wall.perf_counter() - began, figures, sim.problems)
     finally:
         clock.reset_clock(token)
 
 
-def prepare_and_run(start: date, until: date, *, seed: int = 1, self_checks: bool = False,
-                    on_day: Callable[[date], None] | None = None) -> list[YearFigures]:
-    """Initialise a fresh database as of `start` (processes, demo enterprises and users), then simulate."""
-    from . import bootstrap, schedules
-    manual = clock.ManualClock(datetime.combine(start, time(8, 0), clock.CHINA_TZ))
+def _health(counts: Counter, seconds: float, figures: list[yearly_figures.YearFigures], problems: list[str]) -> Health:
+    from .stored_state import largest_state, deepest_tree
+    steps = counts["completions"] + counts["timer_firings"] + counts["starts"]
+    with unit_of_work(write=False) as s:
+        total = s.scalar(select(func.count(ProcessInstance.id))) or 0
+        errored = s.scalar(select(func.count(ProcessInstance.id)).where(ProcessInstance.status == "error")) or 0
+    escalations, days = sum(f.escalations for f in figures), sum(f.working_days for f in figures)
+    return Health(round(seconds, 1), steps, round(steps / seconds, 1) if seconds else 0.0, counts["completions"],
+                  counts["timer_firings"], counts["starts"], largest_state(), deepest_tree(),
+                  sum(f.duplicate_referrals for f in figures), round(escalations / days, 2) if days else None,
+                  total, errored, counts["form_refusals"], counts["engine_faults"], tuple(problems[:20]))
+
+
+def prepare(start: date, *, enterprises: int | None = None) -> None:
+    """Initialise a fresh database as of `start`: processes, schedules, demo enterprises and users.
+
+    `enterprises` keeps that many of the 40 demo enterprises, spread over industries and risk grades (tests)."""
+    from . import bootstrap
+    manual = clock.ManualClock(datetime.combine(start, time(0, 0), clock.CHINA_TZ))
     token = clock.set_clock(manual)
     try:
         bootstrap.init(demo=False)
-        bootstrap.load_demo()
-        if not self_checks:
-            with unit_of_work() as s:
-                schedules.pause(s, "daily_self_check_dispatch", True)
+        _demo_people(enterprises)
     finally:
         clock.reset_clock(token)
-    return simulate(until, seed=seed, start=start, on_day=on_day)
 
 
-HEADERS = ("year", "hazards (all: general/major/ungraded)", "closed (general/major)", "open major at end", "tasks overdue",
-           "escalations", "referrals", "training done/target", "cases")
+def _demo_people(limit: int | None) -> None:
+    """The demo enterprises and users, with one password hash shared by all (argon2 per user costs seconds)."""
+    from . import bootstrap
+    from .users import _hasher
+    from sqlalchemy import update
+    chosen = bootstrap._read("demo_enterprises.json")
+    if limit is not None:
+        chosen = chosen[:: max(1, len(chosen) // max(limit, 1))][:limit]
+    codes = {e["code"] for e in chosen}
+    for e in chosen:
+        users.add_enterprise(e["code"], e["name"], e["industry"], category=e.get("category"),
+                             risk_grade=e.get("risk_grade"), township=e.get("township"), address=e.get("address"))
+    for u in bootstrap._read("demo_users.json"):
+        if u.get("enterprise_code") and u["enterprise_code"] not in codes:
+            continue
+        users.add_user(u["username"], roles=u["roles"], display_name=u.get("display_name"),
+                       enterprise=u.get("enterprise_code"), industries=u.get("industries") or [])
+    with unit_of_work() as s:
+        s.execute(update(User).values(password_hash=_hasher.hash(bootstrap.DEMO_PASSWORD)))
 
 
-def table(figures: list[YearFigures]) -> str:
-    """The yearly summary as a plain-text table (Chinese and English headings)."""
-    rows = [("年份", "发现隐患 全部：一般/重大/未定级", "销号 一般/重大", "年末未销号重大", "逾期任务", "督办次数", "移送执法", "培训 完成/应训", "案件总数"), HEADERS]
-    for f in figures:
-        ungraded = f.hazards_total - f.hazards_general - f.hazards_major
-        rows.append((str(f.year), f"{f.hazards_total}: {f.hazards_general}/{f.hazards_major}/{ungraded}", f"{f.closed_general}/{f.closed_major}",
-                     str(f.open_major_at_end), str(f.tasks_overdue), str(f.escalations), str(f.referrals),
-                     f"{f.training_done}/{f.training_target}", str(f.cases_total)))
-    widths = [max(len(r[i]) for r in rows) + 2 for i in range(len(HEADERS))]
-    return "\n".join("".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows)
+def prepare_and_run(start: date, until: date, *, seed: int = 1, self_checks: bool = True,
+                    params: Parameters | None = None, enterprises: int | None = None,
+                    on_day: Callable[[date, Counter], None] | None = None
+                    ) -> tuple[list[yearly_figures.YearFigures], Health]:
+    """A fresh database as of `start`, then the simulated campaign; the yearly figures and the run's health."""
+    from . import schedules
+    prepare(start, enterprises=enterprises)
+    if not self_checks:
+        with unit_of_work() as s:
+            schedules.pause(s, "daily_self_check_dispatch", True)
+    return simulate(until, seed=seed, start=start, params=params, on_day=on_day)
 
 
-__all__ = ["simulate", "prepare_and_run", "measure", "table", "YearFigures"]
+def table(figures: list[yearly_figures.YearFigures]) -> str:
+    """The yearly table: one row per goal, one column per year (figure and 达标 / 未达标), Chinese and English."""
+    mark = {True: "达标 met", False: "未达标 not met", None: ""}
+    head = ["指标 Measure", "目标 Goal"] + [str(f.year) for f in figures]
+    per_year = [yearly_figures.goals(f) for f in figures]
+    rows = [head]
+    for i, goal in enumerate(per_year[0] if per_year else []):
+        goals_text = sorted({g[i].goal for g in per_year} - {"—"}) or ["—"]
+        rows.append([f"{goal.label_zh} {goal.label_en}", " / ".join(goals_text)]
+                    + [f"{g[i].figure} {mark[g[i].met]}".strip() for g in per_year])
+    rows.append(["发现隐患 一般/重大/未定级 hazards found general/major/ungraded", ""]
+                + [f"{f.hazards_found}: {f.hazards_general}/{f.hazards_major}/{f.hazards_ungraded}" for f in figures])
+    rows.append(["销号 一般/重大 closed general/major", ""] + [f"{f.closed_general}/{f.closed_major}" for f in figures])
+    rows.append(["逾期任务 / 督办 tasks overdue / escalations", ""] + [f"{f.tasks_overdue} / {f.escalations}" for f in figures])
+    rows.append(["案件 cases started", ""] + [str(f.cases) for f in figures])
+    widths = [max(_width(r[i]) for r in rows) + 2 for i in range(len(head))]
+    return "\n".join("".join(cell + " " * (w - _width(cell)) for cell, w in zip(row, widths)).rstrip() for row in rows)
+
+
+def _width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)  # CJK characters take two columns
+
+
+def as_json(figures: list[yearly_figures.YearFigures], health: Health, *, seed: int, params: Parameters,
+            self_checks: bool) -> str:
+    """The table and the run's health as one JSON document (`safeloop simulate --json`)."""
+    from dataclasses import asdict
+    return json.dumps({"seed": seed, "self_checks": self_checks, "parameters": asdict(params),
+                       "years": [yearly_figures.as_dict(f) for f in figures], "health": asdict(health)},
+                      ensure_ascii=False, indent=2)
+
+
+__all__ = ["Parameters", "Health", "Simulator", "simulate", "prepare", "prepare_and_run", "table", "as_json",
+           "CAMPAIGN_START"]

@@ -1,41 +1,104 @@
-"""The campaign simulator runs the real processes on a simulated clock; its figures come from the database."""
+"""The campaign simulator runs the real processes on a simulated clock; its figures are the dashboard's metrics."""
 from __future__ import annotations
 
+import json
 from datetime import date
 
+import pytest
 from sqlalchemy import func, select
 
-from engine import simulation
+from engine import simulation, stored_state, yearly_figures
 from engine.db import unit_of_work
 from engine.models import AuditEvent, ProcessInstance
 
+QUARTER = (date(2024, 7, 1), date(2024, 9, 30))
+PROCEDURES = ("hazard_closure", "industry_inspection", "quarterly_principal_check", "evacuation_drill",
+              "training_rollout", "training_enrolment", "notice_distribution", "notice_acknowledgement",
+              "whistleblower_intake", "daily_self_check", "quarterly_progress_report", "enforcement_referral")
 
-def test_a_simulated_month_runs_real_processes_and_reports_what_is_stored(database):
-    if database != "sqlite":
-        import pytest
-        pytest.skip("one database is enough for the simulator")
-    figures = simulation.prepare_and_run(date(2024, 4, 8), date(2024, 4, 30), seed=7)
-    [year] = figures
+
+@pytest.fixture(scope="module")
+def quarter(tmp_path_factory):
+    """One simulated quarter with every procedure, on 8 of the 40 demo enterprises (self-checks on)."""
+    import engine
+    from engine import db
+    path = tmp_path_factory.mktemp("sim")
+    engine.configure(database_url=f"sqlite:///{path}/sim.db", data_dir=path)
+    params = simulation.Parameters(whistleblower_reports_per_month=3, joint_inspections_per_month=2,
+                                   serious_violation=0.2)
+    figures, health = simulation.prepare_and_run(*QUARTER, seed=5, enterprises=8, params=params)
     with unit_of_work(write=False) as s:
-        hazards = s.scalar(select(func.count()).where(ProcessInstance.process_key == "hazard_closure"))
+        started = dict(s.execute(select(ProcessInstance.process_key, func.count()).group_by(ProcessInstance.process_key)).all())
+        sources = set(s.scalars(select(ProcessInstance.source).where(ProcessInstance.process_key == "hazard_closure")))
         escalations = s.scalar(select(func.count()).where(AuditEvent.action == "task.escalate"))
-        errors = s.scalar(select(func.count()).where(ProcessInstance.status == "error"))
-    assert year.hazards_total == hazards > 5
-    assert year.hazards_general + year.hazards_major <= hazards
-    assert year.escalations == escalations > 0  # some staff are late on purpose
-    assert year.closed_general + year.closed_major > 0
-    assert errors == 0
-    text = simulation.table(figures)
-    assert "2024" in text and "hazards" in text
+        ungraded = s.scalar(select(func.count()).where(ProcessInstance.process_key == "hazard_closure",
+                                                       ProcessInstance.status == "completed",
+                                                       ProcessInstance.hazard_level.is_(None),
+                                                       ProcessInstance.summary["is_hazard"].as_boolean().is_(True)))
+    yield dict(figures=figures, health=health, started=started, sources=sources, escalations=escalations,
+               ungraded=ungraded, params=params)
+    db.dispose()
+
+
+def test_a_quarter_exercises_every_procedure_through_the_engine(quarter):
+    missing = [key for key in PROCEDURES if not quarter["started"].get(key)]
+    assert missing == []
+    assert {"self_check", "grid_report", "whistleblower"} <= quarter["sources"]
+    health = quarter["health"]
+    assert health.errored_cases == 0 and health.engine_faults == 0 and health.form_refusals == 0
+    assert health.steps == health.completions + health.timer_firings + health.starts > 500
+
+
+def test_the_figures_are_plausible_and_every_closed_hazard_was_graded(quarter):
+    [year] = quarter["figures"]
+    assert year.year == 2024 and year.hazards_found >= 5
+    assert year.hazards_general > year.hazards_major  # most hazards are general
+    assert quarter["ungraded"] == 0  # a confirmed hazard always gets a level
+    assert year.referrals <= 0.25 * year.hazards_found  # not most inspections end in a referral
+    assert year.self_checks_done > 8 * 55 and year.self_check_rate > 0.85
+    assert year.inspections_due >= 8 and year.escalations == quarter["escalations"] > 0  # some staff are late
+    assert year.duplicate_referrals == 0
+
+
+def test_the_table_puts_the_goals_beside_the_figures(quarter):
+    text = simulation.table(quarter["figures"])
+    assert "重大隐患按期闭环" in text and "major hazards on schedule" in text and "目标 Goal" in text
+    assert "达标 met" in text and "2024" in text
+    keys = [g.key for g in yearly_figures.goals(quarter["figures"][0])]
+    assert keys[:3] == ["major_on_schedule", "new_major", "open_major"] and "escalations_per_working_day" in keys
+
+
+def test_the_json_has_the_table_and_the_runs_health(quarter):
+    doc = json.loads(simulation.as_json(quarter["figures"], quarter["health"], seed=5, params=quarter["params"],
+                                        self_checks=True))
+    [year] = doc["years"]
+    assert {g["key"] for g in year["goals"]} >= {"major_on_schedule", "training", "self_checks", "inspections"}
+    health = doc["health"]
+    assert health["largest_state_bytes"] == stored_state.largest_state() > 1000
+    assert 5 < health["deepest_task_tree"] < 200 and health["steps_per_second"] > 0
+    assert health["escalations_per_working_day"] is not None and health["duplicate_referrals"] == 0
+
+
+def test_tree_depth_walks_parents_without_recursion():
+    chain = {str(n): {"parent": str(n - 1) if n else None} for n in range(5000)}
+    assert stored_state.tree_depth(json.dumps({"tasks": chain})) == 5000
+    assert stored_state.tree_depth(json.dumps({"tasks": {}})) == 0
 
 
 def test_same_seed_same_campaign(tmp_path):
     import engine
-    from engine import db, schema
+    from engine import db
     results = []
     for run in ("a", "b"):
         engine.configure(database_url=f"sqlite:///{tmp_path / run}.db", data_dir=tmp_path)
-        schema.upgrade()
-        results.append(simulation.prepare_and_run(date(2024, 4, 8), date(2024, 4, 16), seed=3))
+        figures, _health = simulation.prepare_and_run(date(2024, 7, 1), date(2024, 7, 12), seed=3, enterprises=4)
+        results.append(figures)
         db.dispose()
-    assert results[0] == results[1] and results[0][0].hazards_total > 0
+    assert results[0] == results[1] and results[0][0].cases > 0
+
+
+def test_the_hazard_rate_falls_as_the_campaign_works():
+    p = simulation.Parameters()
+    assert p.trend(simulation.CAMPAIGN_START) == 1.0
+    assert p.trend(date(2025, 6, 1)) < 0.5 * p.trend(date(2024, 7, 1))
+    assert p.trend(date(2026, 12, 31)) == pytest.approx(p.trend_floor, abs=0.01)
