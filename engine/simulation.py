@@ -81,6 +81,7 @@ class Health:
     """How the run went: its cost and the shape of what it stored."""
 
     wall_seconds: float
+    cpu_seconds: float  # this process only: the simulator and the engine, not what else the machine runs
     steps: int
     steps_per_second: float
     completions: int
@@ -110,6 +111,7 @@ class _Open:
     assignee: str | None
     created_at: datetime
     due_at: datetime | None
+    case: dict[str, Any]  # the case's data as it was when the task appeared (its summary): what the form shows
 
 
 @dataclass(order=True)
@@ -257,19 +259,22 @@ class Simulator:
             self.start(starter, "training_rollout", {"year": year})
 
     # -- tasks --------------------------------------------------------------------------------------------------
-    def poll(self) -> None:
-        """Plan every open task created since the last look."""
+    def look(self) -> datetime | None:
+        """Plan every open task created since the last look; the next pending job's due time (one read)."""
         since, self.polled_at = self.polled_at, self.now()
         with unit_of_work(write=False) as s:
             rows = s.execute(select(Task.id, Task.instance_id, Task.process_key, Task.element_id, Task.form_key,
                                     Task.role_key, Task.enterprise_id, Task.industry_key, Task.assignee,
-                                    Task.created_at, Task.due_at)
+                                    Task.created_at, Task.due_at, ProcessInstance.summary)
+                             .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
                              .where(Task.status == "open", Task.created_at >= since)).all()
+            next_job = s.scalar(select(func.min(Job.due_at)).where(Job.status == "pending"))
         for row in sorted(rows, key=lambda r: (r.created_at, r.instance_id, r.element_id)):
             if row.id not in self.seen:
                 self.seen.add(row.id)
                 task = _Open(*row)
                 self.at(self.when(task), lambda task=task: self.work(task))
+        return next_job
 
     def when(self, task: _Open) -> datetime:
         created = max(task.created_at, self.now())
@@ -300,8 +305,7 @@ class Simulator:
         if worker is None:
             self.counts["unstaffed"] += 1
             return
-        with unit_of_work(write=False) as s:
-            current = s.scalar(select(ProcessInstance.summary).where(ProcessInstance.id == task.instance_id)) or {}
+        current = task.case or {}
         data = example(self.schema(task.form_key), self.rng, self.today, self.answers(task, current), prefill=current)
         try:
             tasks.complete_task(self.actor(worker), task.id, data)
@@ -378,16 +382,11 @@ class Simulator:
                 "major_overdue": sum(metrics.is_overdue(r, at, day) for r in major)}
 
     # -- the clock ----------------------------------------------------------------------------------------------
-    def next_job(self) -> datetime | None:
-        with unit_of_work(write=False) as s:
-            return s.scalar(select(func.min(Job.due_at)).where(Job.status == "pending"))
-
     def run_until(self, end: datetime) -> None:
         """Fire jobs and take actions in time order up to `end`."""
         idle_until = None
         while True:
-            self.poll()
-            job = self.next_job()
+            job = self.look()
             if job is not None and idle_until is not None and job <= idle_until:
                 job = idle_until + timedelta(minutes=1)  # a job in back-off: look again a minute later
             act = self.queue[0].at if self.queue else None
@@ -412,7 +411,7 @@ def simulate(until: datetime | date, *, seed: int = 1, start: date = CAMPAIGN_ST
     last = until if isinstance(until, date) and not isinstance(until, datetime) else until.date()
     manual = clock.ManualClock(datetime.combine(start, time(0, 0), clock.CHINA_TZ))
     token = clock.set_clock(manual)
-    began = wall.perf_counter()
+    began, cpu = wall.perf_counter(), wall.process_time()
     try:
         sim = Simulator(params or Parameters(), seed, manual, start)
         day = start
@@ -424,19 +423,19 @@ def simulate(until: datetime | date, *, seed: int = 1, start: date = CAMPAIGN_ST
             day += timedelta(days=1)
         end = datetime.combine(last, time.max, clock.CHINA_TZ)
         figures = yearly_figures.measure(range(start.year, last.year + 1), first_day=start, last=end)
-        return figures, _health(sim.counts, wall.perf_counter() - began, figures, sim.problems)
+        return figures, _health(sim.counts, wall.perf_counter() - began, wall.process_time() - cpu, figures, sim.problems)
     finally:
         clock.reset_clock(token)
 
 
-def _health(counts: Counter, seconds: float, figures: list[yearly_figures.YearFigures], problems: list[str]) -> Health:
+def _health(counts: Counter, seconds: float, cpu: float, figures: list[yearly_figures.YearFigures], problems: list[str]) -> Health:
     from .stored_state import largest_state, deepest_tree
     steps = counts["completions"] + counts["timer_firings"] + counts["starts"]
     with unit_of_work(write=False) as s:
         total = s.scalar(select(func.count(ProcessInstance.id))) or 0
         errored = s.scalar(select(func.count(ProcessInstance.id)).where(ProcessInstance.status == "error")) or 0
     escalations, days = sum(f.escalations for f in figures), sum(f.working_days for f in figures)
-    return Health(round(seconds, 1), steps, round(steps / seconds, 1) if seconds else 0.0, counts["completions"],
+    return Health(round(seconds, 1), round(cpu, 1), steps, round(steps / seconds, 1) if seconds else 0.0, counts["completions"],
                   counts["timer_firings"], counts["starts"], largest_state(), deepest_tree(),
                   sum(f.duplicate_referrals for f in figures), round(escalations / days, 2) if days else None,
                   total, errored, counts["form_refusals"], counts["engine_faults"], tuple(problems[:20]))
