@@ -32,11 +32,25 @@ def configure(*, database_url: str | None = None, data_dir: str | Path | None = 
     return settings
 
 
-def verify_audit() -> Verification:
-    """Recompute every audit chain; the result names the first bad row."""
+def verify_audit(checkpoint: dict | None = None) -> Verification:
+    """Recompute every audit chain and the registry of chains (and compare with a checkpoint when given); the
+    result names the first bad row or chain."""
     from . import audit, db
     with db.unit_of_work(write=False) as s:
-        return audit.verify(s)
+        return audit.verify(s, checkpoint)
+
+
+def audit_checkpoint() -> dict:
+    """A signed summary of every audit chain's head, to keep outside the database."""
+    from . import audit, db
+    with db.unit_of_work(write=False) as s:
+        return audit.checkpoint(s)
+
+
+def rotate_audit_key() -> str:
+    """A new HMAC key for the audit trail (old keys stay to verify old rows); returns its id."""
+    from . import audit_keys
+    return audit_keys.rotate()
 
 
 __all__ = [
@@ -48,7 +62,7 @@ __all__ = [
     "list_tasks", "get_task", "claim", "unclaim", "complete_task", "save_draft", "reassign", "delegate",
     "resolve", "send_back",
     "add_enterprise", "add_user", "set_password", "authenticate", "get_actor", "list_enterprises", "list_users",
-    "verify_audit", "Verification",
+    "verify_audit", "audit_checkpoint", "rotate_audit_key", "Verification",
     "Clock", "ManualClock", "SystemClock", "get_clock", "set_clock", "reset_clock", "Settings",
     "Actor", "SYSTEM", "DeployResult", "EnterpriseView", "FormView", "HistoryEntry", "InstanceView", "Page",
     "ProcessVersion", "TaskView", "UserView",

@@ -39,6 +39,7 @@ def load_reference_data() -> dict[str, int]:
         from .roles import forget_cached_roles
         forget_cached_roles()  # a new or re-initialised database: nothing cached for its URL still holds
         forget_cached_schemas()
+        audit.seal(s)  # chains written before the trail was keyed (engine/audit.py)
         if s.get(AuditHead, "system") is None:
             audit.record(s, "system.init", actor="system", after={"roles": len(roles), "industries": len(industries)})
     return {"roles": len(roles), "industries": len(industries)}

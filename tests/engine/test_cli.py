@@ -96,3 +96,18 @@ def test_worker_process_sweeps_until_stopped(tmp_path):
         proc.terminate()
         proc.wait(timeout=30)
         con.close()
+
+
+def test_audit_checkpoint_verify_against_it_and_rotate_the_key(tmp_path):
+    assert run(tmp_path, "init").returncode == 0
+    assert (tmp_path / "audit-keys.json").stat().st_mode & 0o077 == 0  # the key file is the owner's alone
+    made = run(tmp_path, "audit", "checkpoint", str(tmp_path / "cp.json"))
+    assert made.returncode == 0 and "Checkpoint written" in made.stdout
+    rotated = run(tmp_path, "audit", "rotate-key")
+    assert rotated.returncode == 0 and "k2" in rotated.stdout
+    assert run(tmp_path, "enterprises", "add", "91220881MA00000000", "测试餐饮", "--industry", "catering").returncode == 0
+    checked = run(tmp_path, "audit", "verify", "--checkpoint", str(tmp_path / "cp.json"))
+    assert checked.returncode == 0 and "matches the checkpoint" in checked.stdout, checked.stderr
+    (tmp_path / "bad.json").write_text("{not json", encoding="utf-8")
+    bad = run(tmp_path, "audit", "verify", "--checkpoint", str(tmp_path / "bad.json"))
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
