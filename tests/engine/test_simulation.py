@@ -102,3 +102,19 @@ def test_the_hazard_rate_falls_as_the_campaign_works():
     assert p.trend(simulation.CAMPAIGN_START) == 1.0
     assert p.trend(date(2025, 6, 1)) < 0.5 * p.trend(date(2024, 7, 1))
     assert p.trend(date(2026, 12, 31)) == pytest.approx(p.trend_floor, abs=0.01)
+
+
+def test_the_command_prints_the_table_and_writes_the_json(tmp_path):
+    from click.testing import CliRunner
+
+    from engine import cli, db
+    out = tmp_path / "run.json"
+    result = CliRunner().invoke(cli.main, ["--data-dir", str(tmp_path), "simulate", "--from", "2024-06-24", "--until",
+                                           "2024-06-28", "--no-self-checks", "--late-share", "0.3", "--json", str(out)])
+    db.dispose()
+    assert result.exit_code == 0, result.output
+    assert "目标 Goal" in result.output and "steps" in result.output
+    doc = json.loads(out.read_text("utf-8"))
+    assert doc["parameters"]["late_share"] == 0.3 and doc["self_checks"] is False
+    assert doc["health"]["steps"] > 0 and doc["years"][0]["year"] == 2024
+    assert (tmp_path / "simulation.db").exists()
