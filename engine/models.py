@@ -149,6 +149,8 @@ class Task(Base):
     __tablename__ = "task"
     __table_args__ = (
         Index("ix_task_candidate", "status", "role_key", "enterprise_id"),
+        # A case's open steps (migration 0011): a case that looped for years has thousands of completed rows.
+        Index("ix_task_instance_status", "instance_id", "status"),
         # Claimed tasks only ("mine"; migration 0008): the unclaimed majority would mislead SQLite's planner.
         Index("ix_task_assignee", "assignee", "status", postgresql_where=text("assignee IS NOT NULL"),
               sqlite_where=text("assignee IS NOT NULL")),
