@@ -5,6 +5,7 @@ browsers and from other tools, so they are treated as hostile until proven other
 """
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +20,15 @@ SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 NS = {"bpmn": BPMN_NS, "camunda": CAMUNDA_NS, "spiffworkflow": SPIFF_NS}
 PROPERTY_NAMES = ("formKey", "dueIn", "dueInWorkingDays", "remindBefore", "escalateTo", "assignee", "candidateGroups",
                   "ccTo")
-_DOCTYPE = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
+_DOCTYPE = re.compile(r"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
+_DECLARATION = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z][A-Za-z0-9._-]{0,39})["']""")
+_TEXT_DECLARATION = re.compile(r"^<\?xml[^>]*\?>")
+_ENCODING_ATTR = re.compile(r"""encoding\s*=\s*["'][^"']*["']""")
+# (leading bytes, codec): byte-order marks first, then the first characters "<?" of a document without one
+_SIGNATURES = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+               (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+               (b"<\x00\x00\x00", "utf-32-le"), (b"\x00\x00\x00<", "utf-32-be"),
+               (b"<\x00?\x00", "utf-16-le"), (b"\x00<\x00?", "utf-16-be"))
 
 
 def problem(element_id: str | None, line: int | None, zh: str, en: str) -> dict[str, Any]:
@@ -32,18 +41,64 @@ def _parser() -> etree.XMLParser:
                            huge_tree=False, remove_comments=False, collect_ids=False)
 
 
-def parse(bpmn: bytes, max_bytes: int) -> etree._Element:
-    """Parse BPMN bytes safely; raise TooLarge or DefinitionInvalid with the line."""
+def _encoding(bpmn: bytes) -> str:
+    """The codec named by the byte-order mark, else by the XML declaration, else UTF-8 (XML's default)."""
+    for signature, codec in _SIGNATURES:
+        if bpmn.startswith(signature):
+            return codec
+    declared = _DECLARATION.match(bpmn)
+    if declared is None:
+        return "utf-8"
+    name = declared.group(1).decode("ascii")
+    try:
+        info = codecs.lookup(name)
+    except LookupError:
+        info = None
+    if info is None or not getattr(info, "_is_text_encoding", True) or info.name.startswith(("utf-16", "utf-32")):
+        raise _undecodable(f"unknown or unusable encoding '{name}'", f"未知或不可用的编码“{name}”")
+    return "utf-8-sig" if info.name == "utf-8" else info.name
+
+
+def _undecodable(en: str, zh: str) -> DefinitionInvalid:
+    return DefinitionInvalid("无法识别 BPMN 文件的字符编码", "The BPMN file's character encoding cannot be read",
+                             [problem(None, 1, f"{zh}：请以 UTF-8 保存", f"{en}: save the file as UTF-8")])
+
+
+def as_utf8(bpmn: bytes, max_bytes: int) -> bytes:
+    """The document decoded by its byte-order mark or XML declaration, checked for DTDs, as UTF-8 bytes.
+
+    Raises TooLarge, or DefinitionInvalid (422) for an unknown encoding, undecodable bytes or a DTD/entity
+    declaration (checked on the decoded text, so UTF-16 cannot hide one).
+    """
     if len(bpmn) > max_bytes:
         raise TooLarge(f"BPMN 文件过大（上限 {max_bytes // 1024} KB）",
                        f"BPMN file too large (limit {max_bytes // 1024} KB)", {"limit": max_bytes})
-    match = _DOCTYPE.search(bpmn[:65536]) or _DOCTYPE.search(bpmn)
+    codec = _encoding(bpmn)
+    try:
+        text = bpmn.decode(codec).lstrip("\ufeff")
+    except UnicodeDecodeError as err:
+        line = bpmn[: err.start].count(b"\n") + 1 if codec.startswith("utf-8") else None
+        raise DefinitionInvalid("BPMN 文件的字节不符合其编码", "The BPMN file's bytes do not match its encoding",
+                                [problem(None, line, f"无法按 {codec} 解码", f"Cannot be decoded as {codec}")]) from err
+    match = _DOCTYPE.search(text)
     if match:
-        line = bpmn[: match.start()].count(b"\n") + 1
+        line = text[: match.start()].count("\n") + 1
         raise DefinitionInvalid("文件含有 DTD 或实体声明，出于安全原因拒绝", "DTDs and entity declarations are refused for safety",
                                 [problem(None, line, "不允许 DOCTYPE/ENTITY 声明", "DOCTYPE/ENTITY declarations are not allowed")])
+    declaration = _TEXT_DECLARATION.match(text)
+    if declaration:  # the bytes are UTF-8 now: say so (the line count stays, so error lines still match)
+        text = _ENCODING_ATTR.sub('encoding="UTF-8"', declaration.group(0), 1) + text[declaration.end():]
     try:
-        root = etree.fromstring(bpmn, _parser())
+        return text.encode("utf-8")
+    except UnicodeEncodeError as err:  # a lone surrogate from a lenient codec
+        raise _undecodable("text that is not Unicode", "含有无效的 Unicode 字符") from err
+
+
+def parse(bpmn: bytes, max_bytes: int) -> etree._Element:
+    """Parse BPMN bytes safely (any declared encoding); raise TooLarge or DefinitionInvalid with the line."""
+    data = as_utf8(bpmn, max_bytes)
+    try:
+        root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as err:
         line = err.lineno if hasattr(err, "lineno") else None
         raise DefinitionInvalid("不是格式正确的 XML", "Not well-formed XML",

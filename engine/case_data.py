@@ -10,14 +10,16 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from collections.abc import Mapping
 from typing import Any
 
-from .errors import SandboxViolation
+from .errors import SandboxViolation, ValidationFailed
 
 DEFAULT_MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 64
 MAX_INT_BITS = 14_000
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def max_bytes() -> int:
@@ -54,6 +56,8 @@ class _Budget:
             self.spend(24, path)
         elif isinstance(value, str):
             self.spend(len(value) + 2, path)  # a first, cheap bound before escaping is counted
+            if "\x00" in value or _SURROGATE.search(value):
+                raise _not_json(path, "text with a NUL character or a lone surrogate (not storable)")
             self.spend(len(json.dumps(value)) - len(value) - 2, path)
         elif isinstance(value, (list, tuple)):
             self.spend(len(value) + 2, path)
@@ -85,3 +89,11 @@ def check(data: Mapping[str, Any], limit: int | None = None) -> int:
     budget = _Budget(max_bytes() if limit is None else limit)
     budget.walk(dict(data), "", 0)
     return budget.used
+
+
+def check_input(data: Mapping[str, Any]) -> None:
+    """Start or form data handed to the engine: JSON within the cap, else ValidationFailed (422), nothing stored."""
+    try:
+        check(data)
+    except SandboxViolation as err:
+        raise ValidationFailed(err.message_zh, err.message_en, err.details) from None

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
-from . import access, definitions, instances
+from . import access, case_data, definitions, instances
 from .db import unit_of_work
 from .errors import Forbidden
 from .models import AuditEvent, Enterprise, ProcessDefinition, ProcessInstance, Task
@@ -39,6 +39,7 @@ def start_instance(actor: Actor, process_key: str, data: dict[str, Any] | None =
     if actor.has("auditor") and not actor.roles - {"auditor"}:
         raise Forbidden("审计员只读，不能发起案件", "Auditors are read-only and cannot start cases")
     payload = dict(data or {})
+    case_data.check_input(payload)
     with unit_of_work() as s:
         definition = definitions.load_definition(s, process_key)
         instances.start_form_check(s, definition, payload)

@@ -41,6 +41,7 @@ def deploy(bpmn: bytes, *, actor: str | None, forms_given: dict[str, dict[str, A
         TooLarge: the bytes exceed the size cap.
         DefinitionInvalid: details list {element_id, line, message_zh, message_en}; nothing is stored.
     """
+    bpmn = bpmn_xml.as_utf8(bpmn, db.settings().max_bpmn_bytes)  # stored as UTF-8 whatever it was sent in
     root = bpmn_xml.parse(bpmn, db.settings().max_bpmn_bytes)
     with unit_of_work() as s:
         for key, schema in (forms_given or {}).items():

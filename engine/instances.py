@@ -103,6 +103,7 @@ def advance(s: Session, loaded: Loaded, actor: str | None) -> list[dict[str, Any
     inst, wf = loaded.inst, loaded.wf
     with scripting.step_services(services):
         try:
+            scripting.check_case_data(wf)  # what the caller brought: start or form data
             wf.refresh_waiting_tasks()
             wf.do_engine_steps()
             scripting.check_case_data(wf)

@@ -120,6 +120,11 @@ def _inplacevar(op: str, left: Any, right: Any) -> Any:
     return ops[op](left, right)
 
 
+def _apply(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """RestrictedPython turns f(*args, **kwargs) into _apply_(f, ...): the callee is guarded like any call."""
+    return function(*args, **kwargs)
+
+
 def base_globals() -> dict[str, Any]:
     """The names every sandboxed expression sees (without the engine's domain functions)."""
     builtins = dict(_SAFE_BUILTINS, range=_limited_range)
@@ -128,7 +133,7 @@ def base_globals() -> dict[str, Any]:
         "_getattr_": _getattr, "_getitem_": _getitem, "_getiter_": iter,
         "_write_": full_write_guard, "_inplacevar_": _inplacevar, "_safe_binop_": _safe_binop,
         "_iter_unpack_sequence_": guarded_iter_unpack_sequence, "_print_": PrintCollector,
-        "_unpack_sequence_": guarded_unpack_sequence,
+        "_unpack_sequence_": guarded_unpack_sequence, "_apply_": _apply,
     }
 
 

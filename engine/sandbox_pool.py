@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import atexit
 import builtins
+import functools
 import json
 import os
 import pickle
@@ -38,6 +39,9 @@ from . import case_data, sandbox
 from .errors import SandboxViolation
 
 GRACE_SECONDS = 0.5        # the wall deadline is the sandbox's own time budget plus this
+DEFERRED = frozenset({"start_case"})  # return nothing: queued in the child, replayed by the caller afterwards
+MAX_DEFERRED_CALLS = 5000
+DEFERRED_DATA_FACTOR = 8   # queued calls may carry this many times the case data cap
 START_SECONDS = 20.0       # how long a caller waits for a free worker before giving up
 _PASSED_ERRORS = frozenset({
     "ValueError", "TypeError", "KeyError", "IndexError", "NameError", "ZeroDivisionError", "AttributeError",
@@ -63,7 +67,7 @@ class Limits:
         def number(name: str, default: int) -> int:
             raw = os.environ.get(name, "").strip()
             return int(raw) if raw.isdigit() and int(raw) > 0 else default
-        return cls(seconds, number("SAFELOOP_SANDBOX_MEMORY_MB", 256), case_data.max_bytes(),
+        return cls(seconds, number("SAFELOOP_SANDBOX_MEMORY_MB", 128), case_data.max_bytes(),
                    number("SAFELOOP_SANDBOX_WORKERS", 2))
 
 
@@ -130,7 +134,7 @@ class _Worker:
             raise _Broken(_breach("time", f"脚本运行超过 {limits.seconds:g} 秒，已被终止",
                                   f"The script ran past its {limits.seconds:g}-second time limit and was stopped"))
         try:
-            raw = self.conn.recv_bytes(limits.max_data * 2 + 65536)
+            raw = self.conn.recv_bytes(limits.max_data * (2 + DEFERRED_DATA_FACTOR) + 65536)
             message = json.loads(raw)
         except (EOFError, OSError, ValueError, RecursionError) as err:
             raise _Broken(self._death(limits)) from err
@@ -253,6 +257,10 @@ def _job(mode: str, source: str, data: Mapping[str, Any], functions: Mapping[str
             raise _rebuild(answer.get("error") or {})
     if "error" in answer:
         raise _rebuild(answer["error"])
+    for call in answer.get("deferred", []):
+        status, value = _answer_call(functions, call)
+        if status == "raise":
+            raise _rebuild(value)
     return answer
 
 
@@ -300,15 +308,17 @@ def _cpu_budget(seconds: float) -> None:
 
 def _work(conn: Connection, mode: str, source: str, data: dict[str, Any], names: list[str], seconds: float,
           max_data: int) -> bytes:
-    functions = {name: _proxy(conn, name, max_data) for name in names}
+    deferred: list[dict[str, Any]] = []
+    functions = {name: _deferred(deferred, name, max_data) if name in DEFERRED else _proxy(conn, name, max_data)
+                 for name in names}
     try:
         if mode == "eval":
             value = sandbox.evaluate(source, data, functions, seconds)
             case_data.check({"result": value}, max_data)
-            return json.dumps({"ok": value}, allow_nan=False).encode()
+            return json.dumps({"ok": value, "deferred": deferred}, allow_nan=False).encode()
         sandbox.execute(source, data, functions, seconds)
         case_data.check(data, max_data)
-        return json.dumps({"ok": data}, allow_nan=False).encode()
+        return json.dumps({"ok": data, "deferred": deferred}, allow_nan=False).encode()
     except MemoryError:
         return _out_of_memory()
     except Exception as err:  # noqa: BLE001 - whatever the script raised goes back to the caller by name
@@ -325,7 +335,40 @@ def _out_of_memory() -> bytes:
     return json.dumps({"recycle": True, "error": _reported(violation)}).encode()
 
 
+def _untraced(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Run our own code called from a script without the time-budget trace hook, which would fire on each of its
+    Python calls (5x slower); the caller's wall deadline still bounds it."""
+    @functools.wraps(function)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        hook = sys.gettrace()
+        sys.settrace(None)
+        try:
+            return function(*args, **kwargs)
+        finally:
+            sys.settrace(hook)
+    return call
+
+
+def _deferred(queue_: list[dict[str, Any]], name: str, max_data: int) -> Callable[..., None]:
+    """A function that returns nothing (start_case): queue the call, bounded, for the caller to replay."""
+    used = [0]
+
+    @_untraced
+    def call(*args: Any, **kwargs: Any) -> None:
+        if len(queue_) >= MAX_DEFERRED_CALLS:
+            raise SandboxViolation(f"一步最多调用 {name} {MAX_DEFERRED_CALLS} 次",
+                                   f"A step may call {name} at most {MAX_DEFERRED_CALLS} times", {"limit": "child_starts"})
+        message = {"call": name, "args": list(args), "kwargs": kwargs}
+        used[0] += case_data.check(message, max_data)
+        if used[0] > max_data * DEFERRED_DATA_FACTOR:
+            raise SandboxViolation(f"本步 {name} 的数据过大", f"The data passed to {name} in this step is too large",
+                                   {"limit": "child_data"})
+        queue_.append(message)
+    return call
+
+
 def _proxy(conn: Connection, name: str, max_data: int) -> Callable[..., Any]:
+    @_untraced
     def call(*args: Any, **kwargs: Any) -> Any:
         message = {"call": name, "args": list(args), "kwargs": kwargs}
         case_data.check(message, max_data)

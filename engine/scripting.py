@@ -12,6 +12,8 @@ from typing import Any
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from . import case_data, clock, sandbox, sandbox_pool, workdays
@@ -131,7 +133,22 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         raise SandboxViolation("不支持外部服务调用", "Service calls are not supported", kwargs)
 
 
-_ENGINE = PythonScriptEngine(environment=SandboxEnvironment())
+class _ScriptEngine(PythonScriptEngine):
+    """SpiffWorkflow's engine, except that a failing expression's incident says why (SpiffWorkflow keeps only the
+    expression), e.g. which sandbox limit a gateway condition ran into."""
+
+    def evaluate(self, task: Any, expression: str, external_context: dict[str, Any] | None = None) -> Any:
+        try:
+            return self.environment.evaluate(expression, task.data, external_context)
+        except SpiffWorkflowException as err:
+            err.add_note(f"Error evaluating expression '{expression[:200]}'")
+            raise
+        except Exception as err:  # noqa: BLE001 - like SpiffWorkflow: any failure of the expression is the task's
+            raise WorkflowTaskException(f"Error evaluating expression '{expression[:200]}': {type(err).__name__}: {err}",
+                                        task=task, exception=err) from err
+
+
+_ENGINE = _ScriptEngine(environment=SandboxEnvironment())
 
 
 def script_engine() -> PythonScriptEngine:
@@ -146,11 +163,11 @@ class CaseDataRefused(SandboxViolation):
 
 
 def check_case_data(wf: BpmnWorkflow) -> None:
-    """Raise CaseDataRefused unless the data of every unfinished task, the last task and the workflow is JSON
+    """Raise CaseDataRefused unless the data of the root, every unfinished and the last task and the workflow is JSON
     within SAFELOOP_MAX_CASE_DATA (scripts are checked where they run; this catches form and start data too)."""
     limit = case_data.max_bytes()
-    live = wf.get_tasks(state=TaskState.NOT_FINISHED_MASK)
-    for task in [*live, wf.last_task] if wf.last_task is not None else live:
+    tasks = [wf.task_tree, *wf.get_tasks(state=TaskState.NOT_FINISHED_MASK)]
+    for task in [*tasks, wf.last_task] if wf.last_task is not None else tasks:
         _check_task(task, task.data, limit)
     _check_task(wf.last_task, wf.data, limit)
 

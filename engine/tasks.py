@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
-from . import access, audit, clock, db, forms, instances, notifications, users
+from . import access, audit, case_data, clock, db, forms, instances, notifications, users
 from .db import unit_of_work
 from .errors import BadRequest, Conflict, Forbidden, not_found
 from .models import Enterprise, Job, Notification, ProcessInstance, Task, User
@@ -289,8 +289,10 @@ def complete_task(actor: Actor, task_id: str, data: dict[str, Any] | None = None
         Forbidden: someone else holds it, or the actor lacks its role.
         Conflict: it was completed or changed meanwhile, or the case is not running.
         FormInvalid: field-by-field errors.
+        ValidationFailed: the data is not JSON or is over the case data cap.
     """
     payload = dict(data or {})
+    case_data.check_input(payload)
     with unit_of_work() as s:
         locked = _lock_task(s, actor, task_id, expected_version)
         _check_worker(actor, locked.row)

@@ -138,3 +138,33 @@ def test_validate_bpmn_lists_problems_without_storing(people):
     problems = engine.validate_bpmn(_review(**{'name="bureau_inspector"': 'name="nobody"'}), forms_given=read_forms(DATA / "forms"))
     assert [p["element_id"] for p in problems] == ["accept"]
     assert engine.list_processes() == []
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-8-sig", "iso-8859-1", "gb18030"])
+def test_bpmn_in_another_encoding_is_decoded_by_its_bom_or_declaration(people, encoding):
+    declared = {"utf-16-le": "UTF-16", "utf-16-be": "UTF-16", "utf-8-sig": "UTF-8"}.get(encoding, encoding)
+    text = _review(**{'encoding="UTF-8"': f'encoding="{declared}"', "（测试）": "（café）"}).decode("utf-8")
+    bpmn = text.encode(encoding, errors="xmlcharrefreplace")  # Latin-1 writes the Chinese as &#NNNNN;
+    engine.deploy(bpmn, actor="owner", forms_given=read_forms(DATA / "forms"))
+    assert engine.validate_bpmn(bpmn) == []
+    stored = engine.get_bpmn("review", 1)
+    assert 'encoding="UTF-8"' in stored and "café" in stored
+    assert "整改复核（café）" in stored or encoding == "iso-8859-1"  # there the Chinese stays as &#NNNNN;
+
+
+@pytest.mark.parametrize("bpmn", [
+    '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]><d>&x;</d>'
+    .encode("utf-16"),
+    '<?xml version="1.0"?><!DOCTYPE d><d/>'.encode("utf-16-le"),
+    '<?xml version="1.0" encoding="UTF-8"?><d/>'.encode("utf-8") + b"\xff\xfe",
+    b'<?xml version="1.0" encoding="no-such-charset"?><d/>',
+    b'<?xml version="1.0" encoding="rot13"?><d/>',
+    b'<?xml version="1.0" encoding="UTF-16"?><d/>',
+])
+def test_undecodable_bpmn_or_a_dtd_in_any_encoding_is_refused_before_any_check(people, bpmn):
+    with pytest.raises(engine.DefinitionInvalid) as info:
+        engine.deploy(bpmn, actor="owner")
+    assert info.value.status == 422 and info.value.details[0]["message_en"]
+    with pytest.raises(engine.DefinitionInvalid):
+        engine.validate_bpmn(bpmn)
+    assert engine.list_processes() == []
