@@ -153,6 +153,36 @@ def _compile(source: str, mode: str) -> CodeType:
     return result.code
 
 
+_BOUNDED_NODES = (ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.USub, ast.Compare, ast.Eq,
+                  ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn, ast.Is, ast.IsNot, ast.Name, ast.Load,
+                  ast.Constant, ast.Tuple, ast.List, ast.Call)
+MAX_BOUNDED_LENGTH = 500
+
+
+@lru_cache(maxsize=4096)
+def is_bounded(expression: str) -> bool:
+    """True for a short condition made only of names, small constants, comparisons, and/or/not and len()/bool():
+    its cost is linear in the (capped) case data, so it may run in the server process without a worker."""
+    if len(expression) > MAX_BOUNDED_LENGTH:
+        return False
+    try:
+        tree = ast.parse(expression, mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    for node in ast.walk(tree):
+        if not isinstance(node, _BOUNDED_NODES):
+            return False
+        if isinstance(node, ast.Constant) and not (node.value is None or isinstance(node.value, (bool, int, float, str))
+                                                   and len(str(node.value)) <= 100):
+            return False
+        if isinstance(node, ast.Name) and node.id.startswith("_"):
+            return False
+        if isinstance(node, ast.Call) and not (isinstance(node.func, ast.Name) and node.func.id in ("len", "bool")
+                                               and len(node.args) == 1 and not node.keywords):
+            return False
+    return True
+
+
 def check(source: str, mode: str = "eval") -> str | None:
     """Compile without running; returns the error message, or None when it compiles."""
     try:

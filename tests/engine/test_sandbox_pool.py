@@ -207,3 +207,10 @@ def test_a_worker_over_its_wall_deadline_is_killed_and_replaced():
         sandbox_pool.execute("while True: pass", {}, seconds=0.2)
     assert sandbox_pool.evaluate("1 + 1", {}) == 2
     assert set(pool.everyone) != before
+
+
+def test_only_plain_conditions_skip_the_worker():
+    from engine import sandbox
+    assert sandbox.is_bounded("is_hazard and hazard_level in ('major', 'general') and len(findings) > 0")
+    for hostile in ("len('a'.ljust(200000000)) > 0", "x.y", "f(x)", "2 ** 3", "[x for x in y]", "a" * 501):
+        assert not sandbox.is_bounded(hostile), hostile
