@@ -54,6 +54,16 @@ PEOPLE = ("*_person", "*_name", "*_names", "leader_name", "signed_by", "checked_
 FUTURE_DATES = ("deadline", "makeup_date", "session_date")
 
 
+# Choices the case's data may pre-fill; any other choice (a decision, a yes/no) is made afresh each time, or a
+# returned plan would be returned again forever.
+KEEP_PREFILLED = frozenset({"target_type", "inspection_type", "drill_interval", "judged_by", "category"})
+
+
+def _decision(name: str, prop: Any) -> bool:
+    return (name not in KEEP_PREFILLED and isinstance(prop, dict)
+            and ("enum" in prop or prop.get("type") == "boolean"))
+
+
 def _rule(table: dict[str, Any], name: str) -> Any:
     return next((v for pattern, v in table.items() if fnmatch.fnmatchcase(name, pattern)), None)
 
@@ -153,7 +163,8 @@ def example(schema: dict[str, Any], rng: random.Random, today: date, overrides: 
     props = schema.get("properties") or {}
     overrides = overrides or {}
     for name, given in (prefill or {}).items():
-        if name in props and name not in overrides and _validator(schema, name).is_valid({name: given}):
+        if name in props and name not in overrides and not _decision(name, props[name]) \
+                and _validator(schema, name).is_valid({name: given}):
             out[name] = given
     required = set(schema.get("required", []))
     for name, prop in props.items():
