@@ -215,7 +215,7 @@ def simulate(until: str, seed: int, start: str, self_checks: bool, late_share: f
     progress.done()
     click.echo(simulation.table(figures))
     click.echo(f"\n运行 Run: {health.wall_seconds:.0f} s ({health.cpu_seconds:.0f} s CPU), {health.steps} steps "
-               f"({health.steps_per_second:.0f}/s), "
+               f"({health.steps_per_second:.0f}/s, {health.steps_per_cpu_second:.0f} per CPU s), "
                f"largest state {health.largest_state_bytes} bytes, deepest task tree {health.deepest_task_tree}, "
                f"escalations/working day {health.escalations_per_working_day}, duplicate referrals {health.duplicate_referrals}, "
                f"cases in error {health.errored_cases}")

@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from . import cases, clock, forms, tasks, timers, users, yearly_figures
+from . import cases, clock, db, forms, tasks, timers, users, yearly_figures
 from .db import unit_of_work
 from .errors import Conflict, EngineError, FormInvalid, NotFound
 from .form_data import example
@@ -31,6 +31,7 @@ from .notifications import role_members
 from .views import SYSTEM, Actor
 
 CAMPAIGN_START = date(2024, 4, 8)
+POLL = timedelta(minutes=10)  # a new task is noticed within this much simulated time (no one acts faster)
 ROLLOUT_DAY = (2, 20)  # each year's training rollout starts on 20 February (2024: on the plan's date)
 _CATEGORIES = ("fire", "electrical", "gas", "hazardous_chemicals", "special_equipment", "evacuation", "management")
 _CATEGORY_ZH = {"fire": "消防设施", "electrical": "电气线路", "gas": "燃气管道", "hazardous_chemicals": "危化品存放",
@@ -84,6 +85,7 @@ class Health:
     cpu_seconds: float  # this process only: the simulator and the engine, not what else the machine runs
     steps: int
     steps_per_second: float
+    steps_per_cpu_second: float  # the figure that does not depend on what else the machine runs
     completions: int
     timer_firings: int
     starts: int
@@ -260,21 +262,27 @@ class Simulator:
 
     # -- tasks --------------------------------------------------------------------------------------------------
     def look(self) -> datetime | None:
-        """Plan every open task created since the last look; the next pending job's due time (one read)."""
-        since, self.polled_at = self.polled_at, self.now()
-        with unit_of_work(write=False) as s:
-            rows = s.execute(select(Task.id, Task.instance_id, Task.process_key, Task.element_id, Task.form_key,
-                                    Task.role_key, Task.enterprise_id, Task.industry_key, Task.assignee,
-                                    Task.created_at, Task.due_at, ProcessInstance.summary)
-                             .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
-                             .where(Task.status == "open", Task.created_at >= since)).all()
+        """The next pending job's due time; first plan the open tasks created since the last look, unless that was
+        less than POLL ago and nothing is due before then (Core reads: this runs before every step)."""
+        with db.sql_engine().connect() as s:
             next_job = s.scalar(select(func.min(Job.due_at)).where(Job.status == "pending"))
+            ahead = [t for t in (next_job, self.queue[0].at if self.queue else None) if t is not None]
+            if not ahead or min(ahead) - self.polled_at >= POLL:
+                since, self.polled_at = self.polled_at, self.now()
+                self.plan(s.execute(select(Task.id, Task.instance_id, Task.process_key, Task.element_id, Task.form_key,
+                                           Task.role_key, Task.enterprise_id, Task.industry_key, Task.assignee,
+                                           Task.created_at, Task.due_at, ProcessInstance.summary)
+                                    .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
+                                    .where(Task.status == "open", Task.created_at >= since)).all())
+            s.rollback()
+        return next_job
+
+    def plan(self, rows: list[Any]) -> None:
         for row in sorted(rows, key=lambda r: (r.created_at, r.instance_id, r.element_id)):
             if row.id not in self.seen:
                 self.seen.add(row.id)
                 task = _Open(*row)
                 self.at(self.when(task), lambda task=task: self.work(task))
-        return next_job
 
     def when(self, task: _Open) -> datetime:
         created = max(task.created_at, self.now())
@@ -435,7 +443,8 @@ def _health(counts: Counter, seconds: float, cpu: float, figures: list[yearly_fi
         total = s.scalar(select(func.count(ProcessInstance.id))) or 0
         errored = s.scalar(select(func.count(ProcessInstance.id)).where(ProcessInstance.status == "error")) or 0
     escalations, days = sum(f.escalations for f in figures), sum(f.working_days for f in figures)
-    return Health(round(seconds, 1), round(cpu, 1), steps, round(steps / seconds, 1) if seconds else 0.0, counts["completions"],
+    return Health(round(seconds, 1), round(cpu, 1), steps, round(steps / seconds, 1) if seconds else 0.0,
+                  round(steps / cpu, 1) if cpu else 0.0, counts["completions"],
                   counts["timer_firings"], counts["starts"], largest_state(), deepest_tree(),
                   sum(f.duplicate_referrals for f in figures), round(escalations / days, 2) if days else None,
                   total, errored, counts["form_refusals"], counts["engine_faults"], tuple(problems[:20]))
