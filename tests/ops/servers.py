@@ -44,10 +44,24 @@ class Server:
 
 
 def environment(data_dir: Path, **extra: str) -> dict[str, str]:
+    _share_audit_key(data_dir)
     env = {**os.environ, "SAFELOOP_DATABASE_URL": db.settings().database_url, "SAFELOOP_DATA_DIR": str(data_dir),
            "SAFELOOP_SECRET_KEY": SECRET, "SAFELOOP_WORKER": "external", "SAFELOOP_LOG_FORMAT": "json"}
     env.update(extra)
     return env
+
+
+def _share_audit_key(data_dir: Path) -> None:
+    """Every process of one installation signs the audit trail with the same key (docs/operations.md): the
+    servers get a copy of this test's keyring in their own data dir."""
+    import shutil
+
+    from engine import audit_keys
+    audit_keys.current()  # made on first use
+    data_dir.mkdir(parents=True, exist_ok=True)
+    source = db.settings().data_dir / audit_keys.FILE
+    if source.exists() and source.resolve() != (data_dir / audit_keys.FILE).resolve():
+        shutil.copy2(source, data_dir / audit_keys.FILE)
 
 
 def free_port() -> int:

@@ -87,14 +87,14 @@ def test_database_down_answers_503_with_retry_after_and_the_retry_succeeds_once_
     client = app.test_client()
     with client.session_transaction() as session:
         session["user"] = "officer_a"
-    engine.configure(database_url=NOWHERE)
+    engine.configure(database_url=NOWHERE, data_dir=db.settings().data_dir)  # the same data dir: its audit key
     try:
         refused = client.post(f"/api/v1/tasks/{task_id}/complete", json=DONE, headers=bearer(app, "officer_a"))
         english = client.get("/api/v1/me", headers=bearer(app, "officer_a", "en"))
         page = client.get("/inbox")
         ready = app.test_client().get("/readyz")  # a probe carries no session
     finally:
-        engine.configure(database_url=named)
+        engine.configure(database_url=named, data_dir=db.settings().data_dir)
     assert_unavailable(refused)
     assert refused.json["error"] == "database_unavailable" and "数据库暂时无法访问" in refused.json["message"]
     assert_unavailable(english)
