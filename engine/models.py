@@ -283,9 +283,12 @@ class Delivery(Base):
     notification_id: Mapped[int] = mapped_column(ForeignKey("notification.id"))
     channel: Mapped[str] = mapped_column(String(20))
     target: Mapped[str] = mapped_column(String(300))
-    status: Mapped[str] = mapped_column(String(20))  # pending | sent | failed
+    status: Mapped[str] = mapped_column(String(20))  # pending | sent | failed (engine.deliveries.DeliveryStatus)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_at: Mapped[datetime]
+    # the sending worker's lease, like a job's (migration 0012): two workers never send one delivery at once
+    locked_by: Mapped[str | None] = mapped_column(String(100))
+    locked_until: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None]
 

@@ -1,10 +1,10 @@
 """In-app notifications with unread counts, fanned out to delivery channels that retry on failure.
 
-Sending happens in the sweep, outside the engine's transactions: a dead mail server never blocks a case.
+Sending happens in the sweep, outside the engine's transactions (engine/deliveries.py, leased like jobs): a dead
+mail server never blocks a case, and two workers never send one delivery twice.
 """
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 
 from . import channels, clock
 from .db import unit_of_work
+from .deliveries import MAX_ATTEMPTS as MAX_DELIVERY_ATTEMPTS, DeliveryStatus  # noqa: F401 - re-exported
+from .deliveries import deliver_pending  # noqa: F401 - re-exported: the sweep's entry point
 from .models import Delivery, Notification, User, UserIndustry, UserRole
 from .views import Actor
-
-MAX_DELIVERY_ATTEMPTS = 6
 
 
 def role_members(s: Session, role: str, enterprise_id: int | None, industry: str | None) -> list[str]:
@@ -46,11 +46,11 @@ def notify(s: Session, recipients: list[str], kind: str, title_zh: str, title_en
         s.add(note)
         s.flush()
         if "email" in enabled and emails.get(username):
-            s.add(Delivery(notification_id=note.id, channel="email", target=emails[username], status="pending",
-                           attempts=0, next_at=now))
+            s.add(Delivery(notification_id=note.id, channel="email", target=emails[username],
+                           status=DeliveryStatus.PENDING, attempts=0, next_at=now))
         if "webhook" in enabled:
-            s.add(Delivery(notification_id=note.id, channel="webhook", target=username, status="pending",
-                           attempts=0, next_at=now))
+            s.add(Delivery(notification_id=note.id, channel="webhook", target=username,
+                           status=DeliveryStatus.PENDING, attempts=0, next_at=now))
     return len(set(recipients))
 
 
@@ -77,50 +77,3 @@ def mark_read(actor: Actor, notification_id: int | None = None) -> int:
         if notification_id is not None:
             stmt = stmt.where(Notification.id == notification_id)
         return s.execute(stmt.values(read_at=clock.now())).rowcount or 0
-
-
-def deliver_pending(limit: int = 100) -> int:
-    """Send due deliveries through their channels; failures back off and are retried. Returns sent count."""
-    enabled = channels.configured()
-    with unit_of_work(write=False) as s:
-        due = list(s.execute(select(Delivery, Notification).join(Notification, Notification.id == Delivery.notification_id)
-                             .where(Delivery.status == "pending", Delivery.next_at <= clock.now())
-                             .order_by(Delivery.next_at).limit(limit)))
-    sent = 0
-    for delivery, note in due:
-        channel = enabled.get(delivery.channel)
-        error = None
-        try:
-            if channel is None:
-                raise OSError(f"channel {delivery.channel} is not configured")
-            channel.send(delivery.target, f"[安全闭环] {note.title_zh}", _body(note),
-                         {"kind": note.kind, "instance_id": note.instance_id, "task_id": note.task_id,
-                          **({"items": note.details} if note.details else {})})
-        except Exception as err:  # noqa: BLE001 - any channel failure is retried, never raised
-            error = f"{type(err).__name__}: {err}"[:2000]
-        _record(delivery.id, error)
-        sent += error is None
-    return sent
-
-
-def _body(note: Notification) -> str:
-    """The message text: both titles, then one line per digest item, Chinese first with English alongside."""
-    items = [f"#{d['instance_id']} {d['case']} · {d['step']} · 办理人 assignee: {d['assignee'] or d['role']} · "
-             f"逾期 {d['days_overdue']} 天 days overdue（第{d['level']}级 level {d['level']}）" for d in note.details or []]
-    return "\n".join([note.title_zh, note.title_en, *items])
-
-
-def _record(delivery_id: int, error: str | None) -> None:
-    with unit_of_work() as s:
-        row = s.get(Delivery, delivery_id)
-        if row is None or row.status != "pending":
-            return
-        row.attempts += 1
-        if error is None:
-            row.status, row.sent_at = "sent", clock.now()
-            return
-        row.last_error = error
-        if row.attempts >= MAX_DELIVERY_ATTEMPTS:
-            row.status = "failed"
-        else:
-            row.next_at = clock.now() + timedelta(seconds=30 * 2 ** row.attempts)

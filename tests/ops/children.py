@@ -2,7 +2,8 @@
 
 Children are forked from a forkserver that has imported the engine once (a fresh interpreter per child
 would spend seconds importing): a timer worker (`engine.timers.fire_due` in a loop) or a completer
-(`engine.complete_task` over a list of tasks, as a web worker serving requests would). Each reports over
+(`engine.complete_task` over a list of tasks, as a web worker serving requests would), or a sender
+(`engine.deliveries.deliver_pending` in a loop). Each reports over
 its own pipe, so a child killed with SIGKILL corrupts nothing shared. Children read wall time while the
 test's cases were made at the `clock` fixture's 2025 date, so every job is already due.
 """
@@ -24,7 +25,7 @@ from engine import db, instances
 from engine.models import AuditEvent, Job, ProcessInstance, Task
 
 CTX = multiprocessing.get_context("forkserver")
-CTX.set_forkserver_preload(["engine", "engine.timers", "tests.ops.children"])
+CTX.set_forkserver_preload(["engine", "engine.timers", "engine.deliveries", "tests.ops.children"])
 
 
 def worker(out: Connection, url: str, data_dir: str, stop: str, name: str, limit: int) -> None:
@@ -39,6 +40,23 @@ def worker(out: Connection, url: str, data_dir: str, stop: str, name: str, limit
         if fired == 0 and Path(stop).exists():
             break
     out.send({"fired": total})
+
+
+def sender(out: Connection, url: str, data_dir: str, stop: str, name: str, limit: int, webhook: str) -> None:
+    """A delivery worker: send due notifications to `webhook` until none is left and the stop file exists."""
+    import os
+
+    from engine import deliveries
+    os.environ["SAFELOOP_WEBHOOK_URL"] = webhook  # the forkserver may predate the test's environment
+    engine.configure(database_url=url, data_dir=data_dir)
+    out.send("ready")
+    total = 0
+    while True:
+        sent = deliveries.deliver_pending(limit, worker=name)
+        total += sent
+        if sent == 0 and Path(stop).exists():
+            break
+    out.send({"sent": total})
 
 
 def completer(out: Connection, url: str, data_dir: str, who: str, data: dict[str, Any], ids: list[str]) -> None:
