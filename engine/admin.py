@@ -22,8 +22,9 @@ from sqlalchemy.orm import Session
 from . import audit, cases, clock, token_revocations
 from .db import unit_of_work
 from .errors import Conflict, Forbidden, ValidationFailed, not_found
-from .models import (AuditEvent, Enterprise, Industry, Job, ProcessDefinition, ProcessInstance, Role, Task, User,
-                     UserIndustry, UserRole)
+from .deliveries import DeliveryStatus
+from .models import (AuditEvent, Delivery, Enterprise, Industry, Job, Notification, ProcessDefinition, ProcessInstance,
+                     Role, Task, User, UserIndustry, UserRole)
 from .users import _hasher, _user_view
 from .views import Actor, InstanceView, Page, UserView
 
@@ -65,11 +66,28 @@ class AuditView:
 
 
 @dataclass(frozen=True)
+class DeliveryView:
+    """A notification's e-mail or webhook delivery (a failed one has used every try)."""
+
+    id: int
+    notification_id: int
+    channel: str
+    target: str
+    status: str
+    attempts: int
+    next_at: datetime
+    last_error: str | None
+    instance_id: int | None
+    title_zh: str
+
+
+@dataclass(frozen=True)
 class Incidents:
-    """Failed jobs (every retry used) and cases stopped in error."""
+    """Failed jobs (every retry used), cases stopped in error, deliveries given up."""
 
     jobs: tuple[JobView, ...]
     cases: tuple[InstanceView, ...]
+    deliveries: tuple[DeliveryView, ...] = ()
 
 
 def require_reader(actor: Actor) -> None:
@@ -111,11 +129,37 @@ def list_jobs(actor: Actor, *, status: str | None = "pending", kind: str | None 
 
 
 def list_incidents(actor: Actor) -> Incidents:
-    """Jobs that failed every retry and cases stopped in error (both with message and element)."""
+    """Jobs that failed every retry, cases stopped in error (both with message and element), deliveries given up."""
     require_reader(actor)
     jobs = list_jobs(actor, status="incident", limit=500).items
     errored = cases.list_instances(actor, status="error", limit=500).items
-    return Incidents(tuple(jobs), tuple(errored))
+    return Incidents(tuple(jobs), tuple(errored), failed_deliveries(actor))
+
+
+def failed_deliveries(actor: Actor, limit: int = 500) -> tuple[DeliveryView, ...]:
+    """Deliveries that failed every try, newest first, with their last error."""
+    require_reader(actor)
+    with unit_of_work(write=False) as s:
+        rows = s.execute(select(Delivery, Notification).join(Notification, Notification.id == Delivery.notification_id)
+                         .where(Delivery.status == DeliveryStatus.FAILED).order_by(Delivery.id.desc()).limit(limit))
+        return tuple(DeliveryView(d.id, d.notification_id, d.channel, d.target, d.status, d.attempts, d.next_at,
+                                  d.last_error, n.instance_id, n.title_zh) for d, n in rows)
+
+
+def retry_delivery(actor: Actor, delivery_id: int) -> None:
+    """Send a failed delivery again, now, with a fresh count of tries."""
+    require_admin(actor)
+    with unit_of_work() as s:
+        row = s.get(Delivery, delivery_id)
+        if row is None:
+            raise not_found("通知投递", "delivery", delivery_id)
+        if row.status != DeliveryStatus.FAILED:
+            raise Conflict("只有失败的投递可以重试", "Only a failed delivery can be retried")
+        before = {"status": row.status, "attempts": row.attempts, "error": row.last_error}
+        row.status, row.attempts, row.next_at, row.locked_by, row.locked_until = (
+            DeliveryStatus.PENDING, 0, clock.now(), None, None)
+        audit.record(s, "delivery.retry", actor=actor.username, before=before,
+                     after={"delivery": row.id, "status": row.status})
 
 
 def retry_job(actor: Actor, job_id: int) -> JobView:
