@@ -13,10 +13,11 @@ from .cases import (get_instance, instance_history, list_instances, resume_insta
                     start_instance, suspend_instance, terminate_instance)
 from .clock import Clock, ManualClock, SystemClock, get_clock, reset_clock, set_clock
 from .config import Settings
-from .definitions import deploy, get_bpmn, get_process, list_processes, validate_bpmn
+from .definitions import deploy, get_bpmn, get_process, list_processes, may_start, startable_processes, validate_bpmn
 from .errors import (BadRequest, Conflict, DatabaseUnavailable, DefinitionInvalid, EngineError, Forbidden, FormInvalid,
                      NotAuthenticated, NotFound, SandboxViolation, StorageError, TooLarge, ValidationFailed)
 from .forms import get_form, list_forms, save_form
+from .task_options import TaskActions, handover_candidates, task_actions
 from .tasks import (claim, complete_task, delegate, get_task, list_tasks, reassign, resolve, save_draft, send_back,
                     unclaim)
 from .users import add_enterprise, add_user, authenticate, get_actor, list_enterprises, list_users, set_password
@@ -55,12 +56,12 @@ def rotate_audit_key() -> str:
 
 __all__ = [
     "configure", "init", "deploy_bundled", "DEMO_PASSWORD",
-    "deploy", "validate_bpmn", "list_processes", "get_process", "get_bpmn",
+    "deploy", "validate_bpmn", "list_processes", "get_process", "get_bpmn", "startable_processes", "may_start",
     "save_form", "get_form", "list_forms",
     "start_instance", "get_instance", "list_instances", "instance_history",
     "suspend_instance", "resume_instance", "terminate_instance", "retry_instance",
     "list_tasks", "get_task", "claim", "unclaim", "complete_task", "save_draft", "reassign", "delegate",
-    "resolve", "send_back",
+    "resolve", "send_back", "task_actions", "handover_candidates", "TaskActions",
     "add_enterprise", "add_user", "set_password", "authenticate", "get_actor", "list_enterprises", "list_users",
     "verify_audit", "audit_checkpoint", "rotate_audit_key", "Verification",
     "Clock", "ManualClock", "SystemClock", "get_clock", "set_clock", "reset_clock", "Settings",

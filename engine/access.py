@@ -101,3 +101,8 @@ def can_work(actor: Actor, task: Task) -> bool:
     if task.assignee is not None:
         return task.assignee == actor.username
     return is_candidate(actor, task)
+
+
+def can_claim(actor: Actor, task: Task) -> bool:
+    """May take the task now: it is open, nobody holds it, and the actor is a candidate who may work."""
+    return task.status == "open" and task.assignee is None and can_work(actor, task)

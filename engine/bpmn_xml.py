@@ -204,3 +204,48 @@ def start_timer(process: etree._Element) -> dict[str, str] | None:
             if node is not None and (node.text or "").strip():
                 return {"kind": kind, "expr": node.text.strip().strip("\"'"), "element_id": start.get("id", "")}
     return None
+
+
+@dataclass
+class StartRights:
+    """Who a diagram lets start its process: the lanes of its start events and Camunda's starter attributes."""
+
+    lanes: list[tuple[str, int | None, str]] = field(default_factory=list)  # (start event id, line, lane name)
+    groups: list[str] = field(default_factory=list)  # camunda:candidateStarterGroups on the process
+    users: list[str] = field(default_factory=list)  # camunda:candidateStarterUsers on the process
+    process_line: int | None = None
+
+
+def _names(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def start_rights(process: etree._Element) -> StartRights:
+    """The start events' lanes (timer starts excluded: nobody starts those by hand) and the starter attributes."""
+    lanes = _lanes(process)
+    found = StartRights(groups=_names(process.get(f"{{{CAMUNDA_NS}}}candidateStarterGroups")),
+                        users=_names(process.get(f"{{{CAMUNDA_NS}}}candidateStarterUsers")),
+                        process_line=process.sourceline)
+    for start in process.iterfind("bpmn:startEvent", NS):
+        ident = start.get("id", "")
+        if start.find("bpmn:timerEventDefinition", NS) is None and lanes.get(ident):
+            found.lanes.append((ident, start.sourceline, lanes[ident]))
+    return found
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def documentation(process: etree._Element) -> tuple[str | None, str | None]:
+    """The process's documentation as (Chinese, other): a `bpmn:documentation` with Chinese characters counts as the
+    Chinese text, the first without as the other language's (BPMN's XSD gives documentation no language attribute)."""
+    zh = en = None
+    for node in process.iterfind("bpmn:documentation", NS):
+        text = " ".join("".join(node.itertext()).split())
+        if not text:
+            continue
+        if _CJK.search(text):
+            zh = zh or text
+        else:
+            en = en or text
+    return zh, en

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
-from . import access, case_data, definitions, instances
+from . import access, case_data, definitions, instances, start_rights
 from .db import unit_of_work
 from .errors import Forbidden
 from .models import AuditEvent, Enterprise, ProcessDefinition, ProcessInstance, Task
@@ -35,13 +35,18 @@ def _view(s: Any, inst: ProcessInstance, actor: Actor, with_data: bool = False) 
 
 def start_instance(actor: Actor, process_key: str, data: dict[str, Any] | None = None, *,
                    business_key: str | None = None) -> InstanceView:
-    """Start a case on the newest version; start data is checked against the start form."""
+    """Start a case on the newest version; start data is checked against the start form.
+
+    Raises:
+        Forbidden: the diagram does not let the actor's roles (or username) start it, or the actor is read-only.
+    """
     if actor.has("auditor") and not actor.roles - {"auditor"}:
         raise Forbidden("审计员只读，不能发起案件", "Auditors are read-only and cannot start cases")
     payload = dict(data or {})
     case_data.check_input(payload)
     with unit_of_work() as s:
         definition = definitions.load_definition(s, process_key)
+        start_rights.check(s, actor, definition)  # who may start comes from the diagram (403 otherwise)
         instances.start_form_check(s, definition, payload)
         inst = instances.create(s, definition, payload, actor=actor, business_key=business_key)
         s.flush()

@@ -7,17 +7,20 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import audit, bpmn_xml, clock, db, forms, schedules, specs, validation
+from . import audit, bpmn_xml, clock, db, forms, schedules, specs, start_rights, validation
 from .db import unit_of_work
 from .errors import DefinitionInvalid, not_found
 from .models import ProcessDefinition, ProcessInstance
 from .roles import RoleBook
-from .views import DeployResult, ProcessVersion
+from .views import Actor, DeployResult, ProcessVersion
 
 
-def _view(row: ProcessDefinition, running: int = 0) -> ProcessVersion:
+def _view(row: ProcessDefinition, running: int = 0, roles: RoleBook | None = None) -> ProcessVersion:
+    meta = start_rights.meta_of(row, roles) if roles is not None else row.meta
+    starters = meta.get("starters") or {}
     return ProcessVersion(row.id, row.key, row.version, row.name, row.checksum, row.deployed_by, row.deployed_at,
-                          row.meta.get("start_form"), running)
+                          row.meta.get("start_form"), running, meta.get("description_zh"), meta.get("description_en"),
+                          tuple(starters.get("roles", ())), tuple(starters.get("users", ())))
 
 
 def validate_bpmn(bpmn: bytes, *, forms_given: dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -56,7 +59,8 @@ def deploy(bpmn: bytes, *, actor: str | None, forms_given: dict[str, dict[str, A
         row = ProcessDefinition(
             key=checked.process_id, version=(newest.version + 1) if newest else 1, name=checked.name,
             bpmn_xml=bpmn.decode("utf-8"), checksum=checksum, spec_json=checked.spec_json,
-            meta={"steps": checked.steps, "start_form": checked.start_form, "start_timer": checked.start_timer},
+            meta={"steps": checked.steps, "start_form": checked.start_form, "start_timer": checked.start_timer,
+                  "starters": checked.starters, **(checked.description or {})},
             deployed_by=actor, deployed_at=clock.now())
         s.add(row)
         s.flush()
@@ -74,13 +78,13 @@ def _running_counts(s: Session) -> dict[int, int]:
 def list_processes(*, all_versions: bool = False) -> list[ProcessVersion]:
     """The newest version of each process (or every version), with running case counts."""
     with unit_of_work(write=False) as s:
-        counts = _running_counts(s)
+        counts, roles = _running_counts(s), RoleBook.load(s)
         rows = s.scalars(select(ProcessDefinition).order_by(ProcessDefinition.key, ProcessDefinition.version.desc()))
         seen: set[str] = set()
         out = []
         for row in rows:
             if all_versions or row.key not in seen:
-                out.append(_view(row, counts.get(row.id, 0)))
+                out.append(_view(row, counts.get(row.id, 0), roles))
             seen.add(row.key)
         return out
 
@@ -89,7 +93,27 @@ def get_process(key: str, version: int | None = None) -> ProcessVersion:
     """One version of a process (the newest unless named)."""
     with unit_of_work(write=False) as s:
         row = load_definition(s, key, version)
-        return _view(row, _running_counts(s).get(row.id, 0))
+        return _view(row, _running_counts(s).get(row.id, 0), RoleBook.load(s))
+
+
+def startable_processes(actor: Actor) -> list[ProcessVersion]:
+    """The newest version of each process the actor may start by hand (diagram's starters; see start_rights)."""
+    with unit_of_work(write=False) as s:
+        roles = RoleBook.load(s)
+        rows = s.scalars(select(ProcessDefinition).order_by(ProcessDefinition.key, ProcessDefinition.version.desc()))
+        seen: set[str] = set()
+        out = []
+        for row in rows:
+            if row.key not in seen and start_rights.may_start(actor, row, roles):
+                out.append(_view(row, 0, roles))
+            seen.add(row.key)
+        return out
+
+
+def may_start(actor: Actor, key: str) -> bool:
+    """Whether the actor may start the newest version of a process (NotFound when it was never deployed)."""
+    with unit_of_work(write=False) as s:
+        return start_rights.may_start(actor, load_definition(s, key), RoleBook.load(s))
 
 
 def get_bpmn(key: str, version: int | None = None) -> str:

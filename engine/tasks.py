@@ -19,10 +19,12 @@ from .views import Actor, InstanceView, Page, TaskView
 SCOPES = ("mine", "candidate", "all", "done", "started", "cc")
 
 
-def task_view(t: Task, enterprise_code: str | None = None, case_title: str | None = None) -> TaskView:
+def task_view(t: Task, enterprise_code: str | None = None, case_title: str | None = None,
+              viewer: Actor | None = None) -> TaskView:
     return TaskView(t.id, t.instance_id, t.process_key, t.element_id, t.name, t.role_key, t.assignee, t.owner, t.status,
                     t.form_key, t.due_at, t.created_at, t.completed_at, t.completed_by, t.overdue, t.escalation_level,
-                    t.version, enterprise_code, case_title, t.draft, t.alt_role_key)
+                    t.version, enterprise_code, case_title, t.draft, t.alt_role_key,
+                    viewer is not None and access.can_claim(viewer, t))
 
 
 def _scope_clause(actor: Actor, scope: str) -> Any:
@@ -77,7 +79,7 @@ def list_tasks(actor: Actor, *, scope: str = "mine", status: str | None = None, 
                  else (Task.due_at.asc().nulls_last(), Task.created_at, Task.id))
         rows = s.execute(_with_case(select(Task, Enterprise.code, ProcessInstance.title))
                          .where(*where, *on_case).order_by(*order).limit(limit).offset(offset))
-        return Page(tuple(task_view(t, code, title) for t, code, title in rows), total, limit, offset)
+        return Page(tuple(task_view(t, code, title, actor) for t, code, title in rows), total, limit, offset)
 
 
 def _with_case(stmt: Any) -> Any:
@@ -119,7 +121,7 @@ def _candidate_page(actor: Actor, on_task: list[Any], on_case: list[Any], limit:
                            .join(Task, Task.id == picked.c.id))
                 .where(*on_case).order_by(picked.c.due_at.asc().nulls_last(), picked.c.created_at, picked.c.id)
                 .limit(limit).offset(skip))
-        return Page(tuple(task_view(t, code, title) for t, code, title in s.execute(page)), total, limit, offset)
+        return Page(tuple(task_view(t, code, title, actor) for t, code, title in s.execute(page)), total, limit, offset)
 
 
 def _may_see(actor: Actor, row: Task, inst: ProcessInstance | None) -> bool:
@@ -141,7 +143,7 @@ def get_task(actor: Actor, task_id: str) -> TaskView:
         row = _visible_task(s, actor, task_id)
         inst = s.get(ProcessInstance, row.instance_id)
         code = s.scalar(select(Enterprise.code).where(Enterprise.id == inst.enterprise_id)) if inst and inst.enterprise_id else None
-        return task_view(row, code, inst.title if inst else None)
+        return task_view(row, code, inst.title if inst else None, actor)
 
 
 @dataclass

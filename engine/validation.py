@@ -10,7 +10,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from . import bpmn_xml, scripting, specs
+from . import bpmn_xml, scripting, specs, start_rights
 from .bpmn_xml import problem
 from .roles import RoleBook
 
@@ -30,6 +30,8 @@ class Checked:
     start_form: str | None
     spec_json: str
     start_timer: dict[str, str] | None = None
+    starters: dict[str, list[str]] | None = None  # who may start it by hand (None: the general rule)
+    description: dict[str, str | None] | None = None  # one line per language, from the documentation
 
 
 def _xsd_problems(root: etree._Element) -> list[dict[str, Any]]:
@@ -127,6 +129,8 @@ def check(root: etree._Element, roles: RoleBook, forms: Collection[str]) -> tupl
     steps = bpmn_xml.human_steps(process)
     for step in steps:
         problems.extend(_step_problems(step, roles, forms))
+    rights = bpmn_xml.start_rights(process)
+    problems.extend(start_rights.problems(rights, roles))
     problems.extend(_expression_problems(process))
     if problems:
         return None, problems
@@ -145,4 +149,5 @@ def check(root: etree._Element, roles: RoleBook, forms: Collection[str]) -> tupl
     start_form = next((s.properties.get("formKey") for s in steps if s.kind == "startEvent"
                        and s.properties.get("formKey")), None)
     return Checked(root, process_id, (process.get("name") or process_id).strip(), parsed, meta, start_form,
-                   spec_json, bpmn_xml.start_timer(process)), []
+                   spec_json, bpmn_xml.start_timer(process), start_rights.as_meta(rights, roles),
+                   start_rights.description(process)), []

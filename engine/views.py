@@ -37,6 +37,10 @@ class ProcessVersion:
     deployed_at: datetime
     start_form: str | None = None
     running_cases: int = 0
+    description_zh: str | None = None  # one line from the process's documentation
+    description_en: str | None = None
+    start_roles: tuple[str, ...] = ()  # who may start it by hand (role keys; both empty: any non-read-only user)
+    start_users: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,7 @@ class TaskView:
     case_title: str | None = None
     draft: dict[str, Any] | None = None
     alt_role: str | None = None  # a second role that may also take the task (the step's candidateGroups)
+    claimable: bool = False  # the actor who asked may claim it now (set by list_tasks and get_task)
 
 
 @dataclass(frozen=True)
