@@ -150,7 +150,7 @@ def test_hostile_payload_is_refused_at_deploy_or_an_incident_and_stores_nothing(
     engine.deploy(_bpmn(kind, code, n), actor="owner")
     started = time.monotonic()
     case = engine.start_instance(people["officer_a"], f"hostile_{n}", {"case_title": "hostile"})
-    assert time.monotonic() - started < sandbox_pool.GRACE_SECONDS + 3
+    assert time.monotonic() - started < sandbox_pool.GRACE_SECONDS + 7  # 2 s budget, kill, replacement under load
     case = engine.get_instance(people["admin"], case.id)
     assert case.status == "error", (code, case.status)
     assert case.error_element == "hostile"
