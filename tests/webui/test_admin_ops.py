@@ -46,3 +46,25 @@ def test_job_list_shows_due_time_kind_and_lease_holder(client, people, review, c
     html = get(client, "/admin/jobs").get_data(as_text=True)
     assert "reminder" in html and "worker-7:1234" in html and f"/admin/cases/{case.id}" in html
     assert "没有符合条件的作业" in get(client, "/admin/jobs?status=incident").get_data(as_text=True)
+
+
+def test_incidents_list_failed_deliveries_and_retry_queues_them_again(client, people, review):
+    import engine
+    from engine.models import Delivery, Notification
+    with unit_of_work() as s:
+        note = Notification(recipient="officer_a", kind="reminder", title_zh="即将到期：整改", title_en="Due soon",
+                            created_at=engine.get_clock().now())
+        s.add(note)
+        s.flush()
+        delivery = Delivery(notification_id=note.id, channel="webhook", target="officer_a", status="failed",
+                            attempts=6, next_at=note.created_at, last_error="URLError: 网关拒绝连接")
+        s.add(delivery)
+        s.flush()
+        delivery_id = delivery.id
+    log_in_as(client, "admin")
+    html = get(client, "/admin/incidents").get_data(as_text=True)
+    assert "网关拒绝连接" in html and f"/admin/incidents/deliveries/{delivery_id}/retry" in html
+    post(client, f"/admin/incidents/deliveries/{delivery_id}/retry", follow_redirects=True)
+    with unit_of_work(write=False) as s:
+        assert (s.get(Delivery, delivery_id).status, s.get(Delivery, delivery_id).attempts) == ("pending", 0)
+    assert f"/admin/incidents/deliveries/{delivery_id}/retry" not in get(client, "/admin/incidents").get_data(as_text=True)

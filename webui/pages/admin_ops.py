@@ -1,4 +1,4 @@
-"""Admin: incidents (failed jobs, cases in error) with retry, and the job queue (timers, reminders, escalations)."""
+"""Admin: incidents (failed jobs, cases in error, failed deliveries) with retry, and the job queue (timers, reminders, escalations)."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -29,6 +29,17 @@ def retry_job(job_id: int) -> ResponseReturnValue:
     try:
         admin.retry_job(actor(), job_id)
         flash(_("Job %(id)s is queued again.", id=job_id), "success")
+    except engine.EngineError as err:
+        common.flash_error(err)
+    return redirect(url_for(".incidents"))
+
+
+@bp.post("/admin/incidents/deliveries/<int:delivery_id>/retry")
+@roles_required("admin")
+def retry_delivery(delivery_id: int) -> ResponseReturnValue:
+    try:
+        admin.retry_delivery(actor(), delivery_id)
+        flash(_("Delivery %(id)s is queued again.", id=delivery_id), "success")
     except engine.EngineError as err:
         common.flash_error(err)
     return redirect(url_for(".incidents"))

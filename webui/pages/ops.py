@@ -26,7 +26,7 @@ from flask import Blueprint, Response, g, jsonify, request
 from sqlalchemy import func, select, text
 
 from engine import db, schema
-from engine.models import Job, ProcessInstance, Task
+from engine.models import Delivery, Job, ProcessInstance, Task
 
 bp = Blueprint("ops", __name__)
 
@@ -123,7 +123,9 @@ def _gauges(snap: Snapshot) -> list[str]:
             ("safeloop_pending_jobs", "Pending jobs (timers, reminders, escalations, starts).", snap.pending_jobs),
             ("safeloop_due_jobs", "Pending jobs already due (waiting for a worker).", snap.due_jobs),
             ("safeloop_job_lag_seconds", "Age of the oldest due, unfired job (0 when none is waiting).", snap.job_lag_seconds),
-            ("safeloop_job_incidents", "Jobs that failed every retry.", snap.incident_jobs)):
+            ("safeloop_job_incidents", "Jobs that failed every retry.", snap.incident_jobs),
+            ("safeloop_failed_deliveries", "Notification e-mails and webhooks given up after every try.",
+             snap.failed_deliveries)):
         out += [f"# HELP {name} {help_text}", f"# TYPE {name} gauge", f"{name} {value:g}"]
     return out
 
@@ -158,6 +160,7 @@ class Snapshot:
     due_jobs: int
     job_lag_seconds: float
     incident_jobs: int
+    failed_deliveries: int = 0
 
 
 def snapshot(now: datetime) -> Snapshot:
@@ -170,10 +173,11 @@ def snapshot(now: datetime) -> Snapshot:
         due, oldest = s.execute(select(func.count(), func.min(Job.due_at))
                                 .where(Job.status == "pending", Job.due_at <= now)).one()
         incidents = s.scalar(select(func.count()).select_from(Job).where(Job.status == "incident")) or 0
+        failed = s.scalar(select(func.count()).select_from(Delivery).where(Delivery.status == "failed")) or 0
     oldest = oldest.replace(tzinfo=timezone.utc) if oldest is not None and oldest.tzinfo is None else oldest
     lag = (now - oldest).total_seconds() if oldest is not None else 0.0
     return Snapshot({str(k): int(v) for k, v in by_status.items()}, int(open_tasks), int(overdue), int(pending),
-                    int(due or 0), max(lag, 0.0), int(incidents))
+                    int(due or 0), max(lag, 0.0), int(incidents), int(failed))
 
 
 def _escape(value: str) -> str:
