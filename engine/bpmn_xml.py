@@ -234,17 +234,23 @@ def start_rights(process: etree._Element) -> StartRights:
 
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def _mostly_chinese(text: str) -> bool:
+    cjk = len(_CJK.findall(text))
+    return cjk > len(_LATIN.findall(text)) / 4  # a Chinese character carries about a word: 4 Latin letters
 
 
 def documentation(process: etree._Element) -> tuple[str | None, str | None]:
-    """The process's documentation as (Chinese, other): a `bpmn:documentation` with Chinese characters counts as the
-    Chinese text, the first without as the other language's (BPMN's XSD gives documentation no language attribute)."""
+    """The process's documentation as (Chinese, other): the first `bpmn:documentation` written mostly in Chinese
+    and the first that is not (BPMN's XSD gives documentation no language attribute, so the text decides)."""
     zh = en = None
     for node in process.iterfind("bpmn:documentation", NS):
         text = " ".join("".join(node.itertext()).split())
         if not text:
             continue
-        if _CJK.search(text):
+        if _mostly_chinese(text):
             zh = zh or text
         else:
             en = en or text

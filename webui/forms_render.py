@@ -163,6 +163,7 @@ def _field(name: str, spec: dict[str, Any], value: Any, errors: tuple[str, ...],
            locale: str) -> Field:
     kind = _kind(spec)
     options = _options(spec.get("items") or {}, locale) if kind == "multiselect" else _options(spec, locale)
+    required = required and kind != "checkbox"  # a checkbox always answers (yes or no): never marked required
     return Field(name, str(_label(spec, locale) or name), kind, required, _help(spec, locale), options, value, errors,
                  spec.get("maxLength"), spec.get("minimum"), spec.get("maximum"), spec.get("pattern"),
                  (spec.get("x-ui") or {}).get("accept"))
@@ -323,3 +324,12 @@ def merge_errors(*maps: dict[str, list[str]]) -> dict[str, list[str]]:
         for name, messages in errors.items():
             out.setdefault(name, []).extend(m for m in messages if m not in out.get(name, []))
     return out
+
+
+def missing_required(schema: dict[str, Any], data: dict[str, Any], message: str) -> dict[str, list[str]]:
+    """`message` for every required top-level field left empty (not checkboxes) — for pages that must show these
+    alongside another error before the engine sees the data (the public report's captcha)."""
+    props = schema.get("properties") or {}
+    return {name: [message] for name in schema.get("required") or []
+            if isinstance(props.get(name), dict) and _kind(props[name]) != "checkbox"
+            and data.get(name) in (None, "", [])}

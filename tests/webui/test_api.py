@@ -538,3 +538,18 @@ def test_audit_trail_is_listed_for_auditors_only(app, client, people, review):
     assert status == 200 and body["total"] >= 1 and body["items"][0]["action"].startswith("case.")
     assert call(client, "GET", "/audit", headers=bearer(app, "officer_a"))[0] == 403
     assert call(client, "GET", "/audit?bogus=1", headers=bearer(app, "admin"))[0] == 400
+
+
+def test_starting_a_process_the_diagram_does_not_allow_is_403(app, client, review, people):
+    xml = (DATA / "review.bpmn").read_text(encoding="utf-8").replace('id="review"', 'id="bureau_only"').replace(
+        'isExecutable="true">', 'isExecutable="true" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" '
+        'camunda:candidateStarterGroups="bureau_inspector">', 1)
+    engine.deploy(xml.encode("utf-8"), actor="owner")
+    path = "/processes/bureau_only/instances"
+    status, body, _ = call(client, "POST", path, headers=bearer(app, "officer_a"), json={"data": START_DATA})
+    assert status == 403 and body["error"] == "forbidden", body
+    status, body, _ = call(client, "POST", path, headers=bearer(app, "inspector_catering"),
+                           json={"data": {**START_DATA, "enterprise_code": ENT_A}})
+    assert status == 201, body
+    status, body, _ = call(client, "GET", "/processes", headers=bearer(app, "officer_a"))
+    assert [p["start_roles"] for p in body["items"] if p["key"] == "bureau_only"] == [["bureau_inspector"]]

@@ -42,3 +42,13 @@ def test_confidential_reporter_fields_stay_hidden_on_the_case_page(client, peopl
     case = start_review(people["officer_a"], reporter_name="举报人张三")
     log_in_as(client, "chief")
     assert "举报人张三" not in get(client, f"/cases/{case.id}").get_data(as_text=True)
+
+
+def test_the_deadline_is_a_rectification_deadline_only_on_hazard_cases(client, people, review):
+    from tests.webui.pages_support import deploy_hazard_stand_in
+    log_in_as(client, "officer_a")
+    other = get(client, f"/cases/{start_review(people['officer_a']).id}").get_data(as_text=True)
+    assert "<dt>截止日期</dt>" in other and "整改期限" not in other
+    deploy_hazard_stand_in()
+    hazard = get(client, f"/cases/{start_review(people['officer_a'], 'hazard_closure').id}").get_data(as_text=True)
+    assert "<dt>整改期限</dt>" in hazard

@@ -83,3 +83,25 @@ def test_reports_from_one_address_are_rate_limited(client, people, intake):
 def test_the_form_carries_no_file_fields_and_explains_confidentiality(client, intake):
     html = get(client, "/report").get_data(as_text=True)
     assert 'name="photos"' not in html and "仅举报受理人员可见" in html
+
+
+def test_a_report_case_is_titled_after_the_business(client, people, intake):
+    assert send(client).status_code == 200
+    [case] = engine.list_instances(people["admin"], process_key="whistleblower_intake").items
+    assert case.title == "举报：某某饭店"
+
+
+def test_a_wrong_captcha_also_names_the_empty_required_fields(client, people, intake):
+    response = send(client, captcha="99", enterprise_name="", description="")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="f-enterprise_name-error">此项为必填项<' in html and 'id="f-description-error">此项为必填项<' in html
+    assert "验证问题" in html and 'id="captcha-error"' in html
+
+
+def test_the_form_does_not_mark_the_anonymous_checkbox_required_nor_promise_a_lookup(client, intake):
+    html = get(client, "/report").get_data(as_text=True)
+    label = re.search(r'<label class="field__check"><input type="checkbox" value="true"[^>]*name="anonymous".*?</label>',
+                      html, re.S)
+    assert label and "field__required" not in label.group(0) and "匿名举报" in label.group(0)
+    assert "以便查询举报进展" not in send(client).get_data(as_text=True)

@@ -137,3 +137,52 @@ def test_a_refused_file_is_reported_next_to_its_field(client, people, photo_task
     assert response.status_code == 422
     assert 'id="f-photos-error">virus.png: ' in response.get_data(as_text=True)
     assert engine.get_task(people["officer_a"], photo_task.id).status == "open"
+
+
+def test_send_back_is_not_offered_where_the_diagram_has_no_path_back(client, people, review):
+    task = engine.claim(people["officer_a"], start_review(people["officer_a"]).open_tasks[0].id)
+    log_in_as(client, "officer_a")
+    html = get(client, f"/tasks/{task.id}").get_data(as_text=True)
+    assert "退回（Send back）" not in html and "task.send_back" not in html and "/send-back" not in html
+    assert "/reassign" in html and "/delegate" in html
+
+
+def test_the_handover_picker_lists_only_people_who_may_take_the_task(client, people, review):
+    task = engine.claim(people["officer_a"], start_review(people["officer_a"]).open_tasks[0].id)
+    log_in_as(client, "officer_a")
+    html = get(client, f"/tasks/{task.id}").get_data(as_text=True)
+    assert '<option value="officer_a2">' in html
+    assert 'value="officer_b"' not in html and 'value="inspector_catering"' not in html
+    options = get(client, f"/tasks/{task.id}/handover-candidates?q=a2").get_data(as_text=True)
+    assert 'value="officer_a2"' in options
+    assert 'value="officer_a2"' not in get(client, f"/tasks/{task.id}/handover-candidates?q=zzz").get_data(as_text=True)
+    log_in_as(client, "officer_b")
+    assert get(client, f"/tasks/{task.id}/handover-candidates").status_code == 404
+
+
+def test_a_failed_action_keeps_what_was_typed(client, people, accept_task):
+    log_in_as(client, "inspector_catering")
+    response = post(client, f"/tasks/{accept_task.id}/reassign", {"to": "", "comment": "请同事复核照片"})
+    assert response.status_code == 422
+    assert ">请同事复核照片</textarea>" in response.get_data(as_text=True)
+    response = post(client, f"/tasks/{accept_task.id}", {"action": "complete", "comment": "先写的意见"})
+    assert response.status_code == 422 and ">先写的意见</textarea>" in response.get_data(as_text=True)
+
+
+def test_no_claim_button_for_a_task_the_user_may_not_take(client, people, review):
+    task = start_review(people["inspector_catering"], enterprise_code="91220881MA00000000").open_tasks[0]
+    log_in_as(client, "inspector_catering")
+    html = get(client, f"/tasks/{task.id}").get_data(as_text=True)
+    assert "/claim" not in html and "您只能查看" in html
+    started = get(client, "/inbox?tab=started").get_data(as_text=True)
+    assert task.id in started and f"/tasks/{task.id}/claim" not in started
+    log_in_as(client, "officer_a")
+    assert f"/tasks/{task.id}/claim" in get(client, "/inbox?tab=candidate").get_data(as_text=True)
+
+
+def test_closing_a_case_says_it_was_closed(client, people, accept_task):
+    log_in_as(client, "inspector_catering")
+    response = post(client, f"/tasks/{accept_task.id}", {"action": "complete", "result": "pass"})
+    assert response.status_code == 302
+    html = get(client, response.headers["Location"]).get_data(as_text=True)
+    assert "案件已办结" in html and "案件进入下一环节" not in html

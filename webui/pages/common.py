@@ -38,6 +38,14 @@ FIELD_LABELS = {
     "found_at": _l("Found on"), "result": _l("Result"), "note": _l("Note"), "evidence": _l("Evidence"),
 }
 
+# What a case's `deadline` means differs per process: a hazard's is the rectification deadline; elsewhere a due date.
+DEADLINE_LABELS = {"hazard_closure": _l("Rectification deadline")}
+
+
+def deadline_label(process_key: str | None) -> str:
+    """The label of a case's `deadline` for its process (整改期限 for hazards, 截止日期 otherwise)."""
+    return str(DEADLINE_LABELS.get(process_key or "", FIELD_LABELS["deadline"]))
+
 
 def _names() -> dict[str, dict[str, register.NamedKey]]:
     if "sl_names" not in g:
@@ -164,6 +172,7 @@ def init_templates(app: Flask) -> None:
     app.add_template_global(due_state)
     app.add_template_global(enterprise_name)
     app.add_template_global(value_label)
+    app.add_template_global(deadline_label)
     app.add_template_global(FIELD_LABELS, "field_labels")
     app.add_template_global(lambda key: label(STATUS_LABELS, key), "status_label")
     app.add_template_global(lambda key: label(LEVEL_LABELS, key), "level_label")

@@ -26,11 +26,11 @@ STATUSES = ("running", "completed", "terminated", "suspended", "error")
 COLUMNS = (  # (key, label); the major list adds the five fixes
     ("id", _l("No.")), ("title", _l("Title")), ("enterprise_name", _l("Enterprise")), ("industry", _l("Industry")),
     ("hazard_level", _l("Level")), ("source", _l("Source")), ("status", _l("Status")), ("current_step", _l("Current step")),
-    ("deadline", _l("Deadline")), ("overdue", _l("Overdue")), ("started_at", _l("Reported")),
+    ("deadline", _l("Rectification deadline")), ("overdue", _l("Overdue")), ("started_at", _l("Reported")),
 )
 FIVE_FIX_COLUMNS = (
     ("responsible_person", _l("Responsible person")), ("measures", _l("Measures")), ("funds", _l("Funds (yuan)")),
-    ("deadline", _l("Deadline")), ("contingency_plan", _l("Contingency plan")),
+    ("deadline", _l("Rectification deadline")), ("contingency_plan", _l("Contingency plan")),
 )
 
 

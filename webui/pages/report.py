@@ -73,13 +73,17 @@ def submit() -> ResponseReturnValue:
         return _render(schema, values, captcha_error=_("Too many reports from this address. Please try again later."),
                        status=429)
     report_limit.hit(address)
-    if not _captcha_ok():
-        return _render(schema, values, captcha_error=_("The answer to the question was wrong. Try the new question."),
-                       status=422)
+    if not _captcha_ok():  # say at once what else is missing, so the next try can succeed
+        missing = forms_render.missing_required(schema, coerced.data, _("Fill in this field."))
+        return _render(schema, values, forms_render.merge_errors(coerced.errors, missing) or None,
+                       captcha_error=_("The answer to the question was wrong. Try the new question."), status=422)
     try:
         if coerced.errors:
             raise engine.FormInvalid("表单填写有误，请按提示修改", "The form has errors; please correct the marked fields", [])
-        case = engine.start_instance(engine.SYSTEM, INTAKE_PROCESS, coerced.data,
+        data = dict(coerced.data)
+        if "case_title" in (schema.get("properties") or {}) and data.get("enterprise_name"):
+            data["case_title"] = f"举报：{str(data['enterprise_name']).strip()}"[:300]  # the case's title in every list
+        case = engine.start_instance(engine.SYSTEM, INTAKE_PROCESS, data,
                                      business_key=f"JB-{secrets.token_hex(4).upper()}")
     except engine.FormInvalid as err:
         errors = forms_render.merge_errors(coerced.errors, forms_render.error_map(err.details, current_locale()))

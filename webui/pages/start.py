@@ -22,8 +22,9 @@ NOT_BY_HAND = frozenset({"whistleblower_intake", "training_enrolment"})
 
 
 def _startable() -> list[engine.ProcessVersion]:
-    return [p for p in engine.list_processes() if p.start_form and p.key not in NOT_BY_HAND
-            and not p.key.endswith("_dispatch")]
+    """The processes this user may start by hand (who may start comes from each diagram)."""
+    return [p for p in engine.startable_processes(session_auth.require_actor()) if p.start_form
+            and p.key not in NOT_BY_HAND and not p.key.endswith("_dispatch")]
 
 
 @bp.get("/start")
@@ -40,6 +41,14 @@ def _process(key: str) -> tuple[engine.ProcessVersion, dict[str, Any]] | None:
     if not process.start_form or key in NOT_BY_HAND:
         return None
     return process, engine.get_form(process.start_form).schema
+
+
+def _refused(key: str) -> ResponseReturnValue | None:
+    """The error page when the diagram does not let this user start the process."""
+    if engine.may_start(session_auth.require_actor(), key):
+        return None
+    return error_page(403, _("Your roles may not start this process. The processes you may start are listed under "
+                             "“New case”."))
 
 
 def _initial(schema: dict[str, Any]) -> dict[str, Any]:
@@ -73,7 +82,7 @@ def form(key: str) -> ResponseReturnValue:
     if found is None:
         return error_page(404, _("There is no such process to start."))
     process, schema = found
-    return _render(process, schema, _initial(schema))
+    return _refused(key) or _render(process, schema, _initial(schema))
 
 
 @bp.post("/start/<key>")
@@ -82,6 +91,9 @@ def submit(key: str) -> ResponseReturnValue:
     found = _process(key)
     if found is None:
         return error_page(404, _("There is no such process to start."))
+    refused = _refused(key)
+    if refused is not None:
+        return refused
     process, schema = found
     coerced = forms_render.coerce(schema, request.form, current_locale(), skip_files=True)
     values = {**coerced.data, **{k: request.form.get(k, "") for k in coerced.errors}}

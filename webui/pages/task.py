@@ -35,14 +35,19 @@ def _initial_values(task: engine.TaskView, case: engine.InstanceView, schema: di
 
 def _render(task: engine.TaskView, case: engine.InstanceView, schema: dict[str, Any], values: dict[str, Any],
             errors: dict[str, list[str]] | None = None, action_errors: dict[str, str] | None = None,
-            status: int = 200, blank_rows: dict[str, int] | None = None) -> ResponseReturnValue:
+            status: int = 200, blank_rows: dict[str, int] | None = None,
+            typed: dict[str, str] | None = None) -> ResponseReturnValue:
+    """The task page; `typed` keeps what the user wrote in a comment or picked as a person when an action failed."""
     actor = session_auth.require_actor()
     fields = forms_render.fields(schema, values, errors, current_locale(), blank_rows=blank_rows)
     title = (schema.get("x-title-en") or schema.get("title")) if current_locale() == "en" else schema.get("title")
+    actions = engine.task_actions(actor, task.id)
+    candidates = engine.handover_candidates(actor, task.id) if actions.reassign or actions.delegate else []
     return render_template("pages/task.html", task=task, case=case, fields=fields, form_title=title,
                            files=files.case_files(case.id), multipart=any(f.kind == "file" for f in fields),
                            mine=task.assignee == actor.username, action_errors=action_errors or {}, add_rows=True,
-                           has_errors=bool(errors), processes={p.key: p.name for p in engine.list_processes()}), status
+                           has_errors=bool(errors), processes={p.key: p.name for p in engine.list_processes()},
+                           actions=actions, candidates=candidates, typed=typed or {}), status
 
 
 def _load(task_id: str) -> tuple[engine.TaskView, engine.InstanceView]:
@@ -92,17 +97,26 @@ def submit(task_id: str) -> ResponseReturnValue:
             return redirect(url_for("inbox.index"))
         if coerced.errors:  # text that is no number: say so first (the engine checks the rest on the next try)
             raise engine.FormInvalid("表单填写有误，请按提示修改", "The form has errors; please correct the marked fields", [])
-        engine.complete_task(actor, task_id, coerced.data, expected_version=request.form.get("version", type=int),
-                             comment=_comment() or None)
+        after = engine.complete_task(actor, task_id, coerced.data, expected_version=request.form.get("version", type=int),
+                                     comment=_comment() or None)
     except engine.FormInvalid as err:
         errors = forms_render.merge_errors(coerced.errors, forms_render.error_map(err.details, current_locale()))
         flash(common.error_text(err), "error")
-        return _render(task, case, schema, values, errors, status=422)
+        return _render(task, case, schema, values, errors, status=422, typed={"comment": _comment()})
     except engine.EngineError as err:
         common.flash_error(err)
-        return _render(task, case, schema, values, status=err.status)
-    flash(_("“%(name)s” is done. The case moves on to its next step.", name=task.name), "success")
+        return _render(task, case, schema, values, status=err.status, typed={"comment": _comment()})
+    flash(_done_message(task.name, after.status), "success")
     return redirect(url_for("cases.show", instance_id=task.instance_id))
+
+
+def _done_message(name: str, status: str) -> str:
+    """What happened to the case after a completion: closed (办结), stopped on an incident, or on to its next step."""
+    if status == "completed":
+        return _("“%(name)s” is done. The case is closed.", name=name)
+    if status == "error":
+        return _("“%(name)s” is done, but the case stopped on an error and waits for an administrator.", name=name)
+    return _("“%(name)s” is done. The case moves on to its next step.", name=name)
 
 
 def _comment() -> str:
@@ -116,14 +130,16 @@ def _task_action(task_id: str, name: str) -> ResponseReturnValue:
     except engine.NotFound:
         return error_page(404, _("This task does not exist or is not visible to you."))
     comment, target = _comment(), (request.form.get("to") or "").strip()
+    typed = {"action": name, "comment": comment, "to": target}
     problems = {}
     if not comment:
         problems[name] = _("Write a comment: the next person needs to know why.")
     elif name != "send_back" and not target:
-        problems[name] = _("Enter the username of the person to hand the task to.")
+        problems[name] = _("Choose the person to hand the task to.")
     if problems:
         schema = _schema(task)
-        return _render(task, case, schema, _initial_values(task, case, schema), action_errors=problems, status=422)
+        return _render(task, case, schema, _initial_values(task, case, schema), action_errors=problems, status=422,
+                       typed=typed)
     try:
         if name == "reassign":
             engine.reassign(actor, task_id, target, comment)
@@ -137,8 +153,21 @@ def _task_action(task_id: str, name: str) -> ResponseReturnValue:
     except engine.EngineError as err:
         schema = _schema(task)
         return _render(task, case, schema, _initial_values(task, case, schema),
-                       action_errors={name: common.error_text(err)}, status=err.status)
+                       action_errors={name: common.error_text(err)}, status=err.status, typed=typed)
     return redirect(url_for("inbox.index"))
+
+
+@bp.get("/tasks/<task_id>/handover-candidates")
+@login_required
+def handover_candidates(task_id: str) -> ResponseReturnValue:
+    """The <option>s of the 转办/委派 picker, filtered by name (htmx swaps them into the select)."""
+    try:
+        people = engine.handover_candidates(session_auth.require_actor(), task_id, request.args.get("q"))
+    except engine.NotFound:
+        return error_page(404, _("This task does not exist or is not visible to you."))
+    except engine.Forbidden as err:
+        return error_page(403, common.error_text(err))
+    return render_template("pages/_handover_options.html", candidates=people, selected=None)
 
 
 @bp.post("/tasks/<task_id>/reassign")
