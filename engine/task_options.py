@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
 from . import access, instances, tasks
 from .db import unit_of_work
@@ -30,8 +31,8 @@ class TaskActions:
     send_back: bool = False
 
 
-def _may_send_back(s: object, inst: ProcessInstance, task_id: str) -> bool:
-    loaded = instances.load(s, inst)  # type: ignore[arg-type]
+def _may_send_back(s: Session, inst: ProcessInstance, task_id: str) -> bool:
+    loaded = instances.load(s, inst)
     current = tasks._spiff_task(loaded.wf, task_id)
     target = tasks._previous_human_step(current)
     return current is not None and target is not None and tasks._reaches(current.task_spec, target.task_spec.name)
