@@ -114,6 +114,7 @@ class _Open:
     created_at: datetime
     due_at: datetime | None
     case: dict[str, Any]  # the case's data as it was when the task appeared (its summary): what the form shows
+    case_enterprise: int | None  # the case's enterprise (a bureau task's own enterprise_id is empty)
 
 
 @dataclass(order=True)
@@ -271,7 +272,8 @@ class Simulator:
                 since, self.polled_at = self.polled_at, self.now()
                 self.plan(s.execute(select(Task.id, Task.instance_id, Task.process_key, Task.element_id, Task.form_key,
                                            Task.role_key, Task.enterprise_id, Task.industry_key, Task.assignee,
-                                           Task.created_at, Task.due_at, ProcessInstance.summary)
+                                           Task.created_at, Task.due_at, ProcessInstance.summary,
+                                           ProcessInstance.enterprise_id)
                                     .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
                                     .where(Task.status == "open", Task.created_at >= since)).all())
             s.rollback()
@@ -332,7 +334,7 @@ class Simulator:
 
     def answers(self, task: _Open, case: dict[str, Any]) -> dict[str, Any]:
         """The decisions that carry the simulation's model; every other field is form_data's plausible answer."""
-        e = self.enterprises.get(task.enterprise_id or -1)
+        e = self.enterprises.get(task.case_enterprise or -1)
         form, p, rng = task.form_key, self.p, self.rng
         if form == "hazard_grading":
             if rng.random() < p.not_a_hazard:

@@ -20,7 +20,7 @@ from .views import SYSTEM
 SELF_CHECK_TARGET = 0.90  # the bureau's working target for daily self-checks (the plan asks for every day)
 DUTY_TARGET = 0.90  # the working target for periodic duties done by the year's end (the plan asks for every one)
 REFERRALS_PER_HAZARD_BOUND = 0.15  # a sanity bound, not a plan goal: ≈5 % of inspections plus refusals
-ESCALATIONS_PER_WORKING_DAY_BOUND = 10.0  # a sanity bound: 40 enterprises, a handful of staff
+ESCALATIONS_PER_WORKING_DAY_BOUND = 20.0  # a sanity bound: at most one escalation per two enterprises a day
 DUTIES = {"inspections": "industry_inspection", "drills": "evacuation_drill",
           "principal_checks": "quarterly_principal_check", "progress_reports": "quarterly_progress_report"}
 
