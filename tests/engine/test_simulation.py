@@ -45,7 +45,7 @@ def test_a_quarter_exercises_every_procedure_through_the_engine(quarter):
     assert health.problems == () and health.errored_cases == 0  # no form refused, no engine fault, no incident
     missing = [key for key in PROCEDURES if not quarter["started"].get(key)]
     assert missing == []
-    assert {"self_check", "grid_report", "whistleblower"} <= quarter["sources"]
+    assert {"inspection", "self_check", "grid_report", "whistleblower"} <= quarter["sources"]
     assert health.steps == health.completions + health.timer_firings + health.starts > 500
 
 
