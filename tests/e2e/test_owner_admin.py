@@ -34,7 +34,7 @@ USERS = {
 }
 REPORT = {"enterprise_code": ENT, "source": "self_check", "location": "二楼后厨", "description": "燃气管道锈蚀",
           "category": "gas", "found_by": "何永刚", "found_at": "2025-03-01"}
-TARGET_FLOW = "Flow_gw_general_in_gw_rectify_in"  # a long flow inside the enterprise safety officer's lane
+TARGET_FLOW = "Flow_register_general_gw_rectify_in"  # a long flow inside the enterprise safety officer's lane
 
 
 @pytest.fixture(scope="module")
