@@ -60,7 +60,7 @@ class Parameters:
     trend_floor: float = 0.15  # the hazard rate falls to this share of its start as the campaign works …
     trend_months: float = 6.0  # … with this time constant (exp(-months / trend_months))
     not_a_hazard: float = 0.08  # reports the inspector finds are no hazard
-    major_share: float = 0.12  # graded hazards the inspector grades major at the start (× trend: legacy major hazards go first)
+    major_share: float = 0.20  # graded hazards the inspector grades major at the start (× trend²: legacy major hazards go first)
     expert_confirms_major: float = 0.85  # the expert confirms (else downgrades to general)
     serious_violation: float = 0.05  # inspections that find a serious violation (→ referral)
     general_deadline_days: tuple[int, int] = (7, 30)
@@ -339,7 +339,7 @@ class Simulator:
         if form == "hazard_grading":
             if rng.random() < p.not_a_hazard:
                 return {"is_hazard": False}
-            major = rng.random() < p.major_share * p.trend(self.today)
+            major = rng.random() < p.major_share * p.trend(self.today) ** 2
             days = p.major_deadline_days if major else p.general_deadline_days
             return {"is_hazard": True, "hazard_level": "major" if major else "general",
                     "judged_by": _JUDGED_BY.get(e.industry_key if e else "", "industry_trade"),
