@@ -49,7 +49,13 @@ def _claim(limit: int, now: datetime, worker: str) -> list[int]:
 
 
 def _fire_timer(s, job: Job, loaded: instances.Loaded) -> None:  # noqa: ANN001
-    loaded.wf.refresh_waiting_tasks()
+    # SpiffWorkflow fires a timer only once its time is strictly past: checked a microsecond on, a job swept at its
+    # exact due instant (an injected clock, the simulator) fires its timer instead of being marked done idly
+    token = clock.set_clock(_Fixed(max(clock.now(), job.due_at) + timedelta(microseconds=1)))
+    try:
+        loaded.wf.refresh_waiting_tasks()
+    finally:
+        clock.reset_clock(token)
     audit.record(s, "timer.fire", actor="system", instance_id=job.instance_id, task_id=job.task_id,
                  after={"due_at": job.due_at.isoformat()})
     instances.start_children(s, loaded.inst, instances.advance(s, loaded, "system"), instances.Actor("system"), 0)

@@ -30,6 +30,17 @@ def test_boundary_timer_waits_by_the_injected_clock_then_fires(review, people, c
     assert timers.fire_due() == 0  # never twice
 
 
+def test_a_timer_fired_at_its_exact_due_instant_fires(review, people, clock):
+    """SpiffWorkflow compares strictly (due < now): a sweep at the due instant must not mark the job done idly."""
+    case = _to_accept(people)
+    with unit_of_work(write=False) as s:
+        [job] = s.scalars(select(Job).where(Job.instance_id == case.id, Job.kind == "timer", Job.status == "pending"))
+    clock.set(job.due_at)
+    assert timers.fire_due() == 1
+    after = engine.get_instance(people["admin"], case.id)
+    assert after.status == "completed" and after.open_tasks == ()
+
+
 def test_due_in_makes_reminder_and_escalation_jobs(review, people, clock):
     case = engine.start_instance(people["officer_a"], "review", {"case_title": "期限", "spawn": False})
     task = case.open_tasks[0]
