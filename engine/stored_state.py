@@ -1,10 +1,9 @@
 """The shape of stored case state: how large it grows and how deep its task tree is (the simulator's health)."""
 from __future__ import annotations
 
-import json
-
 from sqlalchemy import func, select
 
+from . import compaction
 from .db import unit_of_work
 from .models import ProcessInstance
 
@@ -16,19 +15,9 @@ def largest_state() -> int:
 
 
 def tree_depth(state: str) -> int:
-    """The depth of a stored workflow's task tree (root = 1), walking each task's `parent` without recursion."""
-    tasks = (json.loads(state).get("tasks") or {})
-    depth: dict[str, int] = {}
-    for start in tasks:
-        path, node = [], start
-        while node is not None and node not in depth and node in tasks:
-            path.append(node)
-            node = tasks[node].get("parent")
-        base = depth.get(node, 0) if node is not None else 0
-        for n in reversed(path):
-            base += 1
-            depth[n] = base
-    return max(depth.values(), default=0)
+    """The deepest task's level in a stored state (root = 1, subprocesses included), read without recursion."""
+    tasks, deepest = compaction.stored_shape(state)
+    return deepest + 1 if tasks else 0
 
 
 def deepest_tree(sample: int = 25) -> int:
