@@ -191,7 +191,10 @@ def timers_list() -> None:
 @click.option("--self-checks/--no-self-checks", default=True, help="Run the daily self-check schedule (default: on)")
 @click.option("--late-share", default=None, type=click.FloatRange(0, 1), help="Share of tasks done late (default 0.1)")
 @click.option("--json", "json_path", default=None, type=click.Path(dir_okay=False), help="Also write table and run health as JSON")
-def simulate(until: str, seed: int, start: str, self_checks: bool, late_share: float | None, json_path: str | None) -> None:
+@click.option("--database-url", "sim_url", default=None,
+              help="Simulate on this empty database instead (e.g. a fresh PostgreSQL schema); never the live one")
+def simulate(until: str, seed: int, start: str, self_checks: bool, late_share: float | None, json_path: str | None,
+             sim_url: str | None) -> None:
     """Simulate the campaign on a fresh database (data dir/simulation.db); print the yearly table against the goals."""
     from dataclasses import replace
     from datetime import date
@@ -204,11 +207,16 @@ def simulate(until: str, seed: int, start: str, self_checks: bool, late_share: f
     if last < first:
         raise click.BadParameter("--until is before --from")
     params = simulation.Parameters() if late_share is None else replace(simulation.Parameters(), late_share=late_share)
-    path = settings().data_dir / "simulation.db"
-    for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-        stale.unlink(missing_ok=True)
-    engine.configure(database_url=f"sqlite:///{path}", data_dir=settings().data_dir)
-    click.echo(f"模拟数据库 Simulation database: {path}", err=True)
+    if sim_url:
+        _require_empty(sim_url)
+        engine.configure(database_url=sim_url, data_dir=settings().data_dir)
+        click.echo(f"模拟数据库 Simulation database: {sim_url}", err=True)
+    else:
+        path = settings().data_dir / "simulation.db"
+        for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            stale.unlink(missing_ok=True)
+        engine.configure(database_url=f"sqlite:///{path}", data_dir=settings().data_dir)
+        click.echo(f"模拟数据库 Simulation database: {path}", err=True)
     progress = _SimulationProgress(first, last)
     figures, health = simulation.prepare_and_run(first, last, seed=seed, self_checks=self_checks, params=params,
                                                  on_day=progress.update)
@@ -222,6 +230,21 @@ def simulate(until: str, seed: int, start: str, self_checks: bool, late_share: f
     if json_path:
         Path(json_path).write_text(simulation.as_json(figures, health, seed=seed, params=params, self_checks=self_checks),
                                    encoding="utf-8")
+
+
+def _require_empty(url: str) -> None:
+    """The simulator writes three years of cases: only into a database that holds no tables yet."""
+    from sqlalchemy import create_engine, inspect
+    probe = create_engine(url)
+    try:
+        tables = inspect(probe).get_table_names()
+    except Exception as err:  # noqa: BLE001 - any failure to connect is the user's URL
+        raise engine.BadRequest(f"无法连接模拟数据库：{err}", f"Cannot connect to the simulation database: {err}") from None
+    finally:
+        probe.dispose()
+    if tables:
+        raise engine.BadRequest("模拟只能在空数据库中运行（该库已有数据表）",
+                                "The simulation runs only on an empty database (this one already has tables)")
 
 
 class _SimulationProgress:

@@ -111,3 +111,9 @@ def test_audit_checkpoint_verify_against_it_and_rotate_the_key(tmp_path):
     (tmp_path / "bad.json").write_text("{not json", encoding="utf-8")
     bad = run(tmp_path, "audit", "verify", "--checkpoint", str(tmp_path / "bad.json"))
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_simulate_refuses_a_database_that_is_not_empty(tmp_path):
+    assert run(tmp_path, "init").returncode == 0
+    refused = run(tmp_path, "simulate", "--until", "2024-04-09", "--database-url", f"sqlite:///{tmp_path / 'safeloop.db'}")
+    assert refused.returncode == 2 and "empty database" in refused.stderr and "Traceback" not in refused.stderr
