@@ -226,7 +226,9 @@ def simulate(until: str, seed: int, start: str, self_checks: bool, late_share: f
                f"({health.steps_per_second:.0f}/s, {health.steps_per_cpu_second:.0f} per CPU s), "
                f"largest state {health.largest_state_bytes} bytes, deepest task tree {health.deepest_task_tree}, "
                f"escalations/working day {health.escalations_per_working_day}, duplicate referrals {health.duplicate_referrals}, "
-               f"cases in error {health.errored_cases}")
+               f"cases in error {health.errored_cases}, "
+               f"leaders' digests {health.leader_digests} (at most {health.leader_notes_max_per_day} escalation notices "
+               f"to one leader in a day)")
     if json_path:
         Path(json_path).write_text(simulation.as_json(figures, health, seed=seed, params=params, self_checks=self_checks),
                                    encoding="utf-8")

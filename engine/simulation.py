@@ -22,11 +22,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from . import cases, clock, db, forms, tasks, timers, users, yearly_figures
+from . import cases, clock, db, digests, forms, tasks, timers, users, yearly_figures
 from .db import unit_of_work
 from .errors import Conflict, EngineError, FormInvalid, NotFound
 from .form_data import example
-from .models import Enterprise, Job, ProcessDefinition, ProcessInstance, Task, User, UserRole
+from .models import Enterprise, Job, Notification, ProcessDefinition, ProcessInstance, Task, User, UserRole
 from .notifications import role_members
 from .views import SYSTEM, Actor
 
@@ -98,6 +98,8 @@ class Health:
     form_refusals: int
     engine_faults: int
     problems: tuple[str, ...]
+    leader_notes_max_per_day: int = 0  # escalation notices (incl. digests) to one leader on one day, at most
+    leader_digests: int = 0
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,8 @@ class Simulator:
         self.seen: set[str] = set()
         self.polled_at = datetime(2000, 1, 1, tzinfo=clock.CHINA_TZ)
         self.counts: Counter = Counter()
+        # leaders' daily digests, written by the worker's sweep in production: here at 08:30 each day
+        self.next_digest = datetime.combine(first_day, time(8, 30), clock.CHINA_TZ)
         self.problems: list[str] = []  # form refusals and engine faults, reported with the run's health
         self.finish: dict[int, datetime] = {}  # a major hazard's planned end of rectification
         self._actors: dict[str, Actor] = {}
@@ -400,10 +404,15 @@ class Simulator:
             if job is not None and idle_until is not None and job <= idle_until:
                 job = idle_until + timedelta(minutes=1)  # a job in back-off: look again a minute later
             act = self.queue[0].at if self.queue else None
-            upcoming = min(t for t in (job, act, end) if t is not None)
+            upcoming = min(t for t in (job, act, end, self.next_digest) if t is not None)
             if upcoming >= end:
                 self.clock.set(max(self.now(), end))
                 return
+            if upcoming == self.next_digest:
+                self.clock.set(max(self.now(), upcoming))
+                self.counts["digests"] += digests.send_due()
+                self.next_digest += timedelta(days=1)
+                continue
             if job is not None and job <= upcoming:
                 # one second past due: SpiffWorkflow fires a timer only once its time is strictly past
                 self.clock.set(max(self.now(), upcoming + timedelta(seconds=1)))
@@ -449,7 +458,21 @@ def _health(counts: Counter, seconds: float, cpu: float, figures: list[yearly_fi
                   round(steps / cpu, 1) if cpu else 0.0, counts["completions"],
                   counts["timer_firings"], counts["starts"], largest_state(), deepest_tree(),
                   sum(f.duplicate_referrals for f in figures), round(escalations / days, 2) if days else None,
-                  total, errored, counts["form_refusals"], counts["engine_faults"], tuple(problems[:20]))
+                  total, errored, counts["form_refusals"], counts["engine_faults"], tuple(problems[:20]),
+                  _leader_notes_max_per_day(), counts["digests"])
+
+
+def _leader_notes_max_per_day() -> int:
+    """The most escalation notices (per-task escalations and digests) one leader received on one China-time day."""
+    from .roles import LEADERS
+    with unit_of_work(write=False) as s:
+        rows = s.execute(select(Notification.recipient, Notification.created_at)
+                         .join(User, User.username == Notification.recipient)
+                         .join(UserRole, UserRole.user_id == User.id)
+                         .where(UserRole.role_key.in_(LEADERS), Notification.kind.in_(("escalation", "digest")))
+                         .distinct())
+        per_day = Counter((who, at.astimezone(clock.CHINA_TZ).date()) for who, at in rows)
+    return max(per_day.values(), default=0)
 
 
 def prepare(start: date, *, enterprises: int | None = None) -> None:

@@ -58,6 +58,8 @@ def test_the_figures_are_plausible_and_every_closed_hazard_was_graded(quarter):
     assert year.self_checks_done > 8 * 55 and year.self_check_rate > 0.85
     assert year.inspections_due >= 8 and year.escalations == quarter["escalations"] > 0  # some staff are late
     assert year.duplicate_referrals == 0
+    # leaders hear of escalations in one daily digest, never task by task
+    assert quarter["health"].leader_notes_max_per_day <= 3
 
 
 def test_the_table_puts_the_goals_beside_the_figures(quarter):
