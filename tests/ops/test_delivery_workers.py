@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime, timezone
@@ -39,6 +40,7 @@ class Sink(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Hook)
         self.received: list[int] = []
         self.lock = threading.Lock()
+        self.delay = 0.0  # seconds each POST takes to answer once read
 
     @property
     def url(self) -> str:
@@ -55,6 +57,7 @@ class _Hook(BaseHTTPRequestHandler):
         self.rfile.read(int(self.headers["Content-Length"]))
         with self.server.lock:
             self.server.received.append(int(self.headers[channels.DELIVERY_HEADER]))
+        time.sleep(self.server.delay)
         self.send_response(204)
         self.end_headers()
 
@@ -112,6 +115,7 @@ def test_senders_killed_at_random_lose_nothing_and_repeat_at_most_one_message_pe
         database, people, sink, clock, tmp_path):
     ids = _queue(DELIVERIES)
     rng = random.Random(20251204)
+    sink.delay = 0.01  # a receiver taking 10 ms: the senders outlast the kills however fast the machine is
     never = tmp_path / "never"
     live = _senders(sink, never, ["s0", "s1"])
     kills = spawned = 0
