@@ -168,9 +168,9 @@ def retry_job(actor: Actor, job_id: int) -> JobView:
     with unit_of_work() as s:
         job = s.get(Job, job_id)
         if job is None:
-            raise not_found("作业", "job", job_id)
+            raise not_found("后台任务", "job", job_id)
         if job.status != "incident":
-            raise Conflict("只有失败的作业可以重试", "Only a failed job can be retried")
+            raise Conflict("只有失败的后台任务可以重试", "Only a failed job can be retried")
         before = {"status": job.status, "attempts": job.attempts, "error": job.last_error}
         job.status, job.attempts, job.due_at = "pending", 0, clock.now()
         job.locked_by = job.locked_until = None

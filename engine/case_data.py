@@ -37,7 +37,7 @@ class _Budget:
     def spend(self, amount: int, path: str) -> None:
         self.used += amount
         if self.used > self.limit:
-            raise SandboxViolation(f"案件数据超过上限 {self.limit} 字节（在 {path or '数据'} 处）",
+            raise SandboxViolation(f"事项数据超过上限 {self.limit} 字节（在 {path or '数据'} 处）",
                                    f"Case data exceeds the limit of {self.limit} bytes (at {path or 'the data'})",
                                    {"limit": "max_case_data", "bytes": self.limit, "path": path})
 
@@ -76,7 +76,7 @@ class _Budget:
 
 def _not_json(path: str, what: str) -> SandboxViolation:
     where = path or "the data"
-    return SandboxViolation(f"案件数据必须是 JSON：{where} 是 {what}", f"Case data must be JSON: {where} is {what}",
+    return SandboxViolation(f"事项数据必须是 JSON：{where} 是 {what}", f"Case data must be JSON: {where} is {what}",
                             {"limit": "json_only", "path": path})
 
 

@@ -41,7 +41,7 @@ def start_instance(actor: Actor, process_key: str, data: dict[str, Any] | None =
         Forbidden: the diagram does not let the actor's roles (or username) start it, or the actor is read-only.
     """
     if actor.has("auditor") and not actor.roles - {"auditor"}:
-        raise Forbidden("审计员只读，不能发起案件", "Auditors are read-only and cannot start cases")
+        raise Forbidden("审计员只读，不能发起事项", "Auditors are read-only and cannot start cases")
     payload = dict(data or {})
     case_data.check_input(payload)
     with unit_of_work() as s:

@@ -183,7 +183,7 @@ def check(wf: BpmnWorkflow) -> None:
     deepest = depth(wf) if tasks > MAX_DEPTH else 0  # a tree never is deeper than it has tasks
     if deepest > MAX_DEPTH or tasks > MAX_TASKS:
         raise CaseTooLarge(
-            f"案件的流程状态超出上限（任务树深度 {deepest}，上限 {MAX_DEPTH}；任务数 {tasks}，上限 {MAX_TASKS}）",
+            f"事项的流程状态超出上限（任务树深度 {deepest}，上限 {MAX_DEPTH}；任务数 {tasks}，上限 {MAX_TASKS}）",
             f"The case's workflow state exceeds its bounds (task tree depth {deepest}, limit {MAX_DEPTH}; "
             f"{tasks} tasks, limit {MAX_TASKS})",
             {"depth": deepest, "tasks": tasks, "max_depth": MAX_DEPTH, "max_tasks": MAX_TASKS})

@@ -136,7 +136,7 @@ def save(s: Session, loaded: Loaded) -> None:
     try:
         s.flush()
     except StaleDataError as err:
-        raise Conflict("案件已被他人修改，请刷新后重试", "The case was changed meanwhile; reload and try again") from err
+        raise Conflict("事项已被他人修改，请刷新后重试", "The case was changed meanwhile; reload and try again") from err
 
 
 def _resolve_enterprise(s: Session, actor: Actor, data: dict[str, Any]) -> Enterprise | None:
@@ -185,7 +185,7 @@ def create(s: Session, definition: ProcessDefinition, data: dict[str, Any], *, a
 def start_children(s: Session, parent: ProcessInstance, pending: list[dict[str, Any]], actor: Actor, depth: int) -> None:
     """Start the cases a step queued with start_case, linked to their parent."""
     if depth > 3 or len(pending) > MAX_CHILD_STARTS:
-        raise BadRequest("子案件过多或嵌套过深", "Too many or too deeply nested child cases")
+        raise BadRequest("子事项过多或嵌套过深", "Too many or too deeply nested child cases")
     system = Actor(username=actor.username, roles=frozenset({"admin"}))
     for item in pending:
         definition = definitions.load_definition(s, item["process_key"])
@@ -214,8 +214,13 @@ def visible(s: Session, actor: Actor, instance_id: int) -> ProcessInstance:
     inst = s.scalars(select(ProcessInstance).where(ProcessInstance.id == instance_id,
                                                    access.instance_clause(actor))).first()
     if inst is None:
-        raise not_found("案件", "case", instance_id)
+        raise not_found("事项", "case", instance_id)
     return inst
+
+
+# Case states and transitions as the Chinese messages name them.
+STATUS_ZH = {"running": "进行中", "completed": "已办结", "terminated": "已终止", "suspended": "已挂起", "error": "出错"}
+TRANSITION_ZH = {"suspend": "挂起", "resume": "恢复", "terminate": "终止", "retry": "重试"}
 
 
 def transition(s: Session, inst: ProcessInstance, name: str, actor: Actor, reason: str | None) -> None:
@@ -224,9 +229,9 @@ def transition(s: Session, inst: ProcessInstance, name: str, actor: Actor, reaso
         raise Forbidden("只有管理员可以执行此操作", "Only administrators may do this")
     allowed, target = TRANSITIONS[name]
     if Status(inst.status) not in allowed:
-        raise Conflict(f"案件当前状态为 {inst.status}，不能{name}", f"Cannot {name} a case that is {inst.status}")
+        raise Conflict(f"事项当前{STATUS_ZH.get(inst.status, inst.status)}，不能{TRANSITION_ZH.get(name, name)}", f"Cannot {name} a case that is {inst.status}")
     if name == "terminate" and not (reason or "").strip():
-        raise BadRequest("终止案件必须填写原因", "A reason is required to terminate a case")
+        raise BadRequest("终止事项必须填写原因", "A reason is required to terminate a case")
     before = inst.status
     inst.status, inst.updated_at = target.value, clock.now()
     if target is Status.TERMINATED:
@@ -240,7 +245,7 @@ def count(s: Session) -> int:
 
 
 def not_running(inst: ProcessInstance) -> Conflict:
-    return Conflict(f"案件状态为 {inst.status}，不能办理", f"The case is {inst.status}; it cannot be worked on")
+    return Conflict(f"事项{STATUS_ZH.get(inst.status, inst.status)}，不能办理", f"The case is {inst.status}; it cannot be worked on")
 
 
 __all__ = ["Status", "Loaded", "lock", "load", "advance", "save", "create", "visible", "transition",

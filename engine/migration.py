@@ -49,7 +49,7 @@ class BatchResult:
 
 def _allowed(actor: Actor) -> None:
     if not actor.has("admin", "process_owner"):
-        raise Forbidden("只有管理员或流程负责人可以迁移案件", "Only administrators and process owners may migrate cases")
+        raise Forbidden("只有管理员或流程负责人可以迁移事项", "Only administrators and process owners may migrate cases")
 
 
 def _reason(element: str, name: str, zh: str, en: str) -> dict[str, Any]:
@@ -94,7 +94,7 @@ def _plan(s: Any, inst: ProcessInstance, target: ProcessDefinition) -> tuple[ins
     loaded = instances.load(s, inst)
     old, new = definitions.parsed_spec(loaded.definition), definitions.parsed_spec(target)
     if inst.status not in MIGRATABLE:
-        return loaded, None, [_reason("", "", f"案件状态为 {inst.status}，只能迁移进行中或已挂起的案件",
+        return loaded, None, [_reason("", "", f"事项{instances.STATUS_ZH.get(inst.status, inst.status)}，只能迁移进行中或已挂起的事项",
                                       f"The case is {inst.status}; only running or suspended cases can move")]
     if old.dialect != new.dialect:
         return loaded, None, [_reason("", "", "两个版本的建模方言不同（Spiff / Camunda）",
@@ -112,7 +112,7 @@ def _case(s: Any, instance_id: int) -> ProcessInstance:
     # Process owners act on a process as a whole, so they reach every case of it (not only visible ones).
     inst = instances.lock(s, instance_id)
     if inst is None:
-        raise not_found("案件", "case", instance_id)
+        raise not_found("事项", "case", instance_id)
     return inst
 
 
@@ -166,7 +166,7 @@ def migrate_instance(actor: Actor, instance_id: int, to_version: int | None = No
         inst = _case(s, instance_id)
         result = _move(s, actor, inst, _target(s, inst, to_version))
         if not result.ok:
-            raise Conflict("该案件不能迁移到新版本", "This case cannot move to the new version", list(result.reasons))
+            raise Conflict("该事项不能迁移到新版本", "This case cannot move to the new version", list(result.reasons))
         return result
 
 

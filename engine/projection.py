@@ -10,6 +10,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.util.task import TaskState
 
 from . import clock, workdays
@@ -186,6 +187,13 @@ def _small(value: Any) -> bool:
     return not isinstance(value, (dict, list)) or len(str(value)) < 2000
 
 
+def outcome(wf: BpmnWorkflow) -> str | None:
+    """How a finished case ended, in the diagram's words: the names of the end events it reached (e.g. 已销号)."""
+    names = [t.task_spec.bpmn_name for t in wf.get_tasks(state=TaskState.COMPLETED, spec_class=EndEvent)
+             if t.workflow is wf and t.task_spec.bpmn_name]
+    return "、".join(dict.fromkeys(names))[:300] or None
+
+
 def sync(s: Session, inst: ProcessInstance, wf: BpmnWorkflow, steps: dict[str, dict[str, Any]], roles: RoleBook) -> None:
     """Bring the task rows, jobs and domain columns in line with the workflow state."""
     data = case_data(wf)
@@ -194,7 +202,7 @@ def sync(s: Session, inst: ProcessInstance, wf: BpmnWorkflow, steps: dict[str, d
     # Every column of the case is set before anything is flushed, so the case row is written once per step.
     with s.no_autoflush:
         _domain_columns(s, inst, data)
-        inst.current_step = "、".join(n for n in names if n)[:300] or None
+        inst.current_step = "、".join(n for n in names if n)[:300] or (outcome(wf) if wf.completed else None)
         # the case's open rows (their index) or the ready ones (primary key): never a scan of a long case's history
         open_ids = select(Task.id).where(Task.instance_id == inst.id, Task.status == "open")
         known = {r.id: r for r in s.scalars(select(Task).where(or_(Task.id.in_(open_ids), Task.id.in_(list(ready)))))

@@ -121,7 +121,7 @@ class _Worker:
         try:
             self.conn.send_bytes(pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL))
         except (OSError, pickle.PicklingError, TypeError, AttributeError) as err:
-            raise _Broken(_breach("json_only", "案件数据无法交给沙箱", "The case data cannot be handed to the sandbox")) from err
+            raise _Broken(_breach("json_only", "事项数据无法交给沙箱", "The case data cannot be handed to the sandbox")) from err
         deadline = time.monotonic() + limits.seconds + GRACE_SECONDS
         while True:
             message = self._receive(deadline, limits)

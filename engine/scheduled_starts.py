@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from . import audit, campaign_dates, definitions, schedules
 from .admin import require_admin, require_reader
-from .bpmn_xml import NS
+from .bpmn_xml import NS, documentation
 from .db import unit_of_work
 from .errors import Conflict, not_found
 from .models import Job, ProcessDefinition
@@ -35,33 +35,34 @@ class ScheduledStart:
     next_run: datetime
     target: str               # notice: target type (all | industries | risk_grades …); process: its timer expression
     target_values: tuple[str, ...]  # the industries, risk grades or enterprises of a targeted notice
-    scope: str                # notice: business key; process: the process's documentation
+    scope: str                # notice: business key; process: the process's documentation (Chinese)
     status: str               # pending | paused
     waiting: int              # waiting start jobs behind this row
+    scope_en: str = ""        # process: the process's documentation in English, where the diagram has it
 
 
-def _documentation(definition: ProcessDefinition) -> tuple[str, str]:
-    """(start event name, process documentation) read from the stored diagram."""
+def _documentation(definition: ProcessDefinition) -> tuple[str, str, str]:
+    """(start event name, Chinese documentation, English documentation) read from the stored diagram."""
     try:
         root = etree.fromstring(definition.bpmn_xml.encode("utf-8"), etree.XMLParser(resolve_entities=False,
                                                                                      no_network=True))
     except etree.XMLSyntaxError:
-        return "", ""
+        return "", "", ""
     process = next((p for p in root.iterfind("bpmn:process", NS) if p.get("id") == definition.key), None)
     if process is None:
-        return "", ""
+        return "", "", ""
     start = process.find("bpmn:startEvent", NS)
-    return (start.get("name", "") if start is not None else "",
-            (process.findtext("bpmn:documentation", "", NS) or "").strip())
+    zh, en = documentation(process)
+    return start.get("name", "") if start is not None else "", zh or en or "", en or zh or ""
 
 
 def _process_row(job: Job, definition: ProcessDefinition | None, jobs: list[Job]) -> ScheduledStart:
-    start_name, docs = _documentation(definition) if definition is not None else ("", "")
+    start_name, docs, docs_en = _documentation(definition) if definition is not None else ("", "", "")
     timer = ((definition.meta or {}).get("start_timer") or {}) if definition is not None else {}
     paused = any(j.status == "paused" for j in jobs)
     return ScheduledStart("process", job.definition_key or "", definition.name if definition else "", None, start_name,
                           min(j.due_at for j in jobs), timer.get("expr", ""), (), docs,
-                          "paused" if paused else "pending", len(jobs))
+                          "paused" if paused else "pending", len(jobs), docs_en)
 
 
 def _notice_row(job: Job, definition: ProcessDefinition | None) -> ScheduledStart:

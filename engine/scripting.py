@@ -74,13 +74,13 @@ def _start_case(process_key: str, data: dict[str, Any] | None = None, enterprise
         raise SandboxViolation("start_case 需要流程标识", "start_case needs a process key")
     services = _current()
     if len(services.pending_starts) >= MAX_STARTS_PER_STEP:
-        raise SandboxViolation(f"一步最多启动 {MAX_STARTS_PER_STEP} 个子案件",
+        raise SandboxViolation(f"一步最多启动 {MAX_STARTS_PER_STEP} 个子事项",
                                f"A step may start at most {MAX_STARTS_PER_STEP} child cases", {"limit": "child_starts"})
     child = {"process_key": process_key, "data": dict(data or {}), "enterprise_code": enterprise_code}
     # the children's data together may not pass a few times one case's cap: they wait in this process's memory
     services.pending_bytes += case_data.check(child, case_data.max_bytes())
     if services.pending_bytes > 8 * case_data.max_bytes():
-        raise SandboxViolation("本步启动的子案件数据过大", "The child cases started by this step carry too much data",
+        raise SandboxViolation("本步启动的子事项数据过大", "The child cases started by this step carry too much data",
                                {"limit": "child_data"})
     services.pending_starts.append(child)
 

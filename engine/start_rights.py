@@ -99,5 +99,5 @@ def check(s: Session, actor: Actor, row: ProcessDefinition) -> None:
     if may_start(actor, row, RoleBook.load(s)):
         return
     if actor.has("auditor") and not actor.roles - {"auditor"}:
-        raise Forbidden("审计员只读，不能发起案件", "Auditors are read-only and cannot start cases")
+        raise Forbidden("审计员只读，不能发起事项", "Auditors are read-only and cannot start cases")
     raise Forbidden(f"您的角色不能发起“{row.name}”", f"Your roles may not start '{row.name}'", {"process": row.key})

@@ -135,6 +135,16 @@ def get_actor(username: str) -> Actor:
         return actor_of(s, found[0], found[1])  # two queries per request: the user, then roles and industries
 
 
+def display_names(usernames: set[str] | frozenset[str]) -> dict[str, str]:
+    """username → display name for those of `usernames` that exist (for showing who did what)."""
+    wanted = sorted(u for u in usernames if u)[:1000]
+    if not wanted:
+        return {}
+    with unit_of_work(write=False) as s:
+        rows = s.execute(select(User.username, User.display_name).where(User.username.in_(wanted)))
+        return {name: shown or name for name, shown in rows}
+
+
 def authenticate(username: str, password: str) -> Actor:
     """Check a password (in constant-ish time for unknown users) and return the actor."""
     with unit_of_work(write=False) as s:

@@ -1,8 +1,10 @@
 """Languages of the web UI: Simplified Chinese first, English second (Flask-Babel).
 
-The locale of a request comes from, in order: a `?lang=` parameter (which is also remembered
-in the session, so the language switch sticks), the session, the browser's Accept-Language,
-and finally Chinese. Message ids in the code are English; the Chinese catalog carries the
+The locale of a page comes from, in order: a `?lang=` parameter (which is also remembered
+in the session, so the language switch sticks), the session, and otherwise Chinese. The
+browser's Accept-Language is deliberately not consulted: bureau and enterprise computers
+often ship with an English browser, and a clerk who never chose English must not get it.
+(The JSON API is different: its error messages follow Accept-Language, see api/errors.py.) Message ids in the code are English; the Chinese catalog carries the
 Chinese text and `translations/en` is (nearly) empty, so English falls back to the ids.
 
 We call the Chinese locale `zh_CN` (URLs, session, templates), but its catalog lives in
@@ -39,20 +41,7 @@ def select_locale() -> str:
     if requested:
         session[SESSION_KEY] = requested
         return requested
-    remembered = normalize(session.get(SESSION_KEY))
-    if remembered:
-        return remembered
-    return _from_accept_language() or DEFAULT_LOCALE
-
-
-def _from_accept_language() -> str | None:
-    # Werkzeug's best_match prefers an exact `zh-CN` at q=0.5 over `en-GB` at q=1; we want
-    # the browser's first choice by primary language.
-    for tag, _quality in request.accept_languages:
-        locale = normalize(tag)
-        if locale:
-            return locale
-    return None
+    return normalize(session.get(SESSION_KEY)) or DEFAULT_LOCALE
 
 
 def current_locale() -> str:

@@ -15,7 +15,7 @@ def test_search_by_process_version_and_status(client, people, review):
     assert "旧版本案件" in html and "新版本案件" not in html and f"/admin/cases/{old.id}" in html
     html = get(client, "/admin/cases?process=review&version=2&status=running").get_data(as_text=True)
     assert "新版本案件" in html and "旧版本案件" not in html and f"/admin/cases/{new.id}" in html
-    assert "没有符合条件的案件" in get(client, "/admin/cases?status=error").get_data(as_text=True)
+    assert "没有符合条件的事项" in get(client, "/admin/cases?status=error").get_data(as_text=True)
 
 
 def test_case_page_marks_the_path_and_shows_step_data(client, people, review):
@@ -31,11 +31,11 @@ def test_case_page_marks_the_path_and_shows_step_data(client, people, review):
 def test_admin_suspends_resumes_and_terminates_with_a_reason(client, people, review):
     case = start_review(people["officer_a"])
     log_in_as(client, "admin")
-    assert "案件已挂起" in post(client, f"/admin/cases/{case.id}/suspend", follow_redirects=True).get_data(as_text=True)
+    assert "事项已挂起" in post(client, f"/admin/cases/{case.id}/suspend", follow_redirects=True).get_data(as_text=True)
     assert engine.get_instance(people["admin"], case.id).status == "suspended"
     post(client, f"/admin/cases/{case.id}/resume")
     html = post(client, f"/admin/cases/{case.id}/terminate", {"reason": ""}, follow_redirects=True).get_data(as_text=True)
-    assert "终止案件必须填写原因" in html and engine.get_instance(people["admin"], case.id).status == "running"
+    assert "终止事项必须填写原因" in html and engine.get_instance(people["admin"], case.id).status == "running"
     post(client, f"/admin/cases/{case.id}/terminate", {"reason": "重复上报"})
     assert engine.get_instance(people["admin"], case.id).status == "terminated"
 

@@ -13,7 +13,7 @@ def test_check_then_move_one_case(client, people, review):
     html = get(client, f"/processes/review/migrate?case={case.id}&to=2").get_data(as_text=True)
     assert 'data-ok="true"' in html and "v1 → v2" in html
     html = post(client, "/processes/review/migrate", {"case": case.id, "to": 2}, follow_redirects=True).get_data(as_text=True)
-    assert f"案件 #{case.id} 已迁移到第 2 版" in html
+    assert f"事项 #{case.id} 已迁移到第 2 版" in html
     assert engine.get_instance(people["admin"], case.id).process_version == 2
 
 
@@ -32,7 +32,7 @@ def test_batch_moves_a_version(client, people, review):
     engine.deploy(renamed_review(), actor="owner")
     log_in_as(client, "owner")
     html = post(client, "/processes/review/migrate", {"from": 1, "to": 2}).get_data(as_text=True)
-    assert "已迁移 2 个案件；0 个不能迁移" in html
+    assert "已迁移 2 个事项；0 个不能迁移" in html
     assert engine.get_process("review", 2).running_cases == 2
 
 

@@ -21,9 +21,9 @@ def test_incidents_list_failed_jobs_and_retry_puts_them_back(client, people, rev
     job_id = _fail_first_job()
     log_in_as(client, "admin")
     html = get(client, "/admin/incidents").get_data(as_text=True)
-    assert "短信网关超时" in html and f"/admin/incidents/jobs/{job_id}/retry" in html and "没有出错的案件" in html
+    assert "短信网关超时" in html and f"/admin/incidents/jobs/{job_id}/retry" in html and "没有出错的事项" in html
     html = post(client, f"/admin/incidents/jobs/{job_id}/retry", follow_redirects=True).get_data(as_text=True)
-    assert f"作业 {job_id} 已重新排队" in html and "没有失败的作业" in html
+    assert f"后台任务 {job_id} 已重新排队" in html and "没有失败的后台任务" in html
 
 
 def test_retry_all_and_auditor_cannot_retry(client, people, review):
@@ -34,7 +34,7 @@ def test_retry_all_and_auditor_cannot_retry(client, people, review):
     assert post(client, f"/admin/incidents/jobs/{job_id}/retry").status_code == 403
     log_in_as(client, "admin")
     html = post(client, "/admin/incidents/retry-all", follow_redirects=True).get_data(as_text=True)
-    assert "已重试 1 个作业和 0 个案件" in html
+    assert "已重试 1 个后台任务和 0 个事项" in html
 
 
 def test_job_list_shows_due_time_kind_and_lease_holder(client, people, review, clock):
@@ -45,7 +45,7 @@ def test_job_list_shows_due_time_kind_and_lease_holder(client, people, review, c
     log_in_as(client, "auditor")
     html = get(client, "/admin/jobs").get_data(as_text=True)
     assert "reminder" in html and "worker-7:1234" in html and f"/admin/cases/{case.id}" in html
-    assert "没有符合条件的作业" in get(client, "/admin/jobs?status=incident").get_data(as_text=True)
+    assert "没有符合条件的后台任务" in get(client, "/admin/jobs?status=incident").get_data(as_text=True)
 
 
 def test_incidents_list_failed_deliveries_and_retry_queues_them_again(client, people, review):

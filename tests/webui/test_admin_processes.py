@@ -64,3 +64,4 @@ def test_compare_lists_changed_elements(client, people, review):
     html = get(client, "/processes/review/compare?old=1&new=2").get_data(as_text=True)
     assert 'data-change="changed"' in html and "<code>accept</code>" in html and 'data-changed="accept"' in html
     assert 'data-change="added"' not in html
+    assert '<li data-aspect="name"><strong class="change-aspect">名称</strong>' in html and "<td>用户任务</td>" in html

@@ -394,7 +394,7 @@ def test_errors_are_json_in_chinese_or_english(app, client, review, people):
     zh = bearer(app, "admin", lang="zh-CN,zh;q=0.9,en;q=0.5")
     en = bearer(app, "admin", lang="en-US,en;q=0.9")
     status, body, _ = call(client, "GET", "/instances/424242", headers=zh)
-    assert status == 404 and body["message"] == "案件不存在：424242"
+    assert status == 404 and body["message"] == "事项不存在：424242"
     status, body, _ = call(client, "GET", "/instances/424242", headers=en)
     assert status == 404 and body["message"] == "No such case: 424242"
     status, body, _ = call(client, "GET", "/no/such/thing", headers=en)

@@ -14,7 +14,7 @@ def test_the_case_page_shows_fields_timeline_and_diagram_progress(client, people
     log_in_as(client, "officer_a")
     html = get(client, f"/cases/{case.id}").get_data(as_text=True)
     assert "<h1>后厨燃气报警器失效</h1>" in html and "洮南市甲餐饮有限公司" in html and "一般隐患" in html
-    assert html.index("发起案件") < html.index("认领") < html.index("办理完成")
+    assert html.index("发起事项") < html.index("认领") < html.index("办理完成")
     assert "：整改" in html and "已按要求整改" in html and "更换报警器" in html
     assert 'data-completed="rectify"' in html and 'data-current="accept"' in html
     assert f'data-bpmn-url="/cases/{case.id}/diagram.bpmn"' in html
@@ -35,7 +35,7 @@ def test_a_case_out_of_scope_answers_404_page_and_diagram(client, people, review
     log_in_as(client, username)
     assert get(client, f"/cases/{case.id}").status_code == 404
     assert get(client, f"/cases/{case.id}/diagram.bpmn").status_code == 404
-    assert "案件不存在，或您无权查看。" in get(client, f"/cases/{case.id}").get_data(as_text=True)
+    assert "事项不存在，或您无权查看。" in get(client, f"/cases/{case.id}").get_data(as_text=True)
 
 
 def test_confidential_reporter_fields_stay_hidden_on_the_case_page(client, people, review):

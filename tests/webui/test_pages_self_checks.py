@@ -84,7 +84,7 @@ def test_the_csv_has_one_row_per_enterprise(client, week):
 def test_the_window_is_chosen_by_month_or_dates_and_bad_ones_are_explained(client, week):
     log_in_as(client, "chief")
     html = get(client, "/register/self-checks?month=2025-02").get_data(as_text=True)
-    assert "此期间没有自查案件" in html and 'value="2025-02"' in html
+    assert "此期间没有自查事项" in html and 'value="2025-02"' in html
     html = flat(get(client, "/register/self-checks?from=2025-03-05&to=2025-03-05").get_data(as_text=True))
     assert 'data-count="expected">2<' in html and 'data-count="missed">2<' in html
     assert get(client, "/register/self-checks?month=2025-13").status_code == 400

@@ -21,7 +21,7 @@ def test_the_form_renders_labels_required_marks_choices_and_the_case_summary(cli
     html = get(client, f"/tasks/{accept_task.id}").get_data(as_text=True)
     assert '<label class="field__label" for="f-result">' in html and 'class="field__required"' in html
     assert '<select' in html and 'value="pass"' in html
-    assert "后厨燃气报警器失效" in html and "案件摘要" in html
+    assert "后厨燃气报警器失效" in html and "事项摘要" in html
     assert 'name="csrf_token"' in html and 'name="version"' in html
 
 
@@ -185,4 +185,4 @@ def test_closing_a_case_says_it_was_closed(client, people, accept_task):
     response = post(client, f"/tasks/{accept_task.id}", {"action": "complete", "result": "pass"})
     assert response.status_code == 302
     html = get(client, response.headers["Location"]).get_data(as_text=True)
-    assert "案件已办结" in html and "案件进入下一环节" not in html
+    assert "事项已办结" in html and "事项进入下一环节" not in html

@@ -9,10 +9,10 @@ from flask_babel import gettext as _
 
 import engine
 from engine import admin
-from webui.pages import common
+from webui.pages import common, diagram_steps
 from webui.pages.admin_common import ADMIN_READERS, actor, arg_date, arg_int, offset, query_args, roles_required
 from webui.pages.auth import error_page
-from webui.pages.cases import ACTION_LABELS
+from webui.pages.cases import element_names
 
 bp = Blueprint("admin_cases", __name__)
 
@@ -53,9 +53,10 @@ def show(instance_id: int) -> ResponseReturnValue:
         return error_page(404, common.error_text(err))
     process = engine.get_process(case.process_key, case.process_version)
     newer = engine.get_process(case.process_key).version > case.process_version
+    steps = diagram_steps.case_steps(history, case, element_names(engine.get_bpmn(case.process_key,
+                                                                                  case.process_version)))
     return render_template("pages/admin_case.html", section="cases", case=case, history=history, path=path,
-                           process=process, newer=newer, can_act=actor().has("admin"),
-                           action_labels=ACTION_LABELS)
+                           process=process, newer=newer, can_act=actor().has("admin"), steps=steps)
 
 
 def _done_message(name: str) -> str:

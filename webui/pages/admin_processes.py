@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 import engine
 from engine import diagram_diff
-from webui.pages import common
+from webui.pages import bpmn_terms, common
 from webui.pages.admin_common import MODELERS, PROCESS_READERS, actor, roles_required
 from webui.pages.auth import error_page
 
@@ -77,4 +77,4 @@ def compare(key: str) -> ResponseReturnValue:
     except engine.NotFound as err:
         return error_page(404, common.error_text(err))
     return render_template("pages/admin_compare.html", key=key, versions=versions, diff=diff,
-                           process=versions[0])
+                           process=versions[0], terms=bpmn_terms)

@@ -28,8 +28,7 @@ def index() -> ResponseReturnValue:
 
 
 def _grade_names() -> dict[str, str]:
-    return {"red": _("Red (major risk)"), "orange": _("Orange (high risk)"), "yellow": _("Yellow (moderate risk)"),
-            "blue": _("Blue (low risk)")}
+    return {grade: common.code_name("risk_grade", grade) for grade in RISK_GRADES}
 
 
 def _done(action: Any, message: str) -> ResponseReturnValue:

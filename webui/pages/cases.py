@@ -12,20 +12,12 @@ from flask_babel import lazy_gettext as _l
 
 import engine
 from webui import session_auth
-from webui.pages import files
+from webui.pages import common, diagram_steps, files
 from webui.pages.auth import error_page
 from webui.session_auth import login_required
 
 bp = Blueprint("cases", __name__)
 
-ACTION_LABELS = {
-    "case.start": _l("Case started"), "task.complete": _l("Step completed"), "task.claim": _l("Claimed"),
-    "task.unclaim": _l("Released"), "task.reassign": _l("Reassigned"), "task.delegate": _l("Delegated"),
-    "task.resolve": _l("Returned by the delegate"), "task.send_back": _l("Sent back"),
-    "task.remind": _l("Reminder sent"), "task.escalate": _l("Escalated"), "timer.fire": _l("Timer fired"),
-    "attachment.add": _l("File uploaded"), "incident": _l("Error in a step"), "case.suspend": _l("Case suspended"), "case.resume": _l("Case resumed"),
-    "case.terminate": _l("Case terminated"), "case.retry": _l("Step retried"), "job.incident": _l("Timer failed"),
-}
 NOT_FOUND = _l("This case does not exist or is not visible to you.")
 
 
@@ -62,7 +54,7 @@ def _timeline(history: list[engine.HistoryEntry], names: dict[str, str], steps: 
         step = names.get(element, element) if element else None
         target = {"task.send_back": after.get("to"), "attachment.add": after.get("filename")}.get(h.action, after.get("assignee"))
         data = after.get("data") if isinstance(after.get("data"), dict) else {}
-        items.append(TimelineItem(h.at, h.actor, h.action, str(ACTION_LABELS.get(h.action, h.action)), step,
+        items.append(TimelineItem(h.at, h.actor, h.action, common.code_name("action", h.action), step,
                                   after.get("comment") or after.get("reason"), data,
                                   names.get(target, target) if isinstance(target, str) else None))
     return items
@@ -94,7 +86,7 @@ def show(instance_id: int) -> ResponseReturnValue:
     process = engine.get_process(case.process_key, case.process_version)
     return render_template("pages/case.html", case=case, timeline=_timeline(history, names, steps), process=process,
                            completed=completed, current=current, error_ids=[case.error_element] if case.error_element else [],
-                           files=files.case_files(case.id))
+                           files=files.case_files(case.id), steps=diagram_steps.case_steps(history, case, names))
 
 
 @bp.get("/cases/<int:instance_id>/diagram.bpmn")

@@ -38,6 +38,63 @@ FIELD_LABELS = {
     "found_at": _l("Found on"), "result": _l("Result"), "note": _l("Note"), "evidence": _l("Evidence"),
 }
 
+# Names for the codes the engine stores, by kind: audit actions, job kinds and states, notification kinds, channels.
+CODE_NAMES: dict[str, dict[str, Any]] = {
+    "action": {
+        "case.start": _l("Case started"), "task.complete": _l("Step completed"), "task.claim": _l("Claimed"),
+        "task.unclaim": _l("Released"), "task.reassign": _l("Reassigned"), "task.delegate": _l("Delegated"),
+        "task.resolve": _l("Returned by the delegate"), "task.send_back": _l("Sent back"),
+        "task.remind": _l("Reminder sent"), "task.escalate": _l("Escalated"), "timer.fire": _l("Timer fired"),
+        "attachment.add": _l("File uploaded"), "incident": _l("Error in a step"), "case.suspend": _l("Case suspended"),
+        "case.resume": _l("Case resumed"), "case.terminate": _l("Case terminated"), "case.retry": _l("Step retried"),
+        "case.migrate": _l("Case moved to a new version"), "job.incident": _l("Background task failed"),
+        "job.retry": _l("Background task retried"), "delivery.failed": _l("Message not delivered"),
+        "delivery.retry": _l("Message sent again"), "enterprise.add": _l("Enterprise added"),
+        "enterprise.import": _l("Enterprises imported"), "form.save": _l("Form saved"),
+        "process.deploy": _l("Process deployed"), "schedule.cancel": _l("Scheduled start cancelled"),
+        "schedule.fire": _l("Scheduled start ran"), "schedule.pause": _l("Schedule paused"),
+        "schedule.queue": _l("Scheduled start queued"), "schedule.requeue": _l("Scheduled start queued again"),
+        "schedule.resume": _l("Schedule resumed"), "notice_schedule.add": _l("Campaign date added"),
+        "notice_schedule.update": _l("Campaign date changed"), "notice_schedule.delete": _l("Campaign date deleted"),
+        "notice_schedule.seed": _l("Campaign dates loaded"), "system.init": _l("System set up"),
+        "chain.open": _l("Audit chain opened"), "token.revoke": _l("API token revoked"),
+        "token.revoke_user": _l("All API tokens of a user revoked"), "user.add": _l("User added"),
+        "user.enable": _l("User enabled"), "user.disable": _l("User disabled"), "user.password": _l("Password changed"),
+        "user.password_reset": _l("Password reset"), "user.roles": _l("Roles changed"),
+    },
+    "job_kind": {"timer": _l("Timer"), "reminder": _l("Reminder"), "escalation": _l("Escalation"),
+                 "start": _l("Scheduled start"), "digest": _l("Daily digest")},
+    "job_status": {"pending": _l("Waiting"), "running": _l("Running"), "incident": _l("Failed"), "done": _l("Done"),
+                   "cancelled": _l("Cancelled"), "paused": _l("Paused")},
+    "notification": {"reminder": _l("Reminder"), "overdue": _l("Overdue"), "escalation": _l("Escalation"),
+                     "assignment": _l("Assigned to you"), "digest": _l("Daily digest"), "cc": _l("For your information")},
+    "risk_grade": {"red": _l("Red (major risk)"), "orange": _l("Orange (high risk)"), "yellow": _l("Yellow (moderate risk)"),
+                   "blue": _l("Blue (low risk)")},
+}
+
+
+def code_name(kind: str, key: str | None) -> str:
+    """The name people read for an engine code of `kind` (the code itself when unknown, so nothing is hidden)."""
+    return str(CODE_NAMES.get(kind, {}).get(key or "", key or ""))
+
+
+def _display_names() -> dict[str, str]:
+    if "sl_display_names" not in g:
+        g.sl_display_names = {}
+    return g.sl_display_names  # type: ignore[no-any-return]
+
+
+def person(username: str | None) -> str:
+    """Who did something, as people read it: the user's display name; 系统 for the engine itself."""
+    if not username or username in ("system", "cli", "worker", "scheduler"):
+        return str(_l("System"))
+    names = _display_names()
+    if username not in names:
+        names.update(engine.display_names({username}))
+        names.setdefault(username, username)
+    return names[username]
+
+
 # What a case's `deadline` means differs per process: a hazard's is the rectification deadline; elsewhere a due date.
 DEADLINE_LABELS = {"hazard_closure": _l("Rectification deadline")}
 
@@ -173,6 +230,8 @@ def init_templates(app: Flask) -> None:
     app.add_template_global(enterprise_name)
     app.add_template_global(value_label)
     app.add_template_global(deadline_label)
+    app.add_template_global(code_name)
+    app.add_template_global(person)
     app.add_template_global(FIELD_LABELS, "field_labels")
     app.add_template_global(lambda key: label(STATUS_LABELS, key), "status_label")
     app.add_template_global(lambda key: label(LEVEL_LABELS, key), "level_label")

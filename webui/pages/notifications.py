@@ -17,9 +17,6 @@ from webui.session_auth import login_required
 
 bp = Blueprint("notifications", __name__)
 
-KIND_LABELS = {"reminder": _l("Reminder"), "overdue": _l("Overdue"), "escalation": _l("Escalation"),
-               "assignment": _l("Assigned to you"), "digest": _l("Daily digest")}
-
 
 @dataclass(frozen=True)
 class DigestLine:
@@ -79,7 +76,7 @@ def index() -> ResponseReturnValue:
     actor = session_auth.require_actor()
     only_unread = request.args.get("unread") == "1"
     items = [_item(n) for n in notifications.list_for(actor, unread_only=only_unread, limit=100)]
-    return render_template("pages/notifications.html", items=items, only_unread=only_unread, kind_labels=KIND_LABELS)
+    return render_template("pages/notifications.html", items=items, only_unread=only_unread)
 
 
 @bp.post("/notifications/read")

@@ -1,8 +1,9 @@
 /* Safeloop process editor (templates/pages/editor.html).
 
    The bpmn-js modeler with its properties panel (timers, conditions …) in Chinese, plus our own
-   "Safeloop properties" box: lane → role, form, alternate role (candidateGroups), dueIn / remindBefore / escalateTo / assignee, and the
-   condition of a flow leaving a gateway (the stock panel has timers but no conditions).
+   "Safeloop properties" box: lane → role, form, alternate role (candidateGroups), dueIn / remindBefore / escalateTo / assignee, the
+   condition of a flow leaving a gateway (the stock panel has timers but no conditions), and for the process (its pool, or
+   nothing selected) who may start it (camunda:candidateStarterGroups / candidateStarterUsers) with the effective starters.
    Validate and Deploy post the XML to the server (the engine's own checks); problems are marked on
    the offending shapes (marker + overlay) and listed. Download BPMN / SVG / PNG, open a local file.
    Leaving the page with unsaved changes asks first (beforeunload).
@@ -42,13 +43,14 @@
 
   function createModeler() {
     var lib = window.SafeloopModeler;
-    var modules = [lib.BpmnPropertiesPanelModule, lib.BpmnPropertiesProviderModule];
+    var modules = [lib.BpmnPropertiesPanelModule, lib.BpmnPropertiesProviderModule, lib.KeepExplicitDefaultsModule];
     if (config.locale !== 'en') modules.push(lib.zhTranslateModule);
+    // No moddle descriptor for spiffworkflow or camunda: their elements and attributes stay generic and are
+    // written back as read (see spiff-properties.js).
     modeler = new lib.BpmnModeler({
       container: '#canvas',
       propertiesPanel: { parent: '#properties' },
-      additionalModules: modules,
-      moddleExtensions: { spiffworkflow: window.SafeloopSpiff.moddleDescriptor }
+      additionalModules: modules
     });
     modeler.on('commandStack.changed', function () {
       if (!loading) markDirty(true);
@@ -66,6 +68,8 @@
     clearProblems();
     return modeler.importXML(xml).then(function () {
       modeler.get('canvas').zoom('fit-viewport', 'auto');
+      selected = null;
+      refreshPanel();
       $('#canvas').dataset.bpmnState = 'ready';
     }).finally(function () { loading = false; });
   }
@@ -83,23 +87,6 @@
         setStatus(canvas.dataset.errorText, 'error');
         console.warn('editor:', error);
       });
-  }
-
-  // The panel's header shows the element type ("User Task") without translating it: translate it here.
-  function translateHeaderType() {
-    var node = document.querySelector('#properties .bio-properties-panel-header-type');
-    if (!node) return;
-    var translate = modeler.get('translate');
-    var text = node.textContent;
-    var zh = translate(text);
-    if (zh === text) zh = translate(text.charAt(0) + text.slice(1).toLowerCase());
-    if (zh !== text) node.textContent = zh;
-  }
-
-  function watchPanelHeader() {
-    if (config.locale === 'en' || !window.MutationObserver) return;
-    new MutationObserver(translateHeaderType).observe(document.getElementById('properties'),
-      { childList: true, subtree: true, characterData: true });
   }
 
   // --- Safeloop properties box -----------------------------------------------------------------
@@ -161,10 +148,19 @@
     var isHuman = HUMAN.indexOf(type) !== -1;
     var isStart = type === 'bpmn:StartEvent';
     var isFlow = isGatewayFlow(selected);
-    var shown = isLane || isHuman || isStart || isFlow;
+    var target = processTarget();
+    var shown = isLane || isHuman || isStart || isFlow || !!target;
     $('[data-sl-body]').hidden = !shown;
     $('[data-sl-empty]').hidden = shown;
     if (!shown) return;
+    ['starterGroups', 'starterUsers', 'effectiveStarters'].forEach(function (name) { showField(name, !!target); });
+    if (target) {
+      $('[data-sl-kind]').textContent = text.kind['bpmn:Process'] + ' · ' + (target.bo.name || target.bo.id);
+      ['condition', 'role', 'lane-role', 'formKey', 'candidateGroups', 'dueIn', 'remindBefore', 'escalateTo', 'assignee']
+        .forEach(function (name) { showField(name, false); });
+      refreshStarters(target);
+      return;
+    }
     $('[data-sl-kind]').textContent = (text.kind[type] || type) + ' · ' + (selected.businessObject.name || selected.id);
     showField('condition', isFlow);
     if (isFlow) refreshCondition();
@@ -194,6 +190,106 @@
     updateFormLink();
   }
 
+  // --- who may start: camunda:candidateStarterGroups / candidateStarterUsers on the process ---------
+
+  // The process whose start rights the box shows: the selected pool's, or with nothing selected the
+  // diagram's own process (or the process of its only pool).
+  function processTarget() {
+    if (selected && selected.type === 'bpmn:Participant') {
+      var ref = selected.businessObject.processRef;
+      return ref ? { element: selected, bo: ref } : null;
+    }
+    if (selected || !modeler) return null;
+    var root = modeler.get('canvas').getRootElement();
+    if (!root || !root.businessObject) return null;
+    if (root.type === 'bpmn:Process') return { element: root, bo: root.businessObject };
+    var pools = (root.businessObject.participants || []).filter(function (p) { return p.processRef; });
+    if (root.type !== 'bpmn:Collaboration' || pools.length !== 1) return null;
+    return { element: modeler.get('elementRegistry').get(pools[0].id), bo: pools[0].processRef };
+  }
+
+  function names(value) {
+    return (value || '').split(',').map(function (part) { return part.trim(); }).filter(Boolean);
+  }
+
+  function starterAttr(target, name) { return window.SafeloopSpiff.getAttr(modeler, target.bo, name); }
+
+  function listItem(textContent, warning) {
+    var item = document.createElement('li');
+    item.textContent = textContent;
+    if (warning) item.className = 'sl-warning';
+    return item;
+  }
+
+  function starterItem(name, source) {
+    var role = roleForName(name);
+    return listItem((role ? role.name : name) + ' — ' + source + (role ? '' : ' · ' + text.starters.unknown), !role);
+  }
+
+  function isTimerStart(bo) {
+    return (bo.eventDefinitions || []).some(function (d) { return d.$type === 'bpmn:TimerEventDefinition'; });
+  }
+
+  // The same rule as engine/start_rights.py: lanes of the (non-timer) start events, the groups, the users.
+  function showEffectiveStarters(target) {
+    var items = [];
+    var timers = [];
+    modeler.get('elementRegistry').filter(function (el) {
+      return el.type === 'bpmn:StartEvent' && el.businessObject.$parent === target.bo;
+    }).forEach(function (el) {
+      if (isTimerStart(el.businessObject)) { timers.push(el.businessObject.name || el.id); return; }
+      var lane = window.SafeloopSpiff.laneOf(modeler, el);
+      if (lane) items.push(starterItem(lane.name || lane.id, text.starters.lane));
+    });
+    names(starterAttr(target, 'candidateStarterGroups')).forEach(function (group) { items.push(starterItem(group, text.starters.group)); });
+    names(starterAttr(target, 'candidateStarterUsers')).forEach(function (user) { items.push(listItem(user + ' — ' + text.starters.user)); });
+    if (!items.length) items.push(listItem(text.starters.anyone));
+    timers.forEach(function (name) { items.push(listItem(text.starters.timer.replace('{name}', name))); });
+    $('[data-sl-effective]').replaceChildren.apply($('[data-sl-effective]'), items);
+  }
+
+  function refreshStarters(target) {
+    var keys = names(starterAttr(target, 'candidateStarterGroups')).map(function (group) {
+      var role = roleForName(group);
+      return role ? role.key : null;
+    });
+    document.querySelectorAll('[data-sl-starter-role]').forEach(function (box) { box.checked = keys.indexOf(box.value) !== -1; });
+    var input = $('[data-sl-starter-users]');
+    if (document.activeElement !== input) input.value = starterAttr(target, 'candidateStarterUsers');
+    showEffectiveStarters(target);
+  }
+
+  function onStarterRolesChange() {
+    var target = processTarget();
+    if (!target) return;
+    // Names that are no role stay as written (validation points at them); ticked roles follow in list order.
+    var unknown = names(starterAttr(target, 'candidateStarterGroups')).filter(function (group) { return !roleForName(group); });
+    var ticked = Array.prototype.filter.call(document.querySelectorAll('[data-sl-starter-role]'), function (box) { return box.checked; })
+      .map(function (box) { return box.value; });
+    window.SafeloopSpiff.setAttr(modeler, target.element, target.bo, 'candidateStarterGroups', unknown.concat(ticked).join(','));
+  }
+
+  function onStarterUsersChange(event) {
+    var target = processTarget();
+    if (target) window.SafeloopSpiff.setAttr(modeler, target.element, target.bo, 'candidateStarterUsers', names(event.target.value).join(','));
+  }
+
+  function setUpStarters() {
+    var box = $('[data-sl-starter-roles]');
+    config.roles.forEach(function (role) {
+      var label = document.createElement('label');
+      label.className = 'sl-check';
+      var input = document.createElement('input');
+      input.type = 'checkbox';
+      input.value = role.key;
+      input.setAttribute('data-sl-starter-role', '');
+      input.addEventListener('change', onStarterRolesChange);
+      label.append(input, ' ' + role.name);
+      box.appendChild(label);
+    });
+    $('[data-sl-starter-users]').addEventListener('change', onStarterUsersChange);
+  }
+
   function updateFormLink() {
     var key = $('[data-sl-input="formKey"]').value;
     var link = $('[data-sl-form-link]');
@@ -214,12 +310,13 @@
   }
 
   function setUpPanel() {
-    fillSelect($('[data-sl-input="role"]'), config.roles, 'key', function (r) { return r.name + ' (' + r.key + ')'; });
-    fillSelect($('[data-sl-input="candidateGroups"]'), config.roles, 'key', function (r) { return r.name + ' (' + r.key + ')'; });
-    fillSelect($('[data-sl-input="escalateTo"]'), config.roles, 'key', function (r) { return r.name + ' (' + r.key + ')'; });
+    fillSelect($('[data-sl-input="role"]'), config.roles, 'key', function (r) { return r.name; });
+    fillSelect($('[data-sl-input="candidateGroups"]'), config.roles, 'key', function (r) { return r.name; });
+    fillSelect($('[data-sl-input="escalateTo"]'), config.roles, 'key', function (r) { return r.name; });
     fillSelect($('[data-sl-input="formKey"]'), config.forms, 'key', function (f) { return f.title + ' (' + f.key + ')'; });
     document.querySelectorAll('[data-sl-input]').forEach(function (input) { input.addEventListener('change', onPropertyChange); });
     $('[data-sl-condition]').addEventListener('change', onConditionChange);
+    setUpStarters();
   }
 
   // --- validation problems on the diagram ------------------------------------------------------
@@ -289,7 +386,11 @@
         headers: { 'Content-Type': 'application/xml', 'X-CSRFToken': csrfToken(), 'Accept': 'application/json' }
       });
     }).then(function (response) {
-      return response.json().then(function (body) { return { status: response.status, body: body }; });
+      // A body that is not JSON (a proxy's error page) still gets a readable message: by status, else a generic one.
+      return response.json().catch(function () { return {}; }).then(function (body) {
+        if (!body.message && response.status === 413) body.message = config.tooLarge;
+        return { status: response.status, body: body };
+      });
     });
   }
 
@@ -406,7 +507,6 @@
     config = readJson('editor-config');
     text = readJson('editor-text');
     createModeler();
-    watchPanelHeader();
     setUpPanel();
     bindToolbar();
     guardUnsaved();
