@@ -200,6 +200,15 @@ def test_compare_names_each_change_and_colours_it_on_both_diagrams(owner: Any, s
     assert page.locator(".bpmn-legend li").count() == 3
     save_screenshots(page, "owner-compare-semantic")
 
+    page.click('tr[data-element-id="timer_long_overdue"] [data-show-element]')  # both diagrams centre on it
+    for box in (old_box, new_box):
+        view = box.evaluate("""(el) => { const c = el.bpmnViewer.get('canvas'), v = c.viewbox(),
+            t = el.bpmnViewer.get('elementRegistry').get('timer_long_overdue');
+            return [v.scale, v.x + v.width / 2 - (t.x + t.width / 2), v.y + v.height / 2 - (t.y + t.height / 2)]; }""")
+        assert view[0] >= 1 and abs(view[1]) < 2 and abs(view[2]) < 2, view
+    page.set_viewport_size(VIEWPORTS["desktop"])
+    page.locator(".compare-grid").screenshot(path=str(ROOT / "test-artifacts" / "screenshots" / "owner-compare-focus-desktop.png"))
+
     page.goto(f"{server}/processes/hazard_closure/compare?old=1&new={new.version}&lang=en")
     page.wait_for_selector("[data-added][data-marks-done]", state="attached")
     assert "Timer" in row("timer_long_overdue") and "Boundary event (timer)" in row("timer_long_overdue")
