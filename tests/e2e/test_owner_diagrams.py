@@ -121,14 +121,14 @@ def test_owner_sets_who_may_start_in_the_properties_panel(owner: Any, server: st
     checked = page.eval_on_selector_all("[data-sl-starter-role]:checked", "boxes => boxes.map(b => b.value)")
     assert checked == ["enterprise_safety_officer", "grid_worker"]
     effective = page.inner_text("[data-sl-effective]")
-    assert "业务科室人员 — 开始事件所在泳道" in effective and "网格员 — candidateStarterGroups" in effective
+    assert "业务科室人员 — 开始事件所在泳道" in effective and "网格员 — 可发起角色" in effective
 
     page.uncheck('[data-sl-starter-role][value="grid_worker"]')
     page.check('[data-sl-starter-role][value="section_chief"]')
     page.fill("[data-sl-starter-users]", "ma_wen, zhao_li")
     page.press("[data-sl-starter-users]", "Tab")
     effective = page.inner_text("[data-sl-effective]")
-    assert "网格员" not in effective and "科室负责人 — candidateStarterGroups" in effective and "zhao_li — 用户" in effective
+    assert "网格员" not in effective and "科室负责人 — 可发起角色" in effective and "zhao_li — 用户" in effective
     assert page.get_attribute("[data-editor]", "data-dirty") == "true"
     page.eval_on_selector(".editor__side", "side => { side.scrollTop = 0; }")
     save_screenshots(page, "owner-starters")

@@ -8,7 +8,7 @@ typed (JSON Schema, BPMN ids, CSV column names), file names — and is left out,
 `<textarea>` (text somebody typed) and bpmn.io's licence watermark, which must stay as it is.
 
 Tokens holding a digit, `@`, `.`, `/`, `_` or `:` are codes (credit codes, hashes, e-mail addresses, dates, ids,
-file extensions); a single letter is a label somebody typed (B座, A区).
+file extensions); a single letter is a label somebody typed (B座, A区); `XXXX-XXXX` is an input mask.
 The crawl is bounded: at most two URLs of each shape (ids replaced by N) and 80 pages per role.
 """
 from __future__ import annotations
@@ -56,7 +56,7 @@ def latin_words(text: str) -> set[str]:
     words = set()
     for token in TOKEN.findall(text):
         token = token.rstrip(".:-/'’").lstrip("-'’")
-        if len(token) < 2 or re.search(r"[0-9_@./:]", token) or token in ALLOWED:
+        if len(token) < 2 or re.search(r"[0-9_@./:]", token) or re.fullmatch(r"X+(-X+)+", token) or token in ALLOWED:
             continue
         words.add(token)
     return words

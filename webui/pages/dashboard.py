@@ -22,7 +22,7 @@ def _figures() -> dashboard.CampaignFigures:
 
 def _coverage_rows(figures: dashboard.CampaignFigures) -> list[dict[str, Any]]:
     return [{"industry": common.industry_name(c.industry) or _("Unknown"), "year": c.year, "trained": c.trained,
-             "enrolled": c.enrolled, "percent": round(100 * c.trained / c.enrolled) if c.enrolled else 0}
+             "enrolled": c.enrolled, "percent": round(100 * c.trained / c.enrolled) if c.enrolled else None}
             for c in figures.training]
 
 
