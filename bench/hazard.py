@@ -64,7 +64,7 @@ def engine_case(spec: dict[str, Any], times: StepTimes | None = None) -> int:
     for step in spec["steps"]:
         task = next(t for t in view.open_tasks if t.element_id == step["task"])
         t0 = time.perf_counter()
-        view = engine.complete_task(engine.get_actor(step["user"]), task.id, dict(step["data"]))
+        view = engine.complete_task(engine.get_actor(step["user"]), task.id, dict(step["data"]), trust_file_ids=True)
         _note(times, step["task"], t0)
     assert view.status == "completed", (view.status, view.current_step)
     return view.id

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import spiff_time  # noqa: F401  (SpiffWorkflow timers follow our clock)
+from .attachments import Upload
 from .audit import Verification
 from .bootstrap import DEMO_PASSWORD, deploy_bundled, init
 from .cases import (get_instance, instance_history, list_instances, resume_instance, retry_instance,
@@ -17,8 +18,9 @@ from .definitions import deploy, get_bpmn, get_process, list_processes, may_star
 from .errors import (BadRequest, Conflict, DatabaseUnavailable, DefinitionInvalid, EngineError, Forbidden, FormInvalid,
                      NotAuthenticated, NotFound, SandboxViolation, StorageError, TooLarge, ValidationFailed)
 from .forms import get_form, list_forms, save_form
+from .inbox import list_tasks
 from .task_options import TaskActions, handover_candidates, task_actions
-from .tasks import (claim, complete_task, delegate, get_task, list_tasks, reassign, resolve, save_draft, send_back,
+from .tasks import (claim, complete_task, delegate, get_task, reassign, resolve, save_draft, send_back,
                     unclaim)
 from .users import add_enterprise, add_user, authenticate, get_actor, list_enterprises, list_users, set_password
 from .views import (SYSTEM, Actor, DeployResult, EnterpriseView, FormView, HistoryEntry, InstanceView, Page,
@@ -60,7 +62,7 @@ __all__ = [
     "save_form", "get_form", "list_forms",
     "start_instance", "get_instance", "list_instances", "instance_history",
     "suspend_instance", "resume_instance", "terminate_instance", "retry_instance",
-    "list_tasks", "get_task", "claim", "unclaim", "complete_task", "save_draft", "reassign", "delegate",
+    "list_tasks", "get_task", "claim", "unclaim", "complete_task", "save_draft", "reassign", "delegate", "Upload",
     "resolve", "send_back", "task_actions", "handover_candidates", "TaskActions",
     "add_enterprise", "add_user", "set_password", "authenticate", "get_actor", "list_enterprises", "list_users",
     "verify_audit", "audit_checkpoint", "rotate_audit_key", "Verification",

@@ -1,14 +1,19 @@
 """Evidence files: size- and type-checked, stored content-addressed under the data dir, linked to a case.
 
-The bytes are written (temp file, fsync, rename) before the row is committed; a full or read-only disk
-raises StorageError and nothing is recorded. Identical content is stored once.
+A file is part of the transaction that records it: the bytes are written aside (temp file, fsync) before the
+row is committed, moved into place after the commit, and deleted when the transaction rolls back (`staging`).
+So a full or read-only disk raises StorageError and nothing is recorded, and a refused or conflicting step
+leaves neither a row nor a file. Identical content is stored once.
 """
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -32,6 +37,17 @@ ALLOWED: dict[str, tuple[bytes, ...]] = {
     "application/pdf": (b"%PDF-",),
 }
 _UNSAFE = re.compile(r"[^\w.\-\u4e00-\u9fff ]+")
+log = logging.getLogger("safeloop.attachments")
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file sent with a form, for its file field `field` (the bytes as received)."""
+
+    field: str
+    filename: str
+    content_type: str
+    data: bytes
 
 
 @dataclass(frozen=True)
@@ -77,21 +93,86 @@ def _blob_path(sha: str) -> Path:
     return db.settings().data_dir / "attachments" / sha[:2] / sha[2:4] / sha
 
 
-def _write_blob(sha: str, data: bytes) -> None:
-    path = _blob_path(sha)
-    if path.exists():
-        return
+class Staging:
+    """Blobs written aside during one transaction: moved into place after it commits, deleted if it does not."""
+
+    def __init__(self) -> None:
+        self._pending: list[tuple[Path, Path]] = []
+
+    def write(self, sha: str, data: bytes) -> None:
+        """Write the bytes beside their final path (fsync'd): StorageError when the disk cannot take them."""
+        final = _blob_path(sha)
+        if final.exists() or any(f == final for _, f in self._pending):
+            return
+        tmp = final.with_name(f"{sha}.{uuid.uuid4().hex}.tmp")
+        try:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            with open(tmp, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+        except OSError as err:
+            tmp.unlink(missing_ok=True)
+            raise StorageError("附件存储不可用（磁盘已满或只读），事项未改变", "Attachment storage is unavailable "
+                               "(disk full or read-only); the case is unchanged", {"errno": err.errno}) from err
+        self._pending.append((tmp, final))
+
+    def publish(self) -> None:
+        """After the commit: move every blob into place (a failure is logged; `get` finishes the move later)."""
+        for tmp, final in self._pending:
+            try:
+                os.replace(tmp, final)
+            except OSError:
+                if not final.exists():
+                    log.exception("attachment blob %s committed but not moved into place", final.name)
+        self._pending.clear()
+
+    def discard(self) -> None:
+        """After a rollback: delete what was written aside."""
+        for tmp, _final in self._pending:
+            tmp.unlink(missing_ok=True)
+        self._pending.clear()
+
+
+@contextmanager
+def staging() -> Iterator[Staging]:
+    """Around a unit of work (`with staging() as staged, unit_of_work() as s:`): blobs follow its outcome."""
+    staged = Staging()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{uuid.uuid4().hex}.tmp")
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except OSError as err:
-        raise StorageError("附件存储不可用（磁盘已满或只读），案件未改变", "Attachment storage is unavailable "
-                           "(disk full or read-only); the case is unchanged", {"errno": err.errno}) from err
+        yield staged
+    except BaseException:
+        staged.discard()
+        raise
+    staged.publish()
+
+
+def _read_blob(sha: str) -> bytes:
+    path = _blob_path(sha)
+    if not path.exists():  # committed, but the process stopped before moving the blob into place
+        for tmp in path.parent.glob(f"{sha}.*.tmp"):
+            if hashlib.sha256(tmp.read_bytes()).hexdigest() == sha:
+                os.replace(tmp, path)
+                break
+    return path.read_bytes()
+
+
+def check(upload: Upload) -> None:
+    """Raise TooLarge or BadRequest unless the file may be stored (size, type, content matching the type)."""
+    _check(upload.data, upload.content_type)
+
+
+def add(s: Session, staged: Staging, actor: Actor, upload: Upload, *, instance_id: int | None, task_id: str | None,
+        attachment_id: str | None = None) -> AttachmentView:
+    """Record a checked file inside an open transaction: row and audit in `s`, bytes in `staged`."""
+    sha = hashlib.sha256(upload.data).hexdigest()
+    staged.write(sha, upload.data)
+    row = Attachment(id=attachment_id or str(uuid.uuid4()), sha256=sha, filename=safe_filename(upload.filename),
+                     content_type=upload.content_type, size=len(upload.data), uploaded_by=actor.username,
+                     uploaded_at=clock.now(), instance_id=instance_id, task_id=task_id)
+    s.add(row)
+    audit.record(s, "attachment.add", actor=actor.username, instance_id=instance_id, task_id=task_id,
+                 after={"id": row.id, "filename": row.filename, "sha256": sha, "size": row.size})
+    return _view(row)
 
 
 def _linked_case(s: Session, actor: Actor, instance_id: int | None) -> ProcessInstance | None:
@@ -100,19 +181,12 @@ def _linked_case(s: Session, actor: Actor, instance_id: int | None) -> ProcessIn
 
 def store(actor: Actor, filename: str, content_type: str, data: bytes, *, instance_id: int | None = None,
           task_id: str | None = None) -> AttachmentView:
-    """Check and store one file; returns its id (put it in the form field)."""
+    """Check and store one file on its own; returns its id (put it in the form field)."""
     _check(data, content_type)
-    sha = hashlib.sha256(data).hexdigest()
-    with unit_of_work() as s:
+    with staging() as staged, unit_of_work() as s:
         _linked_case(s, actor, instance_id)
-        _write_blob(sha, data)
-        row = Attachment(id=str(uuid.uuid4()), sha256=sha, filename=safe_filename(filename), content_type=content_type,
-                         size=len(data), uploaded_by=actor.username, uploaded_at=clock.now(), instance_id=instance_id,
-                         task_id=task_id)
-        s.add(row)
-        audit.record(s, "attachment.add", actor=actor.username, instance_id=instance_id, task_id=task_id,
-                     after={"id": row.id, "filename": row.filename, "sha256": sha, "size": len(data)})
-        return _view(row)
+        return add(s, staged, actor, Upload("", filename, content_type, data), instance_id=instance_id,
+                   task_id=task_id)
 
 
 def _may_read(s: Session, actor: Actor, instance_id: int) -> bool:
@@ -141,7 +215,7 @@ def get(actor: Actor, attachment_id: str) -> tuple[AttachmentView, bytes]:
                 raise not_found("附件", "attachment", attachment_id)
         view = _view(row)
     try:
-        return view, _blob_path(view.sha256).read_bytes()
+        return view, _read_blob(view.sha256)
     except OSError as err:
         raise StorageError("附件文件不可读", "The attachment file cannot be read") from err
 

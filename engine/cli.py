@@ -309,7 +309,7 @@ def worker(interval: float) -> None:
 @click.option("--port", default=5000, type=int)
 def serve(host: str, port: int) -> None:
     """Serve the web app; runs the sweep in-process unless SAFELOOP_WORKER=external."""
-    from webui import create_app
+    from webui import create_app, serving
     _configure_logging()
     app = create_app()
     if os.environ.get("SAFELOOP_WORKER", "inprocess") != "external":
@@ -319,7 +319,7 @@ def serve(host: str, port: int) -> None:
                           max_instances=1, coalesce=True)
         scheduler.start()
     click.echo(f"Safeloop 已启动 running on http://{host}:{port}")
-    app.run(host=host, port=port, debug=False, use_reloader=False)
+    app.run(host=host, port=port, debug=False, use_reloader=False, request_handler=serving.RequestHandler)
 
 
 def demo_logins() -> dict[str, str]:

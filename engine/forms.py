@@ -166,10 +166,11 @@ def without_read_only(schema: dict[str, Any], data: dict[str, Any]) -> dict[str,
     return {k: v for k, v in data.items() if k not in read_only}
 
 
-def validate(schema: dict[str, Any], data: Any) -> None:
-    """Raise FormInvalid with field-by-field errors unless the data fits the schema."""
+def validate(schema: dict[str, Any] | None, data: Any, problems: list[dict[str, Any]] | None = None) -> None:
+    """Raise FormInvalid with field-by-field errors (after the `problems` found already) unless the data fits the
+    schema; with no schema (a step without a form) only `problems` count."""
     if not isinstance(data, dict):
         raise FormInvalid("表单数据必须是 JSON 对象", "Form data must be a JSON object", [{"field": "", "message_zh": "应为对象", "message_en": "expected an object"}])
-    errors = field_errors(schema, data)
+    errors = [*(problems or []), *(field_errors(schema, data) if schema is not None else [])]
     if errors:
         raise FormInvalid("表单填写有误，请按提示修改", "The form has errors; please correct the marked fields", errors)

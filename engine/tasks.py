@@ -1,23 +1,21 @@
-"""Human tasks: the inbox queries and the operations on one task, each with its permission check."""
+"""Human tasks: the operations on one task, each with its permission check (the inbox queries: `inbox`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, or_, select, union_all, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
-from . import access, audit, case_data, clock, db, forms, instances, notifications, users
+from . import access, attachments, audit, case_data, clock, db, form_files, forms, instances, notifications, users
+from .attachments import Upload
 from .db import unit_of_work
 from .errors import BadRequest, Conflict, Forbidden, not_found
-from .models import Enterprise, Job, Notification, ProcessInstance, Task, User
-from .views import Actor, InstanceView, Page, TaskView
-
-SCOPES = ("mine", "candidate", "all", "done", "started", "cc")
-
+from .models import Enterprise, Job, ProcessInstance, Task, User
+from .views import Actor, InstanceView, TaskView
 
 def task_view(t: Task, enterprise_code: str | None = None, case_title: str | None = None,
               viewer: Actor | None = None) -> TaskView:
@@ -25,103 +23,6 @@ def task_view(t: Task, enterprise_code: str | None = None, case_title: str | Non
                     t.form_key, t.due_at, t.created_at, t.completed_at, t.completed_by, t.overdue, t.escalation_level,
                     t.version, enterprise_code, case_title, t.draft, t.alt_role_key,
                     viewer is not None and access.can_claim(viewer, t))
-
-
-def _scope_clause(actor: Actor, scope: str) -> Any:
-    if scope == "mine":
-        return (Task.assignee == actor.username) & (Task.status == "open")
-    if scope == "done":
-        return Task.completed_by == actor.username
-    if scope == "started":
-        return ProcessInstance.started_by == actor.username
-    if scope == "cc":
-        return Task.id.in_(select(Notification.task_id).where(Notification.recipient == actor.username,
-                                                              Notification.kind == "cc"))
-    if scope == "all":
-        if not access.sees_everything(actor):
-            raise Forbidden("只有管理员、审计员和领导可以查看全部任务", "Only admins, auditors and leaders may list all tasks")
-        return Task.id.is_not(None)
-    raise BadRequest(f"未知范围：{scope}", f"Unknown scope: {scope}", {"allowed": SCOPES})
-
-
-def list_tasks(actor: Actor, *, scope: str = "mine", status: str | None = None, process_key: str | None = None,
-               enterprise_code: str | None = None, hazard_level: str | None = None, overdue: bool | None = None,
-               text: str | None = None, limit: int = 50, offset: int = 0) -> Page:
-    """The inbox: mine, candidate (my roles and scope), done, started (by me) or all (leaders/admin)."""
-    limit = max(1, min(limit, 500))
-    on_task: list[Any] = []  # conditions on task columns alone
-    if scope in ("started", "all", "done") and status:
-        on_task.append(Task.status == ("completed" if status == "done" else status))
-    if process_key:
-        on_task.append(Task.process_key == process_key)
-    if overdue is not None:
-        on_task.append(Task.overdue.is_(overdue))
-    on_case: list[Any] = []  # conditions that need the case or its enterprise
-    if enterprise_code:
-        on_case.append(Enterprise.code == enterprise_code)
-    if hazard_level:
-        on_case.append(ProcessInstance.hazard_level == hazard_level)
-    if text:
-        like = f"%{text.replace('%', '').replace('_', '')}%"
-        on_case.append(or_(Task.name.like(like), ProcessInstance.title.like(like)))
-    if scope == "candidate":
-        return _candidate_page(actor, on_task, on_case, limit, offset)
-    where = [_scope_clause(actor, scope), *on_task]
-    with unit_of_work(write=False) as s:
-        # The plain inbox counts on `task` alone; the join is only for filters on the case or the enterprise.
-        counted = select(func.count()).select_from(Task)
-        if on_case or scope == "started":
-            counted = _with_case(counted)
-        total = s.scalar(counted.where(*where, *on_case)) or 0
-        if total <= offset:
-            return Page((), total, limit, offset)
-        order = ((Task.completed_at.desc(),) if scope == "done"
-                 else (Task.due_at.asc().nulls_last(), Task.created_at, Task.id))
-        rows = s.execute(_with_case(select(Task, Enterprise.code, ProcessInstance.title))
-                         .where(*where, *on_case).order_by(*order).limit(limit).offset(offset))
-        return Page(tuple(task_view(t, code, title, actor) for t, code, title in rows), total, limit, offset)
-
-
-def _with_case(stmt: Any) -> Any:
-    return (stmt.join(ProcessInstance, ProcessInstance.id == Task.instance_id)
-            .outerjoin(Enterprise, Enterprise.id == ProcessInstance.enterprise_id))
-
-
-# Whether the pool is read as a UNION ALL of its branches: SQLite's planner uses the partial indexes only for one
-# simple condition at a time; PostgreSQL combines the OR of the branches with a BitmapOr and was faster so
-# (docs/performance.md, "Inbox").
-UNION_POOL = {"sqlite": True, "postgresql": False}
-
-
-def _candidate_page(actor: Actor, on_task: list[Any], on_case: list[Any], limit: int, offset: int) -> Page:
-    """The claimable tasks: counted branch by branch (each one index range of the pool), the page taken from their
-    union before the case and enterprise are joined to its rows."""
-    branches = access.candidate_branches(actor)
-    if not branches:
-        return Page((), 0, limit, offset)
-    if not UNION_POOL["postgresql" if db.is_postgres() else "sqlite"]:
-        branches = [access.candidate_clause(actor)]
-    parts = [select(Task.id.label("id"), Task.due_at.label("due_at"), Task.created_at.label("created_at"))
-             .where(branch, *on_task) for branch in branches]
-    pool = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("pool")
-    order = (pool.c.due_at.asc().nulls_last(), pool.c.created_at, pool.c.id)
-    with unit_of_work(write=False) as s:
-        if on_case:
-            # filters on the case: count and page the joined pool
-            total = s.scalar(_with_case(select(func.count()).select_from(pool).join(Task, Task.id == pool.c.id))
-                             .where(*on_case)) or 0
-            picked, skip = pool, offset
-        else:  # the page's rows are picked from the pool before anything is joined to them
-            counts = [select(func.count()).where(branch, *on_task).scalar_subquery() for branch in branches]
-            total = s.scalar(select(sum(counts[1:], counts[0]))) or 0
-            picked, skip = select(pool).order_by(*order).limit(limit).offset(offset).subquery("picked"), 0
-        if total <= offset:
-            return Page((), total, limit, offset)
-        page = (_with_case(select(Task, Enterprise.code, ProcessInstance.title).select_from(picked)
-                           .join(Task, Task.id == picked.c.id))
-                .where(*on_case).order_by(picked.c.due_at.asc().nulls_last(), picked.c.created_at, picked.c.id)
-                .limit(limit).offset(skip))
-        return Page(tuple(task_view(t, code, title, actor) for t, code, title in s.execute(page)), total, limit, offset)
 
 
 def _may_see(actor: Actor, row: Task, inst: ProcessInstance | None) -> bool:
@@ -254,26 +155,48 @@ def delegate(actor: Actor, task_id: str, to_username: str, comment: str | None =
         return task_view(locked.row)
 
 
-def resolve(actor: Actor, task_id: str, data: dict[str, Any] | None = None, comment: str | None = None) -> TaskView:
-    """Return a delegated task to its owner, with the delegatee's draft data."""
-    with unit_of_work() as s:
+def resolve(actor: Actor, task_id: str, data: dict[str, Any] | None = None, comment: str | None = None, *,
+            uploads: list[Upload] | None = None) -> TaskView:
+    """Return a delegated task to its owner, with the delegatee's draft data (and files, as for a draft)."""
+    with attachments.staging() as staged, unit_of_work() as s:
         locked = _lock_task(s, actor, task_id)
         if locked.row.owner is None or locked.row.assignee != actor.username:
             raise Forbidden("该任务不是委派给您的", "This task was not delegated to you")
-        locked.row.draft = dict(data or {}) or locked.row.draft
+        draft = _with_files(s, staged, actor, locked, dict(data or {}), uploads, trust_file_ids=False)
+        locked.row.draft = draft or locked.row.draft
         _set_assignee(s, locked, locked.row.owner, "task.resolve", actor, comment)
         return task_view(locked.row)
 
 
-def save_draft(actor: Actor, task_id: str, data: dict[str, Any]) -> TaskView:
-    """Keep unfinished form data on the task (not validated, not yet part of the case)."""
-    with unit_of_work() as s:
+def save_draft(actor: Actor, task_id: str, data: dict[str, Any], *, uploads: list[Upload] | None = None,
+               trust_file_ids: bool = False) -> TaskView:
+    """Keep unfinished form data on the task (not validated, not yet part of the case).
+
+    Files sent with it are stored with it; file fields hold only this case's attachments (see `complete_task`).
+
+    Raises:
+        FormInvalid: a file was refused or a file field names an unknown attachment: nothing is saved.
+    """
+    with attachments.staging() as staged, unit_of_work() as s:
         locked = _lock_task(s, actor, task_id)
         _check_worker(actor, locked.row)
         if not isinstance(data, dict) or len(str(data)) > 200_000:
             raise BadRequest("草稿数据无效或过大", "Draft data is invalid or too large")
-        locked.row.draft = data
+        locked.row.draft = _with_files(s, staged, actor, locked, data, uploads, trust_file_ids)
         return task_view(locked.row)
+
+
+def _with_files(s: Session, staged: attachments.Staging, actor: Actor, locked: _Locked, data: dict[str, Any],
+                uploads: list[Upload] | None, trust_file_ids: bool) -> dict[str, Any]:
+    """Draft data with its files stored (FormInvalid, nothing stored, when one is refused or an id is unknown)."""
+    def task_data() -> Any:
+        spiff_task = _spiff_task(instances.load(s, locked.inst).wf, locked.row.id)
+        return spiff_task.data if spiff_task is not None else {}
+    submission = form_files.prepare(s, locked.inst.id, _form_schema(s, locked.row), data, uploads or [], task_data,
+                                    check_references=not trust_file_ids)
+    form_files.raise_problems(submission, draft=True)
+    form_files.store(s, staged, actor, submission, case_id=locked.inst.id, task_id=locked.row.id)
+    return submission.data
 
 
 def _form_schema(s: Session, row: Task) -> dict[str, Any] | None:
@@ -283,19 +206,25 @@ def _form_schema(s: Session, row: Task) -> dict[str, Any] | None:
 
 
 def complete_task(actor: Actor, task_id: str, data: dict[str, Any] | None = None, *,
-                  expected_version: int | None = None, comment: str | None = None) -> InstanceView:
-    """Complete a task: validate against its form, run the engine, write state, inbox and audit together.
+                  expected_version: int | None = None, comment: str | None = None,
+                  uploads: list[Upload] | None = None, trust_file_ids: bool = False) -> InstanceView:
+    """Complete a task: validate against its form, run the engine, write state, inbox, audit and files together.
+
+    `uploads` are files for the form's file fields: each accepted one is stored in this transaction and its id
+    added to its field, so a refused or conflicting completion leaves no attachment row, file or audit row.
+    File fields may name only attachments of this case (or ids the case already carries); `trust_file_ids`
+    skips that look-up for callers that make up their own data (demo seeding, the simulator).
 
     Raises:
         NotFound: the task is not visible to the actor.
         Forbidden: someone else holds it, or the actor lacks its role.
         Conflict: it was completed or changed meanwhile, or the case is not running.
-        FormInvalid: field-by-field errors.
+        FormInvalid: field-by-field errors, refused files and unknown attachment ids among them.
         ValidationFailed: the data is not JSON or is over the case data cap.
     """
     payload = dict(data or {})
     case_data.check_input(payload)
-    with unit_of_work() as s:
+    with attachments.staging() as staged, unit_of_work() as s:
         locked = _lock_task(s, actor, task_id, expected_version)
         _check_worker(actor, locked.row)
         if locked.row.owner is not None:
@@ -303,11 +232,15 @@ def complete_task(actor: Actor, task_id: str, data: dict[str, Any] | None = None
         schema = _form_schema(s, locked.row)
         if schema is not None:
             payload = forms.without_read_only(schema, payload)
-            forms.validate(schema, payload)
         loaded = instances.load(s, locked.inst)
         spiff_task = _spiff_task(loaded.wf, task_id)
         if spiff_task is None or spiff_task.state != TaskState.READY:
             raise Conflict("任务已不在可办理状态", "The task is no longer ready")
+        submission = form_files.prepare(s, locked.inst.id, schema, payload, uploads or [], lambda: spiff_task.data,
+                                        check_references=not trust_file_ids)
+        payload = submission.data
+        forms.validate(schema, payload, submission.problems)
+        form_files.store(s, staged, actor, submission, case_id=locked.inst.id, task_id=task_id)
         spiff_task.data.update(payload)
         spiff_task.run()
         row = locked.row

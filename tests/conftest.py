@@ -11,11 +11,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, func, select, text
 
 import engine
 from engine import bootstrap, db, schema
-from engine.models import Base
+from engine.models import Attachment, AuditEvent, Base
 
 DATA = Path(__file__).parent / "data"
 PG_URL = os.environ.get("SAFELOOP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -111,6 +111,16 @@ def people(clock: engine.ManualClock) -> dict[str, engine.Actor]:
     for name, spec in specs.items():  # argon2 is slow by design: only two users get a password
         engine.add_user(name, password="password-123" if name in ("admin", "officer_a") else None, **spec)  # type: ignore[arg-type]
     return {name: engine.get_actor(name) for name in specs}
+
+
+def stored_files() -> dict[str, int]:
+    """Attachment rows, audit rows and files under the data dir's attachments (temp files included)."""
+    with db.unit_of_work(write=False) as s:
+        rows = s.scalar(select(func.count()).select_from(Attachment)) or 0
+        audit = s.scalar(select(func.count()).select_from(AuditEvent)) or 0
+    folder = db.settings().data_dir / "attachments"
+    files = sum(1 for p in folder.rglob("*") if p.is_file()) if folder.exists() else 0
+    return {"rows": rows, "audit": audit, "files": files}
 
 
 def read_forms() -> dict[str, dict]:

@@ -23,7 +23,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 import engine
 from engine import db, logs
-from webui import i18n, input_guard
+from webui import i18n, input_guard, request_limits
 
 log = logging.getLogger("safeloop.web")
 
@@ -70,6 +70,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if os.environ.get("SAFELOOP_LOG_FORMAT"):  # unset: leave logging to the host (gunicorn, pytest)
         logs.configure()
     i18n.init_app(app)
+    request_limits.init_app(app)  # before input_guard: a 100 KB query string is refused before it is read
     input_guard.init_app(app)
     app.after_request(_add_security_headers)
     app.after_request(_add_retry_after)
@@ -88,6 +89,7 @@ def _config_from_environment() -> dict[str, Any]:
         "SECRET_KEY": env.get("SAFELOOP_SECRET_KEY"),
         "BABEL_DEFAULT_TIMEZONE": env.get("SAFELOOP_TIMEZONE", "Asia/Shanghai"),
         "MAX_CONTENT_LENGTH": int(env.get("SAFELOOP_MAX_UPLOAD_MB", "25")) * 1024 * 1024,
+        "MAX_URL_BYTES": int(env.get("SAFELOOP_MAX_URL_BYTES", str(request_limits.DEFAULT_MAX_URL_BYTES))),
         "SESSION_COOKIE_NAME": "safeloop_session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -65,7 +65,7 @@ def test_disk_failure_leaves_no_row_and_no_audit(review, people, monkeypatch):
     def full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(attachments.os, "replace", full)
+    monkeypatch.setattr(attachments.os, "fsync", full)
     with pytest.raises(engine.StorageError) as info:
         attachments.store(people["officer_a"], "x.png", "image/png", PNG + b"2", instance_id=case.id)
     assert info.value.status == 503

@@ -70,14 +70,23 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_web(tmp: Path, name: str, *, threads: int = 4, preload: bool = False) -> Server:
-    """A gunicorn server with one worker process; returns once /healthz answers."""
+def start_web(tmp: Path, name: str, *, threads: int = 4, preload: bool = False, extra: tuple[str, ...] = ()) -> Server:
+    """A gunicorn server with one worker process (`extra`: more gunicorn options); returns once /healthz answers."""
     port = free_port()
     command = [str(VENV_BIN / "gunicorn"), "webui:create_app()", "--workers", "1", "--threads", str(threads),
-               "--bind", f"127.0.0.1:{port}", "--timeout", "60", "--graceful-timeout", "5"]
+               "--bind", f"127.0.0.1:{port}", "--timeout", "60", "--graceful-timeout", "5", *extra]
     command += ["--preload"] if preload else []
     command += ["--no-control-socket"] if _gunicorn_version() >= (27,) else []  # else all share ~/.gunicorn/gunicorn.ctl
     server = Server(_spawn(command, tmp, name), tmp / f"{name}.log", port)
+    wait_healthy(server)
+    return server
+
+
+def start_serve(tmp: Path, name: str) -> Server:
+    """`safeloop serve` (werkzeug's server, as `make run` uses it); returns once /healthz answers."""
+    port = free_port()
+    server = Server(_spawn([str(VENV_BIN / "safeloop"), "serve", "--port", str(port)], tmp, name), tmp / f"{name}.log",
+                    port)
     wait_healthy(server)
     return server
 

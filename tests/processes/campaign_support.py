@@ -87,7 +87,7 @@ class Campaign:
         view = self.case(case_id)
         matching = [t for t in view.open_tasks if t.element_id == element]
         assert matching, f"{element} is not open; open: {[t.element_id for t in view.open_tasks]}"
-        engine.complete_task(self.actors[who], matching[0].id, data)
+        engine.complete_task(self.actors[who], matching[0].id, data, trust_file_ids=True)  # photo ids made up
         return self.case(case_id)
 
     def children(self, case_id: int, key: str | None = None) -> list[engine.InstanceView]:

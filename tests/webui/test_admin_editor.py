@@ -70,3 +70,23 @@ def test_deploy_needs_the_csrf_header_and_a_modeler_role(client, people, review)
     log_in_as(client, "auditor")
     assert _post_xml(client, "/processes/deploy", renamed_review()).status_code == 403
     assert engine.get_process("review").version == 1
+
+
+def test_a_diagram_over_the_body_limit_is_a_json_413_in_the_page_language(app, client, people, review):
+    """The editor's fetch (Accept: application/json) gets {error, message, details}; editor.js shows `message`."""
+    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024  # the 25 MB default's code path, with less to send
+    log_in_as(client, "owner")
+    big = renamed_review() + b"<!--" + b"x" * 70_000 + b"-->"
+    headers = {"Content-Type": "application/xml", "X-CSRFToken": CSRF, "Accept": "application/json"}
+    for path in ("/processes/deploy", "/processes/validate"):
+        with client.post(path, data=big, headers=headers) as response:
+            assert response.status_code == 413 and response.get_json() == {
+                "error": "too_large", "message": "上传的内容过大（整个请求上限 64 KB），未保存任何内容；请选择较小的文件后重试",
+                "details": {"limit": 65536}}
+    get(client, "/processes?lang=en")
+    with client.post("/processes/deploy", data=big, headers=headers) as response:
+        assert response.get_json()["message"].startswith("The upload is too large (at most 64 KB per request)")
+    html = get(client, "/processes/review/edit").get_data(as_text=True)
+    config = json.loads(re.search(r'<script type="application/json" id="editor-config">(.*?)</script>', html, re.S).group(1))
+    assert config["tooLarge"].startswith("The upload is too large")  # for a 413 that is not our JSON (a proxy's)
+    assert engine.get_process("review").version == 1

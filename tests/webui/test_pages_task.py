@@ -186,3 +186,45 @@ def test_closing_a_case_says_it_was_closed(client, people, accept_task):
     assert response.status_code == 302
     html = get(client, response.headers["Location"]).get_data(as_text=True)
     assert "事项已办结" in html and "事项进入下一环节" not in html
+
+
+@pytest.mark.parametrize("form,status", [({"measures": "x"}, 422), ({"measures": "已更换", "version": "0"}, 409)])
+def test_a_failed_completion_keeps_nothing_of_its_files(client, people, photo_task, form, status):
+    """Refused (422) or conflicting (409): no attachment row, no file in the data dir, no audit row."""
+    import io
+
+    from tests.conftest import stored_files
+    log_in_as(client, "officer_a")
+    before = stored_files()
+    response = post(client, f"/tasks/{photo_task.id}", {"action": "complete", **form,
+                                                        "photos__upload": (io.BytesIO(PNG), "现场.png")},
+                    content_type="multipart/form-data")
+    assert response.status_code == status
+    assert stored_files() == before
+    assert engine.get_task(people["officer_a"], photo_task.id).status == "open"
+
+
+def test_a_draft_with_a_refused_file_says_so_and_keeps_what_was_typed(client, people, photo_task):
+    import io
+
+    from tests.conftest import stored_files
+    log_in_as(client, "officer_a")
+    before = stored_files()
+    response = post(client, f"/tasks/{photo_task.id}", {"action": "save", "measures": "还差照片",
+                                                        "photos__upload": (io.BytesIO(b"MZ not an image"), "virus.png")},
+                    content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "草稿未保存" in html and "草稿已保存" not in html
+    assert 'id="f-photos-error">virus.png: 文件内容与类型不符<' in html
+    assert "还差照片" in html  # what was typed is on the form again
+    assert engine.get_task(people["officer_a"], photo_task.id).draft is None and stored_files() == before
+
+
+def test_a_forged_attachment_id_in_the_form_is_refused_next_to_its_field(client, people, photo_task):
+    log_in_as(client, "officer_a")
+    response = post(client, f"/tasks/{photo_task.id}", {"action": "complete", "measures": "已更换",
+                                                        "photos": "3f2b6c1e-1111-4222-8333-944455556666"})
+    assert response.status_code == 422
+    assert 'id="f-photos-error">附件不存在或不属于本事项：3f2b6c1e-1111-4222-8333-944455556666<' in response.get_data(as_text=True)
+    assert engine.get_task(people["officer_a"], photo_task.id).status == "open"

@@ -35,12 +35,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def doc(*, summary: str | None = None, body: dict[str, Any] | None = None, body_type: str = "application/json",
         query: Sequence[tuple[str, str, str]] = (), responses: dict[int, str] | None = None, paged: bool = False,
-        public: bool = False, tag: str | None = None) -> Callable[[F], F]:
-    """Attach OpenAPI facts to a view: `query` is (name, type, description) triples."""
+        public: bool = False, tag: str | None = None, multipart: dict[str, Any] | None = None) -> Callable[[F], F]:
+    """Attach OpenAPI facts to a view: `query` is (name, type, description) triples; `multipart` the schema of a
+    `multipart/form-data` body accepted besides the JSON one."""
     def wrap(view: F) -> F:
         view._api_doc = {  # type: ignore[attr-defined]
             "summary": summary, "body": body, "body_type": body_type, "query": list(query),
-            "responses": responses or {}, "paged": paged, "public": public, "tag": tag,
+            "responses": responses or {}, "paged": paged, "public": public, "tag": tag, "multipart": multipart,
         }
         return view
     return wrap
@@ -161,6 +162,14 @@ def json_body(fields: Iterable[str] | None = None, *, optional: bool = False) ->
     raw = request.stream.read(MAX_JSON_BYTES + 1)
     if len(raw) > MAX_JSON_BYTES:
         raise ApiError(413, "too_large", "JSON 请求体过大", "JSON body too large", {"limit": MAX_JSON_BYTES})
+    value = parse_json(raw)
+    if fields is None:
+        return value
+    return only_fields(value, fields)
+
+
+def parse_json(raw: bytes) -> Any:
+    """JSON text as a value: 400 when malformed or too deep, 422 for NUL, lone surrogates, out-of-range numbers."""
     try:
         value = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant, parse_float=_finite_float,
                            parse_int=_bounded_int)
@@ -177,8 +186,11 @@ def json_body(fields: Iterable[str] | None = None, *, optional: bool = False) ->
         raise bad_request("JSON 嵌套过深", "JSON nested too deeply", {"max_depth": MAX_JSON_DEPTH})
     if not storable:
         raise ApiError(422, "invalid_text", "文本含有 NUL 字符或无效的 Unicode", "Text contains NUL characters or invalid Unicode")
-    if fields is None:
-        return value
+    return value
+
+
+def only_fields(value: Any, fields: Iterable[str]) -> dict[str, Any]:
+    """The body as a JSON object with only the given top-level keys (400 otherwise)."""
     if not isinstance(value, dict):
         raise bad_request("请求体必须是 JSON 对象", "The request body must be a JSON object")
     allowed = set(fields)

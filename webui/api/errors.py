@@ -14,6 +14,7 @@ from flask import Blueprint, Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
 import engine
+from webui import request_limits
 
 log = logging.getLogger("safeloop.api")
 
@@ -100,6 +101,9 @@ def _http_error(err: HTTPException) -> Response:
         allowed = getattr(err, "valid_methods", None)
         if allowed:
             headers["Allow"] = ", ".join(sorted(allowed))
+    if status in request_limits.MESSAGES:  # 413, 414: say the limit, so that a client can adapt
+        return error_response(status, code, request_limits.message(status, False), request_limits.message(status, True),
+                              {"limit": request_limits.limit(status)})
     return error_response(status, code, zh, en, None, headers)
 
 

@@ -75,6 +75,8 @@ def _operation(endpoint: str, method: str, view: Any, path_params: list[dict[str
         if body_type == "application/xml":
             content["multipart/form-data"] = {"schema": {"type": "object", "required": ["file"],
                                                          "properties": {"file": {"type": "string", "format": "binary"}}}}
+        if meta.get("multipart"):
+            content["multipart/form-data"] = {"schema": meta["multipart"]}
         op["requestBody"] = {"required": body_type != "application/json" or bool(body.get("required")),
                              "content": content}
     responses: dict[str, Any] = {}

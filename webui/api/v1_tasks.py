@@ -11,6 +11,7 @@ from webui.api import v1 as _v1
 from webui.api.v1 import COMPLETE_BODY, DELEGATE_BODY, EMPTY_BODY, TASK_SCOPES, TASK_STATUSES, _UUID
 from webui.api.common import (PAGING_PARAMS, actor, check_query, doc, json_body, json_response, page_response,
                               paging, query_bool, query_choice, query_str, string_field, object_field, int_field)
+from webui.api.submissions import multipart_schema, submission
 
 bp_routes = _v1.bp  # not named `bp`: the blueprint is registered once, by webui.api.v1
 
@@ -75,18 +76,26 @@ def unclaim(task_id: str) -> Response:
     return json_response(engine.get_task(actor(), task_id))
 
 
+FORM_PARTS = {"data": {"type": "string", "description": "the form data: a JSON object"}}
+COMPLETE_PARTS = multipart_schema({**FORM_PARTS, "expected_version": {"type": "integer", "minimum": 0},
+                                   "comment": {"type": "string", "maxLength": 2000}})
+FILE_ERRORS = ("field errors: details list {field, message_zh, message_en}; a refused file adds {file, reason}; "
+               "an attachment id that is not this case's is an error of its field")
+
+
 @bp_routes.post("/tasks/<task_id>/complete")
-@doc(summary="Complete a task with its form data", body=COMPLETE_BODY, tag="tasks",
+@doc(summary="Complete a task with its form data (JSON, or multipart with files)", body=COMPLETE_BODY, tag="tasks",
+     multipart=COMPLETE_PARTS,
      responses={200: "completed: the case and its new open tasks", 403: "someone else's task, or not a candidate",
-                409: "completed or changed meanwhile (or expected_version is stale)",
-                422: "field errors: details list {field, message_zh, message_en}"})
+                409: "completed or changed meanwhile (or expected_version is stale)", 413: "body over the limit",
+                422: FILE_ERRORS})
 def complete(task_id: str) -> Response:
-    """`{"data": {...}, "expected_version"?, "comment"?}` → the case with its open tasks."""
+    """`{"data": {...}, "expected_version"?, "comment"?}` (or those as multipart parts, with files) → the case."""
     check_query(())
-    body = json_body(("data", "expected_version", "comment"), optional=True)
+    body, uploads = submission(("data", "expected_version", "comment"), optional=True)
     case = engine.complete_task(actor(), _task_id(task_id), object_field(body, "data"),
                                 expected_version=int_field(body, "expected_version"),
-                                comment=string_field(body, "comment", max_length=2000))
+                                comment=string_field(body, "comment", max_length=2000), uploads=uploads)
     return json_response({"instance": case, "open_tasks": case.open_tasks})
 
 
@@ -109,13 +118,14 @@ DRAFT_BODY = {"type": "object", "additionalProperties": False, "required": ["dat
               "properties": {"data": {"type": "object"}}}
 @bp_routes.post("/tasks/<task_id>/resolve")
 @doc(summary="Return a delegated task to its owner, with draft data", body=RESOLVE_BODY, tag="tasks",
+     multipart=multipart_schema({**FORM_PARTS, "comment": {"type": "string", "maxLength": 2000}}),
      responses={200: "returned to the owner", 403: "not delegated to the caller"})
 def resolve(task_id: str) -> Response:
-    """`{"data"?, "comment"?}` → the task, assigned back to the delegator."""
+    """`{"data"?, "comment"?}` (or multipart, with files) → the task, assigned back to the delegator."""
     check_query(())
-    body = json_body(("data", "comment"), optional=True)
+    body, uploads = submission(("data", "comment"), optional=True)
     return json_response(engine.resolve(actor(), _task_id(task_id), object_field(body, "data"),
-                                        string_field(body, "comment", max_length=2000)))
+                                        string_field(body, "comment", max_length=2000), uploads=uploads))
 
 
 @bp_routes.post("/tasks/<task_id>/send-back")
@@ -130,10 +140,12 @@ def send_back(task_id: str) -> Response:
 
 
 @bp_routes.put("/tasks/<task_id>/draft")
-@doc(summary="Keep unfinished form data on a task (not validated)", body=DRAFT_BODY, tag="tasks",
-     responses={200: "saved", 403: "not the worker"})
+@doc(summary="Keep unfinished form data on a task (not validated; files checked and stored)", body=DRAFT_BODY,
+     tag="tasks", multipart=multipart_schema(FORM_PARTS),
+     responses={200: "saved", 403: "not the worker", 413: "body over the limit",
+                422: "not saved: " + FILE_ERRORS})
 def save_draft(task_id: str) -> Response:
-    """`{"data": {...}}` → the task with its draft."""
+    """`{"data": {...}}` (or a multipart `data` part, with files) → the task with its draft."""
     check_query(())
-    body = json_body(("data",))
-    return json_response(engine.save_draft(actor(), _task_id(task_id), object_field(body, "data")))
+    body, uploads = submission(("data",))
+    return json_response(engine.save_draft(actor(), _task_id(task_id), object_field(body, "data"), uploads=uploads))

@@ -2,7 +2,8 @@
 
 The page hands the script its data (roles, forms, URLs) in a JSON data block; the script posts the
 diagram's XML (`application/xml`, CSRF header) to `validate` and `deploy`, which answer JSON:
-`{"problems": [{element_id, line, message}]}` or, after a deployment, `{"key", "version", "created", "redirect"}`.
+`{"problems": [{element_id, line, message}]}` or, after a deployment, `{"key", "version", "created", "redirect"}`;
+errors are `{error, message, details}` — a diagram over the body limit too (413, `webui.request_limits`).
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from flask_babel import gettext as _
 
 import engine
 from engine import register
+from webui import request_limits
 from webui.i18n import current_locale
 from webui.pages import common
 from webui.pages.admin_common import MODELERS, actor, json_error, roles_required
@@ -45,6 +47,7 @@ def _config(key: str | None, version: int | None) -> dict[str, Any]:
         "roles": [{"key": r.key, "name": r.name_en if english else r.name_zh, "name_zh": r.name_zh, "name_en": r.name_en}
                   for r in register.list_roles()],
         "forms": [{"key": f.key, "title": _form_title(f)} for f in engine.list_forms()],
+        "tooLarge": request_limits.message(413, english),  # shown if a proxy answers 413 without our JSON
     }
 
 

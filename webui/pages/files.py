@@ -34,9 +34,22 @@ def _uploads(files: MultiDict[str, FileStorage], name: str) -> list[FileStorage]
     return [f for f in files.getlist(upload_name(name)) if f and f.filename]
 
 
+def uploads(schema: dict[str, Any], files: MultiDict[str, FileStorage]) -> list[engine.Upload]:
+    """The files chosen in the form's file fields, for the engine to store with the step (or refuse, by name)."""
+    chosen = []
+    for name, spec in (schema.get("properties") or {}).items():
+        if forms_render.is_file_field(spec):
+            chosen += [engine.Upload(name, upload.filename or "file", upload.mimetype or "", upload.read())
+                       for upload in _uploads(files, name)]
+    return chosen
+
+
 def store_uploads(schema: dict[str, Any], files: MultiDict[str, FileStorage], coerced: forms_render.Coerced, *,
                   instance_id: int, task_id: str | None) -> None:
-    """Store each uploaded file and add its id to its field; a refused file becomes that field's error."""
+    """Store each uploaded file on its own and add its id to its field; a refused file becomes that field's error.
+
+    Only for "add a row", which shows the form again with the chosen files kept; saving and completing hand the
+    files to the engine (`uploads`), which stores them in the same transaction as the draft or the step."""
     actor = session_auth.require_actor()
     for name, spec in (schema.get("properties") or {}).items():
         if not forms_render.is_file_field(spec):

@@ -78,27 +78,29 @@ def submit(task_id: str) -> ResponseReturnValue:
     schema = _schema(task)
     coerced = forms_render.coerce(schema, request.form, current_locale())
     action = request.form.get("action", "complete")
-    if task.assignee == actor.username and task.status == "open":
+    add_row = request.form.get(forms_render.ADD_ROW)
+    if add_row and task.assignee == actor.username and task.status == "open":
         files.store_uploads(schema, request.files, coerced, instance_id=task.instance_id, task_id=task_id)
     values = {**coerced.data, **{name: request.form.get(name, "") for name in coerced.errors
                                  if name not in coerced.data and "." not in name}}
-    add_row = request.form.get(forms_render.ADD_ROW)
     if add_row:  # "add a row" in a repeatable group: show the form again with what was typed, complete nothing
         blank = {add_row: coerced.blank_rows.get(add_row, 0) + 1}
         return _render(task, case, schema, values, coerced.errors or None, blank_rows=blank)
+    # The chosen files go with the draft or the step: stored in its transaction, nothing kept when it fails.
+    uploads = files.uploads(schema, request.files)
     try:
         if action == "save":
-            engine.save_draft(actor, task_id, values)
+            engine.save_draft(actor, task_id, values, uploads=uploads)
             flash(_("Draft saved. Nothing is submitted until you complete the task."), "success")
             return redirect(url_for("task.show", task_id=task_id))
         if action == "resolve":
-            engine.resolve(actor, task_id, coerced.data, _comment() or None)
+            engine.resolve(actor, task_id, coerced.data, _comment() or None, uploads=uploads)
             flash(_("The task went back to the person who delegated it."), "success")
             return redirect(url_for("inbox.index"))
         if coerced.errors:  # text that is no number: say so first (the engine checks the rest on the next try)
             raise engine.FormInvalid("表单填写有误，请按提示修改", "The form has errors; please correct the marked fields", [])
         after = engine.complete_task(actor, task_id, coerced.data, expected_version=request.form.get("version", type=int),
-                                     comment=_comment() or None)
+                                     comment=_comment() or None, uploads=uploads)
     except engine.FormInvalid as err:
         errors = forms_render.merge_errors(coerced.errors, forms_render.error_map(err.details, current_locale()))
         flash(common.error_text(err), "error")
