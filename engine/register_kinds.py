@@ -1,0 +1,79 @@
+"""The register kinds (台账): which cases make up each duty's register and what done / missed / overdue mean there.
+
+Each kind names the processes whose cases are its items. Every item is in exactly one state:
+
+| state     | 中文   | when |
+|-----------|--------|------|
+| `done`    | 已办结 | the case completed (a daily self-check closed by its midnight timer is `missed`, not done) |
+| `missed`  | 未完成 | the case was terminated (withdrawn unfinished), or completed with the kind's `missed_flag` set |
+| `overdue` | 已逾期 | still open and past its `deadline` (kinds with `task_overdue`: or an open step past its due time) |
+| `open`    | 办理中 | still open and in time |
+
+`due` (应办) counts them all. Open means status running, suspended or error: a stopped case is still a duty owed.
+The semantics for the daily self-check and the hazard register are those of `self_checks` and `register`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import NotFound
+from .register import HAZARD_PROCESS
+from .self_checks import SELF_CHECK_PROCESS
+
+STATES = ("open", "overdue", "done", "missed")
+OPEN_STATUSES = ("running", "suspended", "error")
+
+
+@dataclass(frozen=True)
+class RegisterKind:
+    """One duty's register: its processes and how its items are dated, judged and shown."""
+
+    key: str
+    name_zh: str
+    name_en: str
+    processes: tuple[str, ...]
+    dated_by: str = "deadline"  # "deadline" (the period it is due in) or "started" (when it arose)
+    task_overdue: bool = False  # no case deadline: an open step past its due time makes the item overdue
+    missed_flag: str | None = None  # a case-data flag that turns a completed case into a missed one
+    skip_terminated: bool = False  # withdrawn cases are not counted at all
+    bureau_only: bool = False  # not listed for, and 404 to, enterprise users
+    variant: str | None = None  # the case field that splits the register (inspection type, hazard level …)
+    fields: tuple[str, ...] = ()  # case-data fields each row carries
+
+
+KINDS: tuple[RegisterKind, ...] = (
+    RegisterKind("inspections", "行业安全检查台账", "Industry inspections", ("industry_inspection",),
+                 variant="inspection_type",
+                 fields=("period", "inspection_type", "inspected_on", "hazards_opened", "serious_violation")),
+    RegisterKind("principal_checks", "主要负责人季度排查台账", "Principals' quarterly checks",
+                 ("quarterly_principal_check",), fields=("period", "checked_on", "leader_name", "hazards_opened")),
+    RegisterKind("drills", "疏散逃生演练台账", "Evacuation drills", ("evacuation_drill",), variant="drill_interval",
+                 fields=("period", "drill_interval", "drill_on", "participants", "evacuation_seconds")),
+    RegisterKind("training", "安全培训台账", "Safety training", ("training_enrolment",), task_overdue=True,
+                 fields=("year", "principal_result", "safety_officer_result", "trained_on")),
+    RegisterKind("self_checks", "每日安全自查台账", "Daily self-checks", (SELF_CHECK_PROCESS,),
+                 missed_flag="self_check_missed", skip_terminated=True, fields=("hazards_opened",)),
+    RegisterKind("hazards", "隐患排查治理台账", "Hazards", (HAZARD_PROCESS,), dated_by="started", variant="hazard_level",
+                 fields=("hazard_level", "source", "category", "location")),
+    RegisterKind("referrals", "移送执法台账", "Enforcement referrals", ("enforcement_referral",), dated_by="started",
+                 task_overdue=True, bureau_only=True, variant="trigger",
+                 fields=("trigger", "committee_decision", "press_count", "decision_document_no")),
+    RegisterKind("notices", "通知已读回执台账", "Notice receipts", ("notice_acknowledgement",), dated_by="started",
+                 task_overdue=True, fields=("notice_title", "published_on", "read_confirmed")),
+    RegisterKind("whistleblower", "举报受理台账", "Whistleblower reports", ("whistleblower_intake",),
+                 dated_by="started", task_overdue=True, bureau_only=True, variant="screening_result",
+                 fields=("screening_result", "verified_on", "category")),
+)
+_BY_KEY = {k.key: k for k in KINDS}
+
+
+def get_kind(key: str) -> RegisterKind:
+    """The register kind by key.
+
+    Raises:
+        NotFound: no such register.
+    """
+    kind = _BY_KEY.get(key)
+    if kind is None:
+        raise NotFound("没有这个台账", "No such register", {"kind": key, "known": list(_BY_KEY)})
+    return kind

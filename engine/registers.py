@@ -1,0 +1,371 @@
+"""Registers (台账) for every campaign duty: items, totals and per-enterprise counts, from the case columns.
+
+One module answers every register kind (`register_kinds.KINDS`): the pages, the API, the exports — and later the
+dashboard and the quarterly report — read the same `counts`, so a figure means the same thing everywhere.
+Scoped like `list_instances` (`access.instance_clause`): an enterprise user sees its own enterprise's items only.
+Counted in SQL: a year of daily self-checks for a county is hundreds of thousands of cases.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Integer, and_, case, exists, false, func, or_, select
+from sqlalchemy.orm import Session
+
+from . import access, clock
+from .db import unit_of_work
+from .errors import BadRequest, NotFound
+from .models import Enterprise, ProcessInstance as Case, Task
+from .register_kinds import KINDS, OPEN_STATUSES, STATES, RegisterKind, get_kind
+from .views import Actor, Page
+
+MAX_LIMIT = 200  # one page of a register
+MAX_EXPORT = 100_000  # rows in one export
+ROW_SORTS = ("due", "recent", "enterprise")
+ENTERPRISE_SORTS = ("overdue", "missed", "due", "enterprise")
+_CHUNK = 2000
+
+__all__ = ["KINDS", "STATES", "RegisterKind", "get_kind", "Filters", "Counts", "KindCounts", "RegisterRow",
+           "EnterpriseCounts", "EnterpriseOverview", "visible_kinds", "overview", "counts", "rows",
+           "enterprise_counts", "iter_rows", "enterprise_overview", "MAX_LIMIT", "MAX_EXPORT", "ROW_SORTS",
+           "ENTERPRISE_SORTS"]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What to count: a period (year, or a quarter or month of it), where, whose, which state."""
+
+    year: int | None = None
+    quarter: int | None = None
+    month: int | None = None
+    industry: str | None = None
+    township: str | None = None
+    enterprise_code: str | None = None
+    state: str | None = None
+    overdue_only: bool = False
+    variant: str | None = None
+
+    def period(self) -> tuple[date, date] | None:
+        """First and last day of the chosen period (None: all time).
+
+        Raises:
+            BadRequest: a quarter or month without a year, both at once, or a value out of range.
+        """
+        if self.year is None:
+            if self.quarter or self.month:
+                raise BadRequest("选择季度或月份时请同时选择年度", "Choose a year with the quarter or month")
+            return None
+        if not 2000 <= self.year <= 2100 or (self.quarter and self.month):
+            raise BadRequest("期间无效：年度 2000–2100，季度和月份只选其一", "Invalid period: year 2000–2100, "
+                             "and a quarter or a month, not both")
+        if self.quarter:
+            if not 1 <= self.quarter <= 4:
+                raise BadRequest("季度应为 1–4", "The quarter must be 1–4")
+            return date(self.year, self.quarter * 3 - 2, 1), _month_end(self.year, self.quarter * 3)
+        if self.month:
+            if not 1 <= self.month <= 12:
+                raise BadRequest("月份应为 1–12", "The month must be 1–12")
+            return date(self.year, self.month, 1), _month_end(self.year, self.month)
+        return date(self.year, 1, 1), date(self.year, 12, 31)
+
+
+def _month_end(year: int, month: int) -> date:
+    return (date(year, month, 28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Items due (all of them) and how they stand."""
+
+    due: int = 0
+    open: int = 0
+    overdue: int = 0
+    done: int = 0
+    missed: int = 0
+
+    @property
+    def done_rate(self) -> float | None:
+        """done ÷ due, 0–1 (None when nothing is due)."""
+        return self.done / self.due if self.due else None
+
+
+@dataclass(frozen=True)
+class KindCounts:
+    """A register kind with its totals."""
+
+    kind: RegisterKind
+    counts: Counts
+
+
+@dataclass(frozen=True)
+class RegisterRow:
+    """One item of a register: a case, its state and the fields this register shows."""
+
+    id: int
+    kind: str
+    process_key: str
+    title: str | None
+    state: str
+    status: str
+    current_step: str | None
+    enterprise_code: str | None
+    enterprise_name: str | None
+    industry: str | None
+    township: str | None
+    deadline: date | None
+    started_at: datetime
+    ended_at: datetime | None
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class EnterpriseCounts:
+    """One enterprise's items in a register."""
+
+    enterprise_code: str | None
+    enterprise_name: str | None
+    industry: str | None
+    township: str | None
+    counts: Counts
+
+
+@dataclass(frozen=True)
+class EnterpriseOverview:
+    """One enterprise across every register: totals per kind, what is still owed, what was settled lately."""
+
+    enterprise_code: str
+    enterprise_name: str
+    industry: str
+    township: str | None
+    kinds: tuple[KindCounts, ...]
+    open_items: tuple[RegisterRow, ...]
+    history: tuple[RegisterRow, ...]
+
+
+# ------------------------------------------------------------------ conditions
+@dataclass(frozen=True)
+class _Judge:
+    """A kind's state conditions as SQL, for one day (and, for steps, one moment)."""
+
+    done: ColumnElement[bool]
+    missed: ColumnElement[bool]
+    overdue: ColumnElement[bool]
+    open: ColumnElement[bool]
+
+    def state(self) -> ColumnElement[str]:
+        return case((self.missed, "missed"), (self.done, "done"), (self.overdue, "overdue"), else_="open")
+
+    def of(self, state: str) -> ColumnElement[bool]:
+        return {"open": self.open, "overdue": self.overdue, "done": self.done, "missed": self.missed}[state]
+
+
+def _judge(kind: RegisterKind, today: date, now: datetime) -> _Judge:
+    flagged = Case.summary[kind.missed_flag].as_boolean().is_(True) if kind.missed_flag else false()
+    still = Case.status.in_(OPEN_STATUSES)
+    late: ColumnElement[bool] = and_(Case.deadline.is_not(None), Case.deadline < today)
+    if kind.task_overdue:
+        late = or_(late, exists(select(Task.id).where(Task.instance_id == Case.id, Task.status == "open",
+                                                      or_(Task.overdue.is_(True), Task.due_at < now))))
+    return _Judge(done=and_(Case.status == "completed", ~flagged),
+                  missed=or_(Case.status == "terminated", and_(Case.status == "completed", flagged)),
+                  overdue=and_(still, late), open=and_(still, ~late))
+
+
+def _china_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), clock.CHINA_TZ)
+
+
+def _in_period(kind: RegisterKind, start: date, end: date) -> ColumnElement[bool]:
+    started = and_(Case.started_at >= _china_midnight(start), Case.started_at < _china_midnight(end + timedelta(days=1)))
+    if kind.dated_by == "started":
+        return started
+    return or_(Case.deadline.between(start, end), and_(Case.deadline.is_(None), started))
+
+
+def _where(actor: Actor, kind: RegisterKind, f: Filters, judge: _Judge,
+           states: Sequence[str] = ()) -> list[ColumnElement[bool]]:
+    """The conditions of a register query: kind, scope, and every filter given."""
+    if kind.bureau_only and access.is_enterprise_user(actor):
+        raise NotFound("没有这个台账", "No such register", {"kind": kind.key})
+    where = [Case.process_key.in_(kind.processes), access.instance_clause(actor)]
+    if kind.skip_terminated:
+        where.append(Case.status != "terminated")
+    if (span := f.period()) is not None:
+        where.append(_in_period(kind, *span))
+    for column, value in ((Case.industry_key, f.industry), (Enterprise.township, f.township),
+                          (Enterprise.code, f.enterprise_code)):
+        if value:
+            where.append(column == value)
+    if f.variant:
+        if kind.variant is None:
+            raise BadRequest("这个台账没有分类筛选", "This register has no type filter", {"kind": kind.key})
+        where.append(Case.summary[kind.variant].as_string() == f.variant)
+    chosen = [*states, *([f.state] if f.state else []), *(["overdue"] if f.overdue_only else [])]
+    for state in chosen:
+        if state not in STATES:
+            raise BadRequest("状态无效", "Unknown state", {"state": state, "allowed": list(STATES)})
+    if states:
+        where.append(or_(*(judge.of(s) for s in states)))
+    where += [judge.of(s) for s in chosen[len(states):]]
+    return where
+
+
+def _moment(today: date | None) -> tuple[date, datetime]:
+    now = clock.now()
+    return today or now.astimezone(clock.CHINA_TZ).date(), now
+
+
+def _from_cases(*columns: Any) -> Any:
+    return select(*columns).select_from(Case).outerjoin(Enterprise, Enterprise.id == Case.enterprise_id)
+
+
+def _count_where(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0), type_=Integer), 0)
+
+
+def _figures(judge: _Judge) -> tuple[ColumnElement[int], ...]:
+    return (func.count(Case.id), _count_where(judge.open), _count_where(judge.overdue), _count_where(judge.done),
+            _count_where(judge.missed))
+
+
+# ------------------------------------------------------------------ queries
+def visible_kinds(actor: Actor) -> tuple[RegisterKind, ...]:
+    """The registers the actor may open (enterprise users: not referrals and whistleblower reports)."""
+    return tuple(k for k in KINDS if not (k.bureau_only and access.is_enterprise_user(actor)))
+
+
+def _counts(s: Session, actor: Actor, kind: RegisterKind, f: Filters, today: date, now: datetime) -> Counts:
+    judge = _judge(kind, today, now)
+    figures = s.execute(_from_cases(*_figures(judge)).where(*_where(actor, kind, f, judge))).one()
+    return Counts(*(int(n or 0) for n in figures))
+
+
+def counts(actor: Actor, kind: str, filters: Filters = Filters(), *, today: date | None = None) -> Counts:
+    """The register's totals: due, open, overdue, done, missed (the figures the dashboard and reports reuse)."""
+    day, now = _moment(today)
+    with unit_of_work(write=False) as s:
+        return _counts(s, actor, get_kind(kind), filters, day, now)
+
+
+def overview(actor: Actor, filters: Filters = Filters(), *, today: date | None = None) -> tuple[KindCounts, ...]:
+    """Every register the actor may open with its totals (state and type filters do not apply here)."""
+    common = Filters(year=filters.year, quarter=filters.quarter, month=filters.month, industry=filters.industry,
+                     township=filters.township, enterprise_code=filters.enterprise_code)
+    day, now = _moment(today)
+    with unit_of_work(write=False) as s:
+        return tuple(KindCounts(k, _counts(s, actor, k, common, day, now)) for k in visible_kinds(actor))
+
+
+def _order(sort: str) -> tuple[Any, ...]:
+    if sort == "recent":
+        return (Case.started_at.desc(), Case.id.desc())
+    if sort == "enterprise":
+        return (Enterprise.code.is_(None), Enterprise.code, Case.deadline.is_(None), Case.deadline, Case.id.desc())
+    return (Case.status.not_in(OPEN_STATUSES), Case.deadline.is_(None), Case.deadline, Case.id.desc())
+
+
+def _row_page(s: Session, actor: Actor, kind: RegisterKind, f: Filters, today: date, now: datetime, *,
+              sort: str = "due", limit: int, offset: int, states: Sequence[str] = (),
+              with_total: bool = True) -> Page:
+    if sort not in ROW_SORTS:
+        raise BadRequest("排序方式无效", "Unknown sort order", {"sort": sort, "allowed": list(ROW_SORTS)})
+    judge = _judge(kind, today, now)
+    stmt = _from_cases(Case, Enterprise.code, Enterprise.name, Enterprise.township, judge.state().label("state"))
+    stmt = stmt.where(*_where(actor, kind, f, judge, states))
+    total = (s.scalar(select(func.count()).select_from(stmt.subquery())) or 0) if with_total else 0
+    found = s.execute(stmt.order_by(*_order(sort)).limit(limit).offset(offset))
+    items = tuple(RegisterRow(c.id, kind.key, c.process_key, c.title, state, c.status, c.current_step, code, name,
+                              c.industry_key, township, c.deadline, c.started_at, c.ended_at,
+                              {k: (c.summary or {}).get(k) for k in kind.fields})
+                  for c, code, name, township, state in found)
+    return Page(items, total, limit, offset)
+
+
+def rows(actor: Actor, kind: str, filters: Filters = Filters(), *, sort: str = "due", limit: int = 50,
+         offset: int = 0, today: date | None = None) -> Page:
+    """One page of the register's items (open first, the nearest deadline first, by default); limit ≤ 200."""
+    day, now = _moment(today)
+    with unit_of_work(write=False) as s:
+        return _row_page(s, actor, get_kind(kind), filters, day, now, sort=sort,
+                         limit=max(1, min(limit, MAX_LIMIT)), offset=max(0, offset))
+
+
+def iter_rows(actor: Actor, kind: str, filters: Filters = Filters(), *, sort: str = "due",
+              max_rows: int = MAX_EXPORT, today: date | None = None) -> Iterator[RegisterRow]:
+    """Every item for an export, at most `max_rows` (100,000), read in chunks (one short read each)."""
+    day, now = _moment(today)
+    register = get_kind(kind)
+    for offset in range(0, min(max_rows, MAX_EXPORT), _CHUNK):
+        with unit_of_work(write=False) as s:
+            page = _row_page(s, actor, register, filters, day, now, sort=sort, offset=offset, with_total=False,
+                             limit=min(_CHUNK, max_rows - offset))
+        yield from page.items
+        if len(page.items) < page.limit:
+            return
+
+
+def enterprise_counts(actor: Actor, kind: str, filters: Filters = Filters(), *, sort: str = "overdue",
+                      limit: int = 50, offset: int = 0, today: date | None = None,
+                      max_limit: int = MAX_LIMIT) -> Page:
+    """Per-enterprise due / open / overdue / done / missed, the most overdue first by default; limit ≤ 200
+    (`max_limit` lets an export take up to 100,000 at once)."""
+    if sort not in ENTERPRISE_SORTS:
+        raise BadRequest("排序方式无效", "Unknown sort order", {"sort": sort, "allowed": list(ENTERPRISE_SORTS)})
+    register, (day, now) = get_kind(kind), _moment(today)
+    judge = _judge(register, day, now)
+    figures = _figures(judge)
+    group = (Enterprise.code, Enterprise.name, Enterprise.industry_key, Enterprise.township)
+    stmt = _from_cases(*group, *figures).where(*_where(actor, register, filters, judge)).group_by(*group)
+    order = {"overdue": (figures[2].desc(), figures[4].desc()), "missed": (figures[4].desc(), figures[2].desc()),
+             "due": (figures[0].desc(),), "enterprise": ()}[sort]
+    limit = max(1, min(limit, max_limit, MAX_EXPORT))
+    with unit_of_work(write=False) as s:
+        total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        found = s.execute(stmt.order_by(*order, Enterprise.code.is_(None), Enterprise.code)
+                          .limit(limit).offset(max(0, offset)))
+        items = tuple(EnterpriseCounts(code, name, industry, township, Counts(*(int(n or 0) for n in numbers)))
+                      for code, name, industry, township, *numbers in found)
+    return Page(items, total, limit, max(0, offset))
+
+
+def _enterprise_of(s: Session, actor: Actor, code: str | None) -> Enterprise:
+    if access.is_enterprise_user(actor):
+        ent = s.get(Enterprise, actor.enterprise_id)
+        if ent is not None and code in (None, ent.code):
+            return ent
+    elif code:
+        ent = s.scalar(select(Enterprise).where(Enterprise.code == code))
+        hidden = actor.industries and not access.sees_everything(actor)
+        if ent is not None and not (hidden and ent.industry_key not in actor.industries):
+            return ent
+    raise NotFound("没有这家企业或无权查看", "No such enterprise, or not yours to see", {"enterprise_code": code})
+
+
+def enterprise_overview(actor: Actor, enterprise_code: str | None = None, *, today: date | None = None,
+                        open_limit: int = 100, history_limit: int = 30) -> EnterpriseOverview:
+    """One enterprise's duties in every register: an enterprise user's own (the code may be left out), or, for
+    bureau staff, one of the enterprises they cover. Open items overdue first; history the latest settled first.
+
+    Raises:
+        NotFound: no such enterprise, or not one the actor may see.
+    """
+    day, now = _moment(today)
+    with unit_of_work(write=False) as s:
+        ent = _enterprise_of(s, actor, enterprise_code)
+        f = Filters(enterprise_code=ent.code)
+        kinds = visible_kinds(actor)
+        totals = tuple(KindCounts(k, _counts(s, actor, k, f, day, now)) for k in kinds)
+        owed: list[RegisterRow] = []
+        settled: list[RegisterRow] = []
+        for k in kinds:
+            owed += _row_page(s, actor, k, f, day, now, limit=open_limit, offset=0, states=("open", "overdue"),
+                              with_total=False).items
+            settled += _row_page(s, actor, k, f, day, now, sort="recent", limit=history_limit, offset=0,
+                                 states=("done", "missed"), with_total=False).items
+    owed.sort(key=lambda r: (r.state != "overdue", r.deadline is None, r.deadline or date.max, -r.id))
+    settled.sort(key=lambda r: (r.ended_at or r.started_at), reverse=True)
+    return EnterpriseOverview(ent.code, ent.name, ent.industry_key, ent.township, totals, tuple(owed[:open_limit]),
+                              tuple(settled[:history_limit]))
