@@ -214,3 +214,13 @@ def test_only_plain_conditions_skip_the_worker():
     assert sandbox.is_bounded("is_hazard and hazard_level in ('major', 'general') and len(findings) > 0")
     for hostile in ("len('a'.ljust(200000000)) > 0", "x.y", "f(x)", "2 ** 3", "[x for x in y]", "a" * 501):
         assert not sandbox.is_bounded(hostile), hostile
+
+
+def test_the_cpu_limit_kills_a_worker_that_outlives_its_budget():
+    """RLIMIT_CPU is the backstop behind the wall deadline: a worker spinning past budget + 2 s gets SIGXCPU."""
+    import signal
+    import subprocess
+    import sys
+    spin = "from engine import sandbox_pool\nsandbox_pool._cpu_budget(0)\nwhile True:\n    pass\n"
+    child = subprocess.run([sys.executable, "-c", spin], timeout=60, capture_output=True)
+    assert child.returncode == -signal.SIGXCPU

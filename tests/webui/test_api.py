@@ -553,3 +553,15 @@ def test_starting_a_process_the_diagram_does_not_allow_is_403(app, client, revie
     assert status == 201, body
     status, body, _ = call(client, "GET", "/processes", headers=bearer(app, "officer_a"))
     assert [p["start_roles"] for p in body["items"] if p["key"] == "bureau_only"] == [["bureau_inspector"]]
+
+
+@pytest.mark.parametrize("text", ["' OR '1'='1", "%' OR 1=1 --", "x'; DROP TABLE task; --", "_%\\"])
+def test_sql_meta_characters_in_filters_are_plain_text(app, client, review, people, text):
+    officer = bearer(app, "officer_a")
+    start_case(client, officer)
+    for path in ("/instances", "/tasks"):
+        query = {"text": text, **({"scope": "all"} if path == "/tasks" else {})}
+        status, body, _ = call(client, "GET", path, query_string=query, headers=bearer(app, "admin"))
+        assert status == 200 and body["total"] == 0, (path, body)
+    status, body, _ = call(client, "GET", "/tasks?scope=candidate", headers=officer)
+    assert status == 200 and body["total"] == 1  # the table is still there

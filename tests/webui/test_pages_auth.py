@@ -112,3 +112,27 @@ def test_repeated_failed_logins_from_one_address_are_throttled(client, people):
         assert "登录失败次数过多" in response.get_data(as_text=True)
     finally:
         auth.login_failures.limit = 10
+
+
+def test_login_starts_a_fresh_http_only_same_site_session(client, people):
+    """A session cookie scripts cannot read, not sent on cross-site posts, and new at login (no fixation)."""
+    before = csrf_from(get(client, "/login").get_data(as_text=True))
+    response = login_form(client, "officer_a", "password-123")
+    cookie = next(v for k, v in response.headers.items() if k == "Set-Cookie" and v.startswith("safeloop_session="))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+    assert csrf_from(get(client, "/inbox").get_data(as_text=True)) != before
+
+
+def test_the_session_cookie_is_secure_when_configured(people, tmp_path, monkeypatch):
+    monkeypatch.setenv("SAFELOOP_SECURE_COOKIES", "1")
+    client = make_app(tmp_path).test_client()
+    response = login_form(client, "officer_a", "password-123")
+    assert any(k == "Set-Cookie" and "; Secure" in v for k, v in response.headers.items())
+
+
+def test_pages_send_a_script_tight_content_security_policy_and_no_framing(client, people):
+    headers = get(client, "/login").headers
+    policy = dict(part.strip().split(" ", 1) for part in headers["Content-Security-Policy"].split(";"))
+    assert policy["script-src"] == "'self'" and policy["frame-ancestors"] == "'none'"
+    assert (headers["X-Content-Type-Options"], headers["X-Frame-Options"]) == ("nosniff", "DENY")
+    assert headers["Referrer-Policy"] == "same-origin"
