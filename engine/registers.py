@@ -29,7 +29,7 @@ ENTERPRISE_SORTS = ("overdue", "missed", "due", "enterprise")
 _CHUNK = 2000
 
 __all__ = ["KINDS", "STATES", "RegisterKind", "get_kind", "Filters", "Counts", "KindCounts", "RegisterRow",
-           "EnterpriseCounts", "EnterpriseOverview", "visible_kinds", "overview", "counts", "rows",
+           "EnterpriseCounts", "EnterpriseOverview", "visible_kinds", "townships", "overview", "counts", "rows",
            "enterprise_counts", "iter_rows", "enterprise_overview", "MAX_LIMIT", "MAX_EXPORT", "ROW_SORTS",
            "ENTERPRISE_SORTS"]
 
@@ -235,6 +235,17 @@ def _figures(judge: _Judge) -> tuple[ColumnElement[int], ...]:
 def visible_kinds(actor: Actor) -> tuple[RegisterKind, ...]:
     """The registers the actor may open (enterprise users: not referrals and whistleblower reports)."""
     return tuple(k for k in KINDS if not (k.bureau_only and access.is_enterprise_user(actor)))
+
+
+def townships(actor: Actor) -> list[str]:
+    """The townships of the enterprises the actor may filter by (an enterprise user: its own)."""
+    with unit_of_work(write=False) as s:
+        stmt = select(Enterprise.township).where(Enterprise.township.is_not(None)).distinct()
+        if access.is_enterprise_user(actor):
+            stmt = stmt.where(Enterprise.id == actor.enterprise_id)
+        elif actor.industries and not access.sees_everything(actor):
+            stmt = stmt.where(Enterprise.industry_key.in_(sorted(actor.industries)))
+        return sorted(t for t in s.scalars(stmt) if t)
 
 
 def _counts(s: Session, actor: Actor, kind: RegisterKind, f: Filters, today: date, now: datetime) -> Counts:
