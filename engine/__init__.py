@@ -18,6 +18,7 @@ from .definitions import deploy, get_bpmn, get_process, list_processes, may_star
 from .errors import (BadRequest, Conflict, DatabaseUnavailable, DefinitionInvalid, EngineError, Forbidden, FormInvalid,
                      NotAuthenticated, NotFound, SandboxViolation, StorageError, TooLarge, ValidationFailed)
 from .forms import get_form, list_forms, save_form
+from .public_reports import FiledReport, PublicReply, ReportStage, ReportStatus, file_report, report_status
 from .inbox import list_tasks
 from .task_options import TaskActions, handover_candidates, task_actions
 from .tasks import (claim, complete_task, delegate, get_task, reassign, resolve, save_draft, send_back,
@@ -61,6 +62,7 @@ __all__ = [
     "deploy", "validate_bpmn", "list_processes", "get_process", "get_bpmn", "startable_processes", "may_start",
     "save_form", "get_form", "list_forms",
     "start_instance", "get_instance", "list_instances", "instance_history",
+    "file_report", "report_status", "FiledReport", "PublicReply", "ReportStage", "ReportStatus",
     "suspend_instance", "resume_instance", "terminate_instance", "retry_instance",
     "list_tasks", "get_task", "claim", "unclaim", "complete_task", "save_draft", "reassign", "delegate", "Upload",
     "resolve", "send_back", "task_actions", "handover_candidates", "TaskActions",

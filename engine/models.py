@@ -344,3 +344,13 @@ class TokenCutoff(Base):
     __tablename__ = "token_cutoff"
     username: Mapped[str] = mapped_column(String(80), primary_key=True)
     not_before: Mapped[datetime]
+
+
+class ReportReceipt(Base):
+    """A public report's lookup key: its reference number and a hash of the secret shown once to the reporter."""
+
+    __tablename__ = "report_receipt"
+    reference: Mapped[str] = mapped_column(String(40), primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))  # SHA-256 of reference + secret (80 random bits)
+    created_at: Mapped[datetime]
