@@ -63,11 +63,30 @@
     window.SafeloopEditor = { modeler: modeler };
   }
 
+  // The tool palette sits over the canvas's top left: the opening view fits the diagram beside it, so that it
+  // never covers the start event. Zoom, fit and full screen come from SafeloopViewer (bpmn-viewer.js).
+  var viewControls = null;
+
+  function paletteInset() {
+    var box = $('#canvas'), palette = box.querySelector('.djs-palette');
+    return palette ? { left: palette.getBoundingClientRect().right - box.getBoundingClientRect().left } : {};
+  }
+
+  function openingView() {
+    if (viewControls) {
+      window.SafeloopViewer.fit(modeler.get('canvas'), paletteInset());
+    } else if (window.SafeloopViewer) {
+      viewControls = window.SafeloopViewer.attachControls(modeler, $('#canvas'), { insets: paletteInset, keepView: true });
+    } else {
+      modeler.get('canvas').zoom('fit-viewport', 'auto');
+    }
+  }
+
   function importXml(xml) {
     loading = true;
     clearProblems();
     return modeler.importXML(xml).then(function () {
-      modeler.get('canvas').zoom('fit-viewport', 'auto');
+      openingView();
       selected = null;
       refreshPanel();
       $('#canvas').dataset.bpmnState = 'ready';
