@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 export SAFELOOP_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test lint bench assets install clean
+.PHONY: run test lint bench assets install clean guide-images
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -30,6 +30,9 @@ lint: install
 
 bench: install
 	$(BIN)/python -m bench
+
+guide-images:
+	$(BIN)/python scripts/guide_images.py
 
 clean:
 	rm -rf $(VENV) var webui/assets/node_modules webui/static/vendor

@@ -23,7 +23,8 @@ from .inbox import list_tasks
 from .task_options import TaskActions, handover_candidates, task_actions
 from .tasks import (claim, complete_task, delegate, get_task, reassign, resolve, save_draft, send_back,
                     unclaim)
-from .users import add_enterprise, add_user, authenticate, get_actor, list_enterprises, list_users, set_password
+from .users import (add_enterprise, add_user, authenticate, display_names, get_actor, list_enterprises, list_users,
+                    set_password)
 from .views import (SYSTEM, Actor, DeployResult, EnterpriseView, FormView, HistoryEntry, InstanceView, Page,
                     ProcessVersion, TaskView, UserView)
 
@@ -61,12 +62,12 @@ __all__ = [
     "configure", "init", "deploy_bundled", "DEMO_PASSWORD",
     "deploy", "validate_bpmn", "list_processes", "get_process", "get_bpmn", "startable_processes", "may_start",
     "save_form", "get_form", "list_forms",
-    "start_instance", "get_instance", "list_instances", "instance_history",
     "file_report", "report_status", "FiledReport", "PublicReply", "ReportStage", "ReportStatus",
+    "start_instance", "get_instance", "list_instances", "instance_history",
     "suspend_instance", "resume_instance", "terminate_instance", "retry_instance",
     "list_tasks", "get_task", "claim", "unclaim", "complete_task", "save_draft", "reassign", "delegate", "Upload",
     "resolve", "send_back", "task_actions", "handover_candidates", "TaskActions",
-    "add_enterprise", "add_user", "set_password", "authenticate", "get_actor", "list_enterprises", "list_users",
+    "add_enterprise", "add_user", "set_password", "authenticate", "display_names", "get_actor", "list_enterprises", "list_users",
     "verify_audit", "audit_checkpoint", "rotate_audit_key", "Verification",
     "Clock", "ManualClock", "SystemClock", "get_clock", "set_clock", "reset_clock", "Settings",
     "Actor", "SYSTEM", "DeployResult", "EnterpriseView", "FormView", "HistoryEntry", "InstanceView", "Page",

@@ -1,13 +1,13 @@
 """Every page in Chinese: a crawler logs in as each demo role (and as nobody), follows the links it is shown, and
 fails on any Latin word a clerk would see that is not a proper name, a code somebody typed, or an allow-listed term.
 
-What is checked is what the browser shows: `innerText` of the page (so CSS-hidden text does not count, and the phone
-width is crawled separately), plus placeholders, titles, ARIA labels, alt texts and the options of every list.
+What is checked is what the browser shows: `innerText` of the page with every `<details>` opened (so CSS-hidden text
+does not count, and the phone width is crawled separately), plus placeholders, titles, ARIA labels, alt texts and the options of every list.
 Content that is deliberately not translated carries HTML's own marker, `translate="no"` — user names, codes a user
 typed (JSON Schema, BPMN ids, CSV column names), file names — and is left out, as are `<code>`, `<pre>` and
 `<textarea>` (text somebody typed) and bpmn.io's licence watermark, which must stay as it is.
 
-Tokens holding a digit, `@`, `.`, `/`, `_` or `:` are codes (credit codes, hashes, e-mail addresses, dates, ids,
+Tokens holding a digit, `@`, `.`, `/` or `:` are codes (credit codes, hashes, e-mail addresses, dates, ids,
 file extensions); a single letter is a label somebody typed (B座, A区); `XXXX-XXXX` is an input mask.
 The crawl is bounded: at most two URLs of each shape (ids replaced by N) and 80 pages per role.
 """
@@ -40,6 +40,7 @@ PER_ROLE = 80
 SKIP = re.compile(r"logout|lang=|/static/|/files/|/download|export|\.(csv|xlsx|bpmn|png|svg|json|pdf)(\?|$)|/api/")
 TOKEN = re.compile(r"[A-Za-z0-9_.@/:'’-]*[A-Za-z][A-Za-z0-9_.@/:'’-]*")
 VISIBLE_TEXT = """() => {
+  for (const details of document.querySelectorAll('details')) details.open = true;
   for (const el of document.querySelectorAll(
       '[translate=no], textarea, code, pre, script, style, .bjs-powered-by')) el.remove();
   const parts = [document.title, document.body.innerText];
@@ -56,7 +57,7 @@ def latin_words(text: str) -> set[str]:
     words = set()
     for token in TOKEN.findall(text):
         token = token.rstrip(".:-/'’").lstrip("-'’")
-        if len(token) < 2 or re.search(r"[0-9_@./:]", token) or re.fullmatch(r"X+(-X+)+", token) or token in ALLOWED:
+        if len(token) < 2 or re.search(r"[0-9@./:]", token) or re.fullmatch(r"X+(-X+)+", token) or token in ALLOWED:
             continue
         words.add(token)
     return words
@@ -65,6 +66,7 @@ def latin_words(text: str) -> set[str]:
 def test_latin_word_detection() -> None:
     assert latin_words("待办 inbox 91220881MA57H0KQ5Q 2026-12-03 a@b.cn BPMN ent01.safety") == {"inbox"}
     assert latin_words("任务 task.claim 已认领 B座 上传 .bpmn 文件") == set()
+    assert latin_words("整改 hazard_level 期限") == {"hazard_level"}  # a field key is not a label
     assert latin_words("Toggle section 展开") == {"Toggle", "section"}
 
 

@@ -150,20 +150,66 @@ def enterprise_name(code: str | None) -> str:
     return cache[code]  # type: ignore[no-any-return]
 
 
-def _enum_titles() -> dict[tuple[str, str], tuple[str, str]]:
-    # (field, value) → (zh, en) from every form's enum titles: one table for showing case data.
-    if "sl_enum_titles" not in g:
-        table: dict[tuple[str, str], tuple[str, str]] = {}
+def _form_titles() -> tuple[dict[str, tuple[str, str]], dict[tuple[str, str], tuple[str, str]]]:
+    # From every form, once per request: field → (zh, en) title, and (field, value) → (zh, en) enum title.
+    if "sl_form_titles" not in g:
+        fields: dict[str, tuple[str, str]] = {}
+        enums: dict[tuple[str, str], tuple[str, str]] = {}
         for form in engine.list_forms():
-            for name, spec in (form.schema.get("properties") or {}).items():
-                if not isinstance(spec, dict):
-                    continue
-                zh, en = spec.get("x-enum-titles") or [], spec.get("x-enum-titles-en") or []
-                for i, value in enumerate(spec.get("enum") or []):
-                    if i < len(zh):
-                        table.setdefault((name, str(value)), (str(zh[i]), str(en[i]) if i < len(en) else str(zh[i])))
-        g.sl_enum_titles = table
-    return g.sl_enum_titles  # type: ignore[no-any-return]
+            for name, spec in _properties(form.schema):
+                if spec.get("title"):
+                    fields.setdefault(name, (str(spec["title"]), str(spec.get("x-title-en") or spec["title"])))
+                items = spec.get("items") if isinstance(spec.get("items"), dict) else {}
+                for source in (spec, items):
+                    zh, en = source.get("x-enum-titles") or [], source.get("x-enum-titles-en") or []
+                    for i, value in enumerate(source.get("enum") or []):
+                        if i < len(zh):
+                            enums.setdefault((name, str(value)), (str(zh[i]), str(en[i]) if i < len(en) else str(zh[i])))
+        g.sl_form_titles = (fields, enums)
+    return g.sl_form_titles  # type: ignore[no-any-return]
+
+
+def _properties(schema: dict[str, Any], depth: int = 0) -> Iterable[tuple[str, dict[str, Any]]]:
+    """(name, spec) of a schema's fields, including the fields of repeating groups (bounded depth)."""
+    for name, spec in (schema.get("properties") or {}).items():
+        if not isinstance(spec, dict):
+            continue
+        yield name, spec
+        items = spec.get("items")
+        if depth < 3 and isinstance(items, dict) and items.get("properties"):
+            yield from _properties(items, depth + 1)
+
+
+def _enum_titles() -> dict[tuple[str, str], tuple[str, str]]:
+    return _form_titles()[1]
+
+
+# Keys of audit and history records that are not case-data fields.
+RECORD_LABELS = {
+    "business_key": _l("Business key"), "data": _l("Data"), "parent_id": _l("Parent item"), "process": _l("Process"),
+    "version": _l("Version"), "chain": _l("Audit chain"), "sealed_count": _l("Rows sealed"), "code": _l("Code"),
+    "industry": _l("Industry"), "industries": _l("Industries"), "name": _l("Name"), "checksum": _l("Checksum"),
+    "key": _l("Key"), "file": _l("File"), "due_at": _l("Due"), "roles": _l("Roles"), "comment": _l("Comment"),
+    "task": _l("Task"), "enterprise": _l("Enterprise"), "username": _l("Username"), "status": _l("Status"),
+    "reason": _l("Reason"), "element": _l("Element"), "message": _l("Message"), "assignee": _l("Assignee"),
+    "level": _l("Escalation level"), "target": _l("Handed to"), "display_name": _l("Name"), "active": _l("Active"),
+    "published_on": _l("Published on"),
+}
+# Record keys whose values are identifiers (process and step ids, hashes, user names): shown as they are, as codes.
+CODE_FIELDS = frozenset({"process", "task", "key", "checksum", "business_key", "code", "username", "chain", "element",
+                         "assignee", "target", "file", "process_key", "parent_id"})
+
+
+def field_label(name: str) -> str:
+    """A case-data field's label as people read it: the form's title (or ours for the common fields)."""
+    if name in FIELD_LABELS:
+        return str(FIELD_LABELS[name])
+    if name in RECORD_LABELS:
+        return str(RECORD_LABELS[name])
+    titles = _form_titles()[0].get(name)
+    if titles is None:
+        return name
+    return titles[1] if current_locale() == "en" else titles[0]
 
 
 def value_label(name: str, value: Any) -> Any:
@@ -233,6 +279,8 @@ def init_templates(app: Flask) -> None:
     app.add_template_global(code_name)
     app.add_template_global(person)
     app.add_template_global(FIELD_LABELS, "field_labels")
+    app.add_template_global(field_label)
+    app.add_template_global(CODE_FIELDS, "code_fields")
     app.add_template_global(lambda key: label(STATUS_LABELS, key), "status_label")
     app.add_template_global(lambda key: label(LEVEL_LABELS, key), "level_label")
     app.add_template_global(lambda key: label(SOURCE_LABELS, key), "source_label")

@@ -42,7 +42,7 @@ def _coverage(notice_id: int) -> notices.Coverage | ResponseReturnValue:
 def _cells(row: notices.AckRow) -> list[str]:
     return [row.enterprise_code or "", row.enterprise_name or "", common.industry_name(row.industry) or "",
             str(STATES[row.state]), common.fmt_dt(row.due_at) if row.due_at else "",
-            common.fmt_dt(row.confirmed_at) if row.confirmed_at else "", row.confirmed_by or "", str(row.case_id)]
+            common.fmt_dt(row.confirmed_at) if row.confirmed_at else "", common.person(row.confirmed_by) if row.confirmed_by else "", str(row.case_id)]
 
 
 @bp.get("/notices/<int:notice_id>")

@@ -60,7 +60,31 @@
       selected = event.newSelection.length === 1 ? event.newSelection[0] : null;
       refreshPanel();
     });
+    if (config.locale !== 'en') translateTitles(document.querySelector('#properties'), modeler.get('translate'));
     window.SafeloopEditor = { modeler: modeler };
+  }
+
+  // The properties panel's built-in tooltips ("Toggle section", "Open pop-up editor") fall back to English:
+  // bpmn-js-properties-panel does not hand its groups and entries the translate service. Translate them here.
+  function translateTitles(root, translate) {
+    if (!root || !window.MutationObserver) return;
+    function fix(el) {
+      var title = el.getAttribute('title');
+      if (title) {
+        var translated = translate(title);
+        if (translated !== title) el.setAttribute('title', translated);
+      }
+    }
+    new MutationObserver(function (records) {
+      records.forEach(function (record) {
+        if (record.type === 'attributes') { fix(record.target); return; }
+        record.addedNodes.forEach(function (node) {
+          if (node.nodeType !== 1) return;
+          if (node.hasAttribute('title')) fix(node);
+          node.querySelectorAll('[title]').forEach(fix);
+        });
+      });
+    }).observe(root, { subtree: true, childList: true, attributes: true, attributeFilter: ['title'] });
   }
 
   // The tool palette sits over the canvas's top left: the opening view fits the diagram beside it, so that it
@@ -332,7 +356,7 @@
     fillSelect($('[data-sl-input="role"]'), config.roles, 'key', function (r) { return r.name; });
     fillSelect($('[data-sl-input="candidateGroups"]'), config.roles, 'key', function (r) { return r.name; });
     fillSelect($('[data-sl-input="escalateTo"]'), config.roles, 'key', function (r) { return r.name; });
-    fillSelect($('[data-sl-input="formKey"]'), config.forms, 'key', function (f) { return f.title + ' (' + f.key + ')'; });
+    fillSelect($('[data-sl-input="formKey"]'), config.forms, 'key', function (f) { return f.title; });
     document.querySelectorAll('[data-sl-input]').forEach(function (input) { input.addEventListener('change', onPropertyChange); });
     $('[data-sl-condition]').addEventListener('change', onConditionChange);
     setUpStarters();
