@@ -10,6 +10,7 @@ Fixtures:
     page            a fresh page (zh-CN, 1280×800) in its own context; console errors recorded
     console_errors  the list of console errors and uncaught exceptions `page` has seen
     screenshot      screenshot(page, name) -> paths of `<name>-desktop.png`, `<name>-phone.png`
+    walker          a walk_support.Walker (one logged-in context per user) over the module's `server` fixture
 """
 
 from __future__ import annotations
@@ -136,3 +137,12 @@ def save_screenshots(page: Any, name: str) -> list[Path]:
     if original:
         page.set_viewport_size(original)
     return paths
+
+
+@pytest.fixture
+def walker(browser: Any, server: str) -> Iterator[Any]:
+    """A Walker over the test module's own `server` fixture (the base URL of its app)."""
+    from tests.e2e.walk_support import Walker
+    w = Walker(browser, server, [])
+    yield w
+    w.close()

@@ -15,10 +15,8 @@ from typing import Any
 import pytest
 
 import engine
-from engine import db
-from tests.e2e.conftest import CHROMIUM, SCREENSHOTS, VENDOR_STAMP
-from tests.e2e.walk_support import Walker, fresh_database, serving
-from webui import create_app
+from tests.e2e.conftest import SCREENSHOTS, VENDOR_STAMP
+from tests.e2e.walk_support import Walker, fresh_database, serving_walk
 
 pytestmark = pytest.mark.e2e
 
@@ -51,19 +49,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                                               "grading_opinion": "属实。"})
     xml = (ROOT / "processes" / "whistleblower_intake.bpmn").read_text(encoding="utf-8")
     engine.deploy(xml.replace('name="受理核实"', 'name="受理并核实"').encode("utf-8"), actor="admin")
-    app = create_app({"TESTING": True, "DATA_DIR": str(data_dir / "web"), "SECRET_KEY": "walk", "ENGINE_CONFIGURED": True})
-    with serving(app) as base:
+    with serving_walk(data_dir) as base:
         yield base
-    db.dispose()
 
-
-@pytest.fixture
-def walker(browser: Any, server: str) -> Iterator[Walker]:
-    if not CHROMIUM.exists():
-        pytest.skip("no chromium")
-    w = Walker(browser, server, [])
-    yield w
-    w.close()
 
 
 def shot(page: Any, name: str, full: bool = False) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from engine import db
-from tests.e2e.conftest import CHROMIUM, SCREENSHOTS, VENDOR_STAMP
+from tests.e2e.conftest import SCREENSHOTS, VENDOR_STAMP
 from tests.e2e.walk_support import Walker, attach, fresh_database, serving
 from webui import create_app
 from webui.pages import report
@@ -35,14 +35,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base
     db.dispose()
 
-
-@pytest.fixture
-def walker(browser: Any, server: str) -> Iterator[Walker]:
-    if not CHROMIUM.exists():
-        pytest.skip("no chromium")
-    w = Walker(browser, server, [])
-    yield w
-    w.close()
 
 
 def shot(page: Any, name: str) -> None:

@@ -11,11 +11,9 @@ from typing import Any
 import pytest
 
 import engine
-from engine import db
-from tests.e2e.conftest import CHROMIUM, SCREENSHOTS, VENDOR_STAMP
+from tests.e2e.conftest import SCREENSHOTS, VENDOR_STAMP
 from tests.e2e.test_zh_crawl import VISIBLE_TEXT, latin_words
-from tests.e2e.walk_support import Walker, fresh_database, serving
-from webui import create_app
+from tests.e2e.walk_support import Walker, fresh_database, serving_walk
 
 pytestmark = pytest.mark.e2e
 
@@ -51,19 +49,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                                 "drill_interval": "year", "deadline": late})
     _start("quarterly_principal_check", {"enterprise_code": ENT_A, "case_title": "主要负责人带队重大隐患排查",
                                          "period": f"{today.year}Q4", "deadline": soon})
-    app = create_app({"TESTING": True, "DATA_DIR": str(data_dir / "web"), "SECRET_KEY": "walk", "ENGINE_CONFIGURED": True})
-    with serving(app) as base:
+    with serving_walk(data_dir) as base:
         yield base
-    db.dispose()
 
-
-@pytest.fixture
-def walker(browser: Any, server: str) -> Iterator[Walker]:
-    if not CHROMIUM.exists():
-        pytest.skip("no chromium")
-    w = Walker(browser, server, [])
-    yield w
-    w.close()
 
 
 def shots(page: Any, name: str) -> None:

@@ -15,10 +15,8 @@ from typing import Any
 
 import pytest
 
-from engine import db
 from tests.e2e.conftest import CHROMIUM, VENDOR_STAMP, save_screenshots
-from tests.e2e.walk_support import Walker, attach, complete, fill, fresh_database, serving, take
-from webui import create_app
+from tests.e2e.walk_support import Walker, attach, complete, fill, fresh_database, serving_walk, take
 
 pytestmark = pytest.mark.e2e
 
@@ -43,10 +41,8 @@ def staff_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         pytest.fail("the web assets are not built: run `bash webui/assets/build.sh`", pytrace=False)
     data_dir = tmp_path_factory.mktemp("staff-walk")
     fresh_database(data_dir, ENTERPRISES, USERS)
-    app = create_app({"TESTING": True, "DATA_DIR": str(data_dir / "web"), "SECRET_KEY": "walk", "ENGINE_CONFIGURED": True})
-    with serving(app) as base:
+    with serving_walk(data_dir) as base:
         yield base
-    db.dispose()
 
 
 @pytest.fixture

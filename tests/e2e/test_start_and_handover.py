@@ -5,15 +5,12 @@ staff-start-officer-*.png, staff-start-inspector-*.png, staff-handover-picker-*.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
 import engine
-from engine import db
-from tests.e2e.conftest import CHROMIUM, VENDOR_STAMP, save_screenshots
-from tests.e2e.walk_support import Walker, fresh_database, serving, take
-from webui import create_app
+from tests.e2e.conftest import VENDOR_STAMP, save_screenshots
+from tests.e2e.walk_support import Walker, fresh_database, serving_walk, take
 
 pytestmark = pytest.mark.e2e
 
@@ -33,19 +30,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         pytest.fail("the web assets are not built: run `bash webui/assets/build.sh`", pytrace=False)
     data_dir = tmp_path_factory.mktemp("start-walk")
     fresh_database(data_dir, {ENT_A: ("洮南市甲餐饮有限公司", "catering")}, USERS)
-    app = create_app({"TESTING": True, "DATA_DIR": str(data_dir / "web"), "SECRET_KEY": "walk", "ENGINE_CONFIGURED": True})
-    with serving(app) as base:
+    with serving_walk(data_dir) as base:
         yield base
-    db.dispose()
 
-
-@pytest.fixture
-def walker(browser: Any, server: str) -> Iterator[Walker]:
-    if not CHROMIUM.exists():
-        pytest.skip("no chromium")
-    w = Walker(browser, server, [])
-    yield w
-    w.close()
 
 
 def test_start_lists_what_each_role_may_start(walker: Walker, server: str) -> None:

@@ -13,6 +13,7 @@ The crawl is bounded: at most two URLs of each shape (ids replaced by N) and 80 
 """
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections import Counter, defaultdict
@@ -23,7 +24,7 @@ import pytest
 
 import engine
 from engine.cli import demo_logins
-from tests.e2e.conftest import VENDOR_STAMP
+from tests.e2e.conftest import ROOT, VENDOR_STAMP
 from tests.e2e.walk_support import serving
 from webui import create_app
 
@@ -35,6 +36,7 @@ ALLOWED = {
     "Webhook", "Camunda", "Modeler", "GB", "XML", "API", "ID", "bpmn-js", "HTTP", "HMAC", "SHA",
 }
 SIZES = {"desktop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
+REPORT = ROOT / "test-artifacts" / "zh-crawl.jsonl"
 PER_SHAPE = 2
 PER_ROLE = 80
 SKIP = re.compile(r"logout|lang=|/static/|/files/|/download|export|\.(csv|xlsx|bpmn|png|svg|json|pdf)(\?|$)|/api/")
@@ -83,8 +85,9 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base
 
 
-def _crawl(page: Any, base: str, start: str) -> dict[str, set[str]]:
-    """Visit the pages reachable from `start`; return each offending word with the pages it was seen on."""
+def _crawl(page: Any, base: str, start: str) -> tuple[dict[str, set[str]], int]:
+    """Visit the pages reachable from `start`; return each offending word with the pages it was seen on, and how
+    many pages were read."""
     found: dict[str, set[str]] = defaultdict(set)
     shapes: Counter[str] = Counter()
     queue, visited = [start], set()
@@ -102,7 +105,7 @@ def _crawl(page: Any, base: str, start: str) -> dict[str, set[str]]:
         for word in latin_words(page.evaluate(VISIBLE_TEXT)):
             found[word].add(url.removeprefix(base))
         queue += [h.split("#")[0] for h in links if h.startswith(base) and not SKIP.search(h)]
-    return found
+    return found, len(visited)
 
 
 ROLES = ["anonymous", *sorted(demo_logins())]
@@ -124,8 +127,12 @@ def test_every_page_is_chinese(browser: Any, demo_server: str, role: str, size: 
             page.click("form.stack button[type=submit]")
             page.wait_for_load_state()
             start = page.url
-        found = _crawl(page, demo_server, start)
+        found, pages = _crawl(page, demo_server, start)
     finally:
         context.close()
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    with REPORT.open("a", encoding="utf-8") as log:  # the pages read per role and width, for the record
+        log.write(json.dumps({"role": role, "size": size, "pages": pages, "words": len(found)}) + "\n")
+    assert pages > 1, f"the crawl as {role} read only {pages} page"
     report = {word: sorted(pages)[:3] for word, pages in sorted(found.items())}
     assert report == {}, f"Latin words seen as {role} ({size}): {report}"

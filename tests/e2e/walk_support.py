@@ -92,6 +92,18 @@ def complete(page: Any, values: dict[str, Any]) -> None:
 
 
 @contextmanager
+def serving_walk(data_dir: Path, secret: str = "walk") -> Iterator[str]:
+    """Serve the app over the engine already configured on `data_dir` (see `fresh_database`); yields its base URL and
+    lets go of the database afterwards."""
+    from engine import db
+    from webui import create_app
+    app = create_app({"TESTING": True, "DATA_DIR": str(data_dir / "web"), "SECRET_KEY": secret, "ENGINE_CONFIGURED": True})
+    with serving(app) as base:
+        yield base
+    db.dispose()
+
+
+@contextmanager
 def serving(app: Any) -> Iterator[str]:
     """Serve a WSGI app on a loopback port in a thread; yields its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)

@@ -52,7 +52,9 @@ def _timeline(history: list[engine.HistoryEntry], names: dict[str, str], steps: 
         after = h.after if isinstance(h.after, dict) else {}
         element = before.get("task") or steps.get(h.task_id or "")
         step = names.get(element, element) if element else None
-        target = {"task.send_back": after.get("to"), "attachment.add": after.get("filename")}.get(h.action, after.get("assignee"))
+        target = {"task.send_back": after.get("to"), "attachment.add": after.get("filename")}.get(h.action)
+        if h.action not in ("task.send_back", "attachment.add") and isinstance(after.get("assignee"), str):
+            target = common.person(after["assignee"])  # claimed by, handed to: a person, shown by name
         data = after.get("data") if isinstance(after.get("data"), dict) else {}
         items.append(TimelineItem(h.at, h.actor, h.action, common.code_name("action", h.action), step,
                                   after.get("comment") or after.get("reason"), data,
