@@ -11,11 +11,11 @@ import sys
 import time
 from dataclasses import dataclass
 
-from . import bounded, hazard, hotspots, inbox, paths, population, targets, timing
+from . import bounded, hazard, hotspots, inbox, paths, population, script_steps, targets, timing
 from .raw import RowStore
 from .stats import Table, median
 
-SECTIONS = ("overhead", "loops", "inbox", "timers", "size", "http")
+SECTIONS = ("overhead", "sandbox", "loops", "inbox", "timers", "size", "http")
 
 
 @dataclass(frozen=True)
@@ -34,10 +34,12 @@ class Plan:
     sqlite_sizes: tuple[int, ...] = (1_000, 10_000)
     http_seconds: int = 60
     loop_rounds: int = 5_000  # one case round the review send-back loop (two completions a round)
+    script_cases: int = 40   # script steps per block in the sandbox comparison (pool vs in-process)
+    script_repeats: int = 7
 
 
 QUICK = Plan(cases=8, hazard_cases=1, repeats=3, sizes=(1_000, 5_000), queries=10, flat_cases=4, flat_blocks=1, due_jobs=300,
-             loaded_cases=300, sqlite_sizes=(), http_seconds=10, loop_rounds=300)
+             loaded_cases=300, sqlite_sizes=(), http_seconds=10, loop_rounds=300, script_cases=12, script_repeats=3)
 
 
 def machine() -> str:
@@ -215,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.sizes:
         sizes = tuple(int(x) for x in args.sizes.split(","))
         plan = dataclasses.replace(plan, sizes=sizes, sqlite_sizes=sizes)
-    wanted = set(args.only or ("overhead", "loops", "inbox", "timers", "size")) | ({"http"} if args.http else set())
+    wanted = set(args.only or ("overhead", "sandbox", "loops", "inbox", "timers", "size")) | ({"http"} if args.http else set())
     table = Table()
     started = time.perf_counter()
     where = machine()
@@ -250,6 +252,9 @@ def _run(table: Table, plan: Plan, wanted: set[str], made: list[targets.Target],
             targets.use(target)
             overhead(table, target, plan)
             hazard_overhead(table, target, plan)
+    if "sandbox" in wanted:
+        for target in dbs:
+            script_steps.run(table, target, plan.script_cases, plan.script_repeats)
     if "loops" in wanted:
         for target in dbs:
             bounded.engine_loop(table, target, plan.loop_rounds)

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
@@ -85,10 +85,6 @@ def _start_case(process_key: str, data: dict[str, Any] | None = None, enterprise
     services.pending_starts.append(child)
 
 
-def _add_days(iso_date: str, days: int) -> str:
-    return (date.fromisoformat(str(iso_date)[:10]) + timedelta(days=int(days))).isoformat()
-
-
 def _add_working_days(iso_date: str, days: int) -> str:
     if not isinstance(days, int) or abs(days) > MAX_WORKING_DAYS:
         raise ValueError(f"add_working_days: days must be a whole number within ±{MAX_WORKING_DAYS}")
@@ -108,7 +104,7 @@ def domain_functions() -> dict[str, Any]:
     return {
         "today": clock.china_today_iso,
         "now": lambda: clock.now().astimezone(clock.CHINA_TZ).isoformat(timespec="seconds"),
-        "add_days": _add_days,
+        "add_days": sandbox.add_days,
         "add_working_days": _add_working_days,
         "is_working_day": _is_working_day,
         "enterprises": _enterprises,

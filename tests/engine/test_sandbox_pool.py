@@ -224,3 +224,52 @@ def test_the_cpu_limit_kills_a_worker_that_outlives_its_budget():
     spin = "from engine import sandbox_pool\nsandbox_pool._cpu_budget(0)\nwhile True:\n    pass\n"
     child = subprocess.run([sys.executable, "-c", spin], timeout=60, capture_output=True)
     assert child.returncode == -signal.SIGXCPU
+
+
+PLAIN_SCRIPTS = [
+    "closed_on = today()",
+    "measures_length = len(measures)\nrecheck_on = add_days('2025-03-01', 7)\npriority = 'high' if level == 'major' else 'normal'",
+    "if passed:\n    result = 'pass'\nelse:\n    result = 'fail'\nstamp = now()",
+    "major = hazard_level in ('major', 'critical') and not closed",
+]
+NOT_PLAIN_SCRIPTS = [
+    "x = 'a' * 1000000000", "x = x + x", "for i in range(3):\n    pass", "while True: pass", "start_case('x', {})",
+    "rows = enterprises()", "day = add_working_days(d, 3)", "y = x[0]", "_x = 1", "x.y = 1", "x = [i for i in y]",
+    "a = [b, b]", "x = (a, 1)", "x = add_days(a, b, c)", "x = today(1)", "x = lambda: 1", "x = y = 1", "a, b = 1, 2",
+    "x += 1", "x = 2 ** 10", "x = len(a, b)", "import os", "x = (1).bit_length()", "x = {'a': 1}", "print(1)",
+    "x = 'a' * 2", "x = '" + "a" * 101 + "'", "x = 1\n" * 300, "x = add_days(iso_date=a, days=2)",
+]
+
+
+@pytest.mark.parametrize("script", PLAIN_SCRIPTS)
+def test_plain_scripts_run_in_the_server_without_a_worker(script, monkeypatch):
+    """Assignments and ifs over plain expressions cost no more than reading the data: no round trip to a worker."""
+    from engine import sandbox
+
+    def no_worker(*args: object) -> None:
+        raise AssertionError("a plain script went to a worker")
+    assert sandbox.is_bounded_script(script)
+    monkeypatch.setattr(sandbox_pool, "_job", no_worker)
+    data = {"measures": "更换", "level": "general", "passed": True, "hazard_level": "major", "closed": False}
+    sandbox_pool.execute(script, data, {"today": lambda: "2025-03-03", "now": lambda: "2025-03-03T09:00:00+08:00",
+                                        "add_days": sandbox.add_days})
+    assert set(data) > {"measures", "level"}
+
+
+@pytest.mark.parametrize("script", NOT_PLAIN_SCRIPTS)
+def test_every_other_script_goes_to_a_worker(script):
+    from engine import sandbox
+    assert not sandbox.is_bounded_script(script)
+
+
+def test_today_now_and_add_days_cost_a_worker_no_round_trip():
+    """A script that is not plain still gets today()/now() with its job and runs add_days() in the worker."""
+    asked = []
+    functions = {"today": lambda: "2025-03-03", "now": lambda: "2025-03-03T09:00:00+08:00",
+                 "add_days": lambda *a: asked.append(a), "add_working_days": lambda d, n: asked.append((d, n)) or d}
+    data = {"items": ["a", "b"]}
+    sandbox_pool.execute("n = 0\nfor i in items:\n    n = n + 1\nday = add_days(today(), n)\nstamp = now()\n"
+                         "work = add_working_days(day, 1)", data, functions)
+    assert (data["n"], data["day"], data["stamp"], data["work"]) == (2, "2025-03-05", "2025-03-03T09:00:00+08:00",
+                                                                      "2025-03-05")
+    assert asked == [("2025-03-05", 1)]  # only add_working_days was asked of the caller
