@@ -27,6 +27,7 @@ from .users import (add_enterprise, add_user, authenticate, display_names, get_a
                     set_password)
 from .views import (SYSTEM, Actor, DeployResult, EnterpriseView, FormView, HistoryEntry, InstanceView, Page,
                     ProcessVersion, TaskView, UserView)
+from . import report_figures  # noqa: F401,E402  (the campaign registers its script functions: register_figures)
 
 
 def configure(*, database_url: str | None = None, data_dir: str | Path | None = None) -> Settings:

@@ -27,11 +27,12 @@ MAX_EXPORT = 100_000  # rows in one export
 ROW_SORTS = ("due", "recent", "enterprise")
 ENTERPRISE_SORTS = ("overdue", "missed", "due", "enterprise")
 _CHUNK = 2000
+RISK_GRADES = ("red", "orange", "yellow", "blue")
 
 __all__ = ["KINDS", "STATES", "RegisterKind", "get_kind", "Filters", "Counts", "KindCounts", "RegisterRow",
            "EnterpriseCounts", "EnterpriseOverview", "visible_kinds", "townships", "overview", "counts", "rows",
            "enterprise_counts", "iter_rows", "enterprise_overview", "MAX_LIMIT", "MAX_EXPORT", "ROW_SORTS",
-           "ENTERPRISE_SORTS"]
+           "ENTERPRISE_SORTS", "RISK_GRADES"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,8 @@ class Filters:
     state: str | None = None
     overdue_only: bool = False
     variant: str | None = None
+    risk_grades: tuple[str, ...] = ()  # the enterprises' risk grades (红橙黄蓝), e.g. ("red", "orange")
+    settled: bool = False  # date items by when they were settled (ended) instead of the kind's own date
 
     def period(self) -> tuple[date, date] | None:
         """First and last day of the chosen period (None: all time).
@@ -178,8 +181,11 @@ def _china_midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), clock.CHINA_TZ)
 
 
-def _in_period(kind: RegisterKind, start: date, end: date) -> ColumnElement[bool]:
-    started = and_(Case.started_at >= _china_midnight(start), Case.started_at < _china_midnight(end + timedelta(days=1)))
+def _in_period(kind: RegisterKind, start: date, end: date, settled: bool = False) -> ColumnElement[bool]:
+    first, after = _china_midnight(start), _china_midnight(end + timedelta(days=1))
+    if settled:  # "closed this quarter": an item still open was settled in no period
+        return and_(Case.ended_at >= first, Case.ended_at < after)
+    started = and_(Case.started_at >= first, Case.started_at < after)
     if kind.dated_by == "started":
         return started
     return or_(Case.deadline.between(start, end), and_(Case.deadline.is_(None), started))
@@ -194,7 +200,11 @@ def _where(actor: Actor, kind: RegisterKind, f: Filters, judge: _Judge,
     if kind.skip_terminated:
         where.append(Case.status != "terminated")
     if (span := f.period()) is not None:
-        where.append(_in_period(kind, *span))
+        where.append(_in_period(kind, *span, settled=f.settled))
+    if f.risk_grades:
+        if not set(f.risk_grades) <= set(RISK_GRADES):
+            raise BadRequest("风险等级无效", "Unknown risk grade", {"risk": list(f.risk_grades), "allowed": list(RISK_GRADES)})
+        where.append(Enterprise.risk_grade.in_(f.risk_grades))
     for column, value in ((Case.industry_key, f.industry), (Enterprise.township, f.township),
                           (Enterprise.code, f.enterprise_code)):
         if value:
@@ -264,7 +274,8 @@ def counts(actor: Actor, kind: str, filters: Filters = Filters(), *, today: date
 def overview(actor: Actor, filters: Filters = Filters(), *, today: date | None = None) -> tuple[KindCounts, ...]:
     """Every register the actor may open with its totals (state and type filters do not apply here)."""
     common = Filters(year=filters.year, quarter=filters.quarter, month=filters.month, industry=filters.industry,
-                     township=filters.township, enterprise_code=filters.enterprise_code)
+                     township=filters.township, enterprise_code=filters.enterprise_code,
+                     risk_grades=filters.risk_grades, settled=filters.settled)
     day, now = _moment(today)
     with unit_of_work(write=False) as s:
         return tuple(KindCounts(k, _counts(s, actor, k, common, day, now)) for k in visible_kinds(actor))

@@ -99,9 +99,20 @@ def _enterprises(industry: str | list[str] | None = None, category: str | None =
     return _current().enterprises(industry=industry, category=category)
 
 
+_registered: dict[str, Callable[..., Any]] = {}
+
+
+def register_function(name: str, function: Callable[..., Any]) -> None:
+    """Let every expression and script call `function` as `name`. How a layer above the runtime adds its own
+    (the campaign's `report_figures.register_figures`) without the runtime knowing it; the runtime's names win.
+    The function runs in the server, called by name from the sandbox, and must answer JSON."""
+    _registered[name] = function
+
+
 def domain_functions() -> dict[str, Any]:
-    """Functions every expression and script may call."""
+    """Functions every expression and script may call (the runtime's, then those registered)."""
     return {
+        **_registered,
         "today": clock.china_today_iso,
         "now": lambda: clock.now().astimezone(clock.CHINA_TZ).isoformat(timespec="seconds"),
         "add_days": sandbox.add_days,

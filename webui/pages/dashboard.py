@@ -1,20 +1,78 @@
-"""The campaign dashboard: progress against the campaign's goals, as figures, tables and charts."""
+"""The campaign dashboard: the plan's targets as tiles (engine.plan_progress, counted by the registers, each linking
+to its register rows), for a year or the campaign to date, plus figures, tables and charts."""
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, render_template
+from flask import Blueprint, Response, jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import pgettext
 
-from engine import dashboard
+from engine import dashboard, plan_progress, registers
 from webui import session_auth
 from webui.pages import common
 from webui.pages.self_checks import percent
 from webui.session_auth import login_required
 
 bp = Blueprint("dashboard", __name__)
+
+TILE_NAMES = {
+    "major_loop": _l("Major hazards in the closed loop"), "major_new": _l("New major hazards"),
+    "major_open": _l("Major hazards not yet struck off"), "training": _l("Training coverage"),
+    "self_checks": _l("Daily self-checks done"), "inspections": _l("Half-yearly inspections done"),
+    "inspections_high_risk": _l("Quarterly inspections of red and orange enterprises"),
+    "drills": _l("Evacuation drills held"), "referrals": _l("Referrals answered"),
+    "whistleblower": _l("Whistleblower reports handled in time"), "notices": _l("Notices confirmed"),
+}
+TILE_TARGETS = {
+    "major_loop": _l("Target: all of them from 2024 (struck off, or being fixed within the deadline)"),
+    "major_new": _l("Target: fewer than the year before, from 2025"),
+    "major_open": _l("Target: none overdue; none left by the end of 2026"),
+    "training": _l("Target: everyone trained by the end of 2026"),
+    "self_checks": _l("Target: every enterprise, every day"),
+    "inspections": _l("Target: every enterprise each half year"),
+    "inspections_high_risk": _l("Target: every red and orange enterprise each quarter"),
+    "drills": _l("Target: yearly, half-yearly for high-risk trades"),
+    "referrals": _l("Target: feedback on every referral"),
+    "whistleblower": _l("Target: every report handled within its time"),
+    "notices": _l("Target: every enterprise confirms"),
+}
+STATE_WORDS = {"done": _l("done"), "open": _l("within the deadline"), "overdue": _l("overdue"),
+               "missed": _l("not done")}
+STRUCK_OFF = _l("struck off")
+YEAR_CHOICES = (*plan_progress.YEARS, None)
+
+
+def _year() -> int | None:
+    value = request.args.get("year", "")
+    return int(value) if value.isdigit() and int(value) in plan_progress.YEARS else None
+
+
+def register_url(kind: str, f: registers.Filters, state: str | None = None) -> str:
+    """The register page showing exactly the rows a figure counts."""
+    args = {"year": f.year, "quarter": f.quarter, "month": f.month, "type": f.variant, "state": state or f.state,
+            "risk": ",".join(f.risk_grades) or None, "settled": "1" if f.settled else None}
+    return url_for("registers.show", kind=kind, **{k: v for k, v in args.items() if v is not None})
+
+
+def _tile(t: plan_progress.Tile) -> dict[str, Any]:
+    c = t.counts
+    states = {"done": c.done, "open": c.open, "overdue": c.overdue, "missed": c.missed}
+    return {"key": t.key, "name": str(TILE_NAMES[t.key]), "target": str(TILE_TARGETS[t.key]), "met": t.met,
+            "value": percent(t.rate) if t.denominator is not None else str(t.numerator),
+            "numerator": t.numerator, "denominator": t.denominator, "rate": t.rate, "pending": t.pending,
+            "previous": t.previous, "url": register_url(t.register, t.filters),
+            "previous_url": register_url(t.register, t.previous_filters) if t.previous_filters else None,
+            "states": [{"state": k, "label": str(STRUCK_OFF if k == "done" and t.register == "hazards" else STATE_WORDS[k]),
+                        "count": n,
+                        "url": register_url(t.register, t.filters, k)} for k, n in states.items() if n]}
+
+
+def _progress() -> plan_progress.PlanProgress:
+    return plan_progress.progress(session_auth.require_actor(), _year(), today=common.today())
+
 
 def _figures() -> dashboard.CampaignFigures:
     return dashboard.campaign_figures(session_auth.require_actor(), today=common.today())
@@ -29,10 +87,12 @@ def _coverage_rows(figures: dashboard.CampaignFigures) -> list[dict[str, Any]]:
 @bp.get("/dashboard")
 @login_required
 def index() -> ResponseReturnValue:
-    figures = _figures()
-    overdue = [(common.industry_name(k) or _("Unknown"), n) for k, n in figures.overdue_by_industry]
-    return render_template("pages/dashboard.html", f=figures, overdue=overdue, coverage=_coverage_rows(figures),
-                           loop_percent=percent(figures.loop_share), percent=percent,
+    figures, progress = _figures(), _progress()
+    overdue = [(common.industry_name(k) or _("Unknown"), n,
+                url_for("registers.show", kind="hazards", industry=k, state="overdue") if k else None)
+               for k, n in figures.overdue_by_industry]
+    return render_template("pages/dashboard.html", f=figures, p=progress, tiles=[_tile(t) for t in progress.tiles],
+                           years=YEAR_CHOICES, overdue=overdue, coverage=_coverage_rows(figures), percent=percent,
                            show_receipts=session_auth.require_actor().enterprise_id is None)
 
 
@@ -56,15 +116,21 @@ def _receipts(f: dashboard.CampaignFigures) -> dict[str, Any]:
 @login_required
 def data() -> Response:
     """The chart series, labelled in the page's language (read by static/js/pages/dashboard.js)."""
-    f = _figures()
+    f, p = _figures(), _progress()
     coverage = _coverage_rows(f)
+    loop, major = p.tile("major_loop"), p.tile("major_open").counts
+    rates = [t for t in p.tiles if t.denominator is not None]
     return jsonify({
+        "year": p.year, "today": p.today.isoformat(), "tiles": [_tile(t) for t in p.tiles],
+        "plan": {"labels": [str(TILE_NAMES[t.key]) for t in rates],
+                 "values": [None if t.rate is None else round(t.rate * 100) for t in rates],
+                 "label": _("Share of the target reached (%)")},
         "loop": {"labels": [_("In the closed loop"), _("Not yet in the loop")],
-                 "values": [f.major_in_loop, f.major_total - f.major_in_loop]},
-        "new_major": {"labels": [str(year) for year, _n in f.new_major_by_year],
-                      "values": [n for _year, n in f.new_major_by_year], "label": _("New major hazards")},
+                 "values": [loop.numerator, (loop.denominator or 0) - loop.numerator]},
+        "new_major": {"labels": [str(year) for year, _n in p.new_major_by_year],
+                      "values": [n for _year, n in p.new_major_by_year], "label": _("New major hazards")},
         "open_major": {"labels": [_("Open, on time"), _("Open, overdue"), _("Closed")],
-                       "values": [f.major_open - f.major_open_overdue, f.major_open_overdue, f.major_closed]},
+                       "values": [major.open, major.overdue, major.done]},
         "overdue": {"labels": [common.industry_name(k) or _("Unknown") for k, _n in f.overdue_by_industry],
                     "values": [n for _k, n in f.overdue_by_industry], "label": _("Overdue hazard cases")},
         "training": {"labels": [f"{c['industry']} {c['year']}" for c in coverage],

@@ -2,7 +2,8 @@
 exports, and an enterprise's duties across every register (/my-enterprise for enterprise users).
 
 Query arguments: `year`, `quarter`, `month`, `industry`, `township`, `enterprise`, `state`, `overdue=1`, `type`
-(the register's variant), `sort`, `view=items|enterprises`, `offset`.
+(the register's variant), `risk` (risk grades, comma-separated: `red,orange`), `settled=1` (the period is when items
+were settled), `sort`, `view=items|enterprises`, `offset`. The dashboard's tiles link here with these.
 """
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ bp = Blueprint("registers", __name__)
 
 PAGE_SIZE = 50
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-ARG_NAMES = ("year", "quarter", "month", "industry", "township", "enterprise", "state", "overdue", "type", "sort", "view")
+ARG_NAMES = ("year", "quarter", "month", "industry", "township", "enterprise", "state", "overdue", "type", "risk",
+             "settled", "sort", "view")
 
 
 def _int(name: str) -> int | None:
@@ -40,9 +42,11 @@ def _filters(*, with_kind_filters: bool = True) -> registers.Filters:
     args = request.args
     state = args.get("state") if args.get("state") in registers.STATES else None
     extra = {"state": state, "overdue_only": args.get("overdue") == "1", "variant": args.get("type") or None}
+    risk = tuple(g for g in (args.get("risk") or "").split(",") if g in registers.RISK_GRADES)
     return registers.Filters(year=_int("year"), quarter=_int("quarter"), month=_int("month"),
                              industry=args.get("industry") or None, township=args.get("township") or None,
-                             enterprise_code=args.get("enterprise") or None, **(extra if with_kind_filters else {}))
+                             enterprise_code=args.get("enterprise") or None, risk_grades=risk,
+                             settled=args.get("settled") == "1", **(extra if with_kind_filters else {}))
 
 
 def _args() -> dict[str, str]:

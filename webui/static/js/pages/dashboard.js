@@ -8,6 +8,9 @@
   function draw(canvas, series) {
     var type = canvas.dataset.type || 'bar';
     var doughnut = type === 'doughnut';
+    var axis = canvas.dataset.axis || 'x';  // 'y': horizontal bars (long labels, e.g. the plan's targets)
+    var max = canvas.dataset.max ? Number(canvas.dataset.max) : undefined;
+    var valueScale = { beginAtZero: true, max: max, ticks: { precision: 0 } };
     return new window.Chart(canvas, {
       type: type,
       data: {
@@ -24,8 +27,9 @@
         responsive: true,
         maintainAspectRatio: false,
         animation: false,
+        indexAxis: axis,
         plugins: { legend: { display: doughnut, position: 'bottom' } },
-        scales: doughnut ? {} : { y: { beginAtZero: true, ticks: { precision: 0 } } }
+        scales: doughnut ? {} : (axis === 'y' ? { x: valueScale } : { y: valueScale })
       }
     });
   }
