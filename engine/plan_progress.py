@@ -32,6 +32,19 @@ from .registers import Counts, Filters
 from .views import Actor
 
 YEARS = (2024, 2025, 2026)
+LABELS = {  # key: (Chinese, English, the target) — for the simulator's table; the web UI has its own translations
+    "major_loop": ("重大隐患闭环管理（逾期不计）", "major hazards in the closed loop (overdue out)", "100 %"),
+    "major_new": ("新增重大隐患（较上年）", "new major hazards (vs the year before)", "< 上年 previous"),
+    "major_open": ("未销号重大隐患", "major hazards not struck off", "0 逾期 overdue; 0 by 2026-12-31"),
+    "training": ("培训覆盖（到期应训）", "training coverage (enrolments due)", "100 %"),
+    "self_checks": ("企业每日自查", "daily self-checks", "100 %"),
+    "inspections": ("行业检查（每半年全覆盖）", "routine inspections (each half year)", "100 %"),
+    "inspections_high_risk": ("红橙风险企业季度检查", "red/orange enterprises' quarterly inspections", "100 %"),
+    "drills": ("疏散逃生演练", "evacuation drills", "100 %"),
+    "referrals": ("移送执法收到反馈", "referrals answered", "100 %"),
+    "whistleblower": ("举报按时办理", "whistleblower reports handled", "100 %"),
+    "notices": ("通知确认", "notices confirmed", "100 %"),
+}
 FIRST_YEAR, LAST_DAY = YEARS[0], date(2026, 12, 31)
 
 
@@ -54,6 +67,11 @@ class Tile:
     def rate(self) -> float | None:
         """numerator ÷ denominator (None for a count, or for 0 ÷ 0)."""
         return self.numerator / self.denominator if self.denominator else None
+
+    @property
+    def percent(self) -> int | None:
+        """The rate in whole percent, rounded down: 199 of 200 is 99 %, never a 100 % that is not met."""
+        return None if self.rate is None else int(self.rate * 100)
 
     @property
     def pending(self) -> int:
@@ -148,4 +166,4 @@ def progress(actor: Actor, year: int | None = None, *, today: date | None = None
     return PlanProgress(year, day, _major_tiles(actor, year, day, by_year) + duties, tuple(by_year.items()))
 
 
-__all__ = ["YEARS", "Tile", "PlanProgress", "DUTIES", "duty_tile", "progress"]
+__all__ = ["YEARS", "LABELS", "Tile", "PlanProgress", "DUTIES", "duty_tile", "progress"]

@@ -4,11 +4,12 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import asdict, dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
 
-from . import clock, yearly_figures
+from . import clock, plan_progress, yearly_figures
 from .db import unit_of_work
 from .models import Notification, ProcessInstance, User, UserRole
 
@@ -77,6 +78,7 @@ def table(figures: list[yearly_figures.YearFigures]) -> str:
         goals_text = sorted({g[i].goal for g in per_year} - {"—"}) or ["—"]
         rows.append([f"{goal.label_zh} {goal.label_en}", " / ".join(goals_text)]
                     + [f"{g[i].figure} {mark[g[i].met]}".strip() for g in per_year])
+    rows += _plan_rows([f.year for f in figures], _run_end(figures))
     rows.append(["发现隐患 一般/重大/未定级 hazards found general/major/ungraded", ""]
                 + [f"{f.hazards_found}: {f.hazards_general}/{f.hazards_major}/{f.hazards_ungraded}" for f in figures])
     rows.append(["销号 一般/重大 closed general/major", ""] + [f"{f.closed_general}/{f.closed_major}" for f in figures])
@@ -84,6 +86,35 @@ def table(figures: list[yearly_figures.YearFigures]) -> str:
     rows.append(["案件 cases started", ""] + [str(f.cases) for f in figures])
     widths = [max(_width(r[i]) for r in rows) + 2 for i in range(len(head))]
     return "\n".join("".join(cell + " " * (w - _width(cell)) for cell, w in zip(row, widths)).rstrip() for row in rows)
+
+
+def _run_end(figures: list[yearly_figures.YearFigures]) -> date | None:
+    return date.fromisoformat(figures[-1].as_of[:10]) if figures else None
+
+
+def plan(years: list[int], today: date) -> dict[int, tuple[plan_progress.Tile, ...]]:
+    """The dashboard's tiles per year, judged on the run's last day (the same function the dashboard calls)."""
+    from .views import SYSTEM
+    return {year: plan_progress.progress(SYSTEM, year, today=today).tiles for year in years}
+
+
+def _plan_rows(years: list[int], today: date | None) -> list[list[str]]:
+    """One row per dashboard tile ("看板"), counted by the registers as on the dashboard at the run's end."""
+    if today is None:
+        return []
+    tiles = plan(years, today)
+    mark = {True: "达标 met", False: "未达标 not met", None: ""}
+    rows = []
+    for key, (zh, en, target) in plan_progress.LABELS.items():
+        cells = [next(t for t in tiles[y] if t.key == key) for y in years]
+        rows.append([f"看板 {zh} dashboard: {en}", target] + [f"{_tile_figure(t)} {mark[t.met]}".strip() for t in cells])
+    return rows
+
+
+def _tile_figure(t: plan_progress.Tile) -> str:
+    if t.denominator is None:
+        return str(t.numerator)
+    return f"{t.numerator}/{t.denominator} = {t.percent} %" if t.denominator else "—"
 
 
 def _width(text: str) -> int:
@@ -94,9 +125,19 @@ def as_json(figures: list[yearly_figures.YearFigures], health: Health, *, seed: 
             self_checks: bool) -> str:
     """The table and the run's health as one JSON document (`safeloop simulate --json`)."""
     return json.dumps({"seed": seed, "self_checks": self_checks, "parameters": asdict(params),
-                       "years": [yearly_figures.as_dict(f) for f in figures], "health": asdict(health)},
+                       "years": [yearly_figures.as_dict(f) for f in figures], "health": asdict(health),
+                       "dashboard": _plan_json(figures)},
                       ensure_ascii=False, indent=2)
 
 
 
-__all__ = ["Health", "measure_health", "table", "as_json"]
+def _plan_json(figures: list[yearly_figures.YearFigures]) -> dict[str, Any]:
+    today = _run_end(figures)
+    if today is None:
+        return {}
+    return {str(year): [{"key": t.key, "numerator": t.numerator, "denominator": t.denominator, "met": t.met,
+                         "counts": asdict(t.counts)} for t in tiles]
+            for year, tiles in plan([f.year for f in figures], today).items()}
+
+
+__all__ = ["Health", "measure_health", "table", "plan", "as_json"]

@@ -41,7 +41,7 @@ def test_the_dashboard_shows_this_months_self_checks_and_the_latest_notice_recei
 
     log_in_as(client, "chief")
     html = " ".join(get(client, "/dashboard").get_data(as_text=True).split())
-    assert 'data-kpi="self_checks">43%<' in html and 'data-ratio="self_checks">3/7<' in html
+    assert 'data-kpi="self_checks">42%<' in html and 'data-ratio="self_checks">3/7<' in html
     assert "已完成 3 / 应自查 8 · 未按时 4 次 · 1 家企业未按时≥3次" in html
     assert 'data-kpi="notices">100%<' in html and 'data-ratio="notices">1/1<' in html  # one receipt still in time
     assert f'href="/notices/{notice.id}">通知：节前检查<' in html and 'href="/register/self-checks"' in html
@@ -59,3 +59,44 @@ def test_the_dashboard_shows_this_months_self_checks_and_the_latest_notice_recei
     assert 'data-kpi="referrals"' not in html and 'data-kpi="whistleblower"' not in html  # bureau registers
     assert get(client, "/dashboard/data.json").get_json()["notices"] == {"confirmed": 0, "total": 0, "overdue": 0,
                                                                           "notices": []}
+
+
+def test_every_tile_shows_its_target_and_links_to_the_register_rows_behind_it(client, people, review, clock):
+    from datetime import datetime, timezone
+    deploy_hazard_stand_in()
+    clock.set(datetime(2024, 6, 1, 2, 0, tzinfo=timezone.utc))
+    start_review(people["officer_a"], "hazard_closure", hazard_level="major", deadline="2024-07-01")
+    clock.set(datetime(2025, 3, 3, 1, 0, tzinfo=timezone.utc))
+    start_review(people["officer_b"], "hazard_closure", hazard_level="major", deadline="2025-05-01")
+    log_in_as(client, "chief")
+
+    html = " ".join(get(client, "/dashboard?year=2025").get_data(as_text=True).split())
+    assert 'data-year="2025" aria-current="page"' in html and "方案目标：2025年" in html
+    assert 'data-kpi="major_loop">100%<' in html and 'data-ratio="major_loop">1/1<' in html  # the 2025 cohort
+    assert 'data-met="major_loop">达标<' in html
+    assert 'data-kpi="major_new">1<' in html and 'href="/registers/hazards?year=2024&amp;type=major">上年：1<' in html
+    assert 'href="/registers/hazards?year=2025&amp;type=major&amp;state=open" data-state="open">期限内办理中 1<' in html
+    assert 'href="/registers/inspections?year=2025&amp;type=routine&amp;risk=red,orange"' in html
+    assert 'data-kpi="training">—<' in html and 'data-ratio="training">0/0<' in html  # 0 / 0: no verdict
+    assert 'data-met="training"' not in html
+
+    html = " ".join(get(client, "/dashboard").get_data(as_text=True).split())
+    assert 'data-year="all" aria-current="page"' in html
+    assert 'data-kpi="major_loop">50%<' in html and 'data-met="major_loop">未达标<' in html  # 2024's is overdue
+    assert 'href="/registers/hazards?type=major&amp;state=overdue" data-state="overdue">已逾期 1<' in html
+    assert 'data-kpi="major_open">2<' in html and 'data-met="major_open">未达标<' in html
+    page = get(client, "/registers/hazards?type=major&state=overdue").get_data(as_text=True)
+    assert page.count('class="badge') >= 1 and "2024-07-01" in page
+
+    data = get(client, "/dashboard/data.json?year=2025").get_json()
+    assert data["year"] == 2025 and data["today"] == "2025-03-03"
+    tiles = {t["key"]: t for t in data["tiles"]}
+    assert list(tiles) == ["major_loop", "major_new", "major_open", "training", "self_checks", "inspections",
+                           "inspections_high_risk", "drills", "referrals", "whistleblower", "notices"]
+    assert {k: tiles["major_loop"][k] for k in ("numerator", "denominator", "met", "value", "url")} == {
+        "numerator": 1, "denominator": 1, "met": True, "value": "100%", "url": "/registers/hazards?year=2025&type=major"}
+    assert (tiles["major_new"]["numerator"], tiles["major_new"]["previous"], tiles["major_new"]["met"]) == (1, 1, False)
+    assert tiles["training"]["rate"] is None and tiles["training"]["met"] is None
+    assert data["plan"]["labels"][0] == "重大隐患闭环管理率" and data["plan"]["values"][0] == 100
+    for key in ("loop", "new_major", "open_major", "overdue", "training", "self_checks", "notices"):
+        assert key in data  # the charts' series stay as they were

@@ -57,11 +57,15 @@ def register_url(kind: str, f: registers.Filters, state: str | None = None) -> s
     return url_for("registers.show", kind=kind, **{k: v for k, v in args.items() if v is not None})
 
 
+def _percent(t: plan_progress.Tile) -> str:
+    return "—" if t.percent is None else f"{t.percent}%"
+
+
 def _tile(t: plan_progress.Tile) -> dict[str, Any]:
     c = t.counts
     states = {"done": c.done, "open": c.open, "overdue": c.overdue, "missed": c.missed}
     return {"key": t.key, "name": str(TILE_NAMES[t.key]), "target": str(TILE_TARGETS[t.key]), "met": t.met,
-            "value": percent(t.rate) if t.denominator is not None else str(t.numerator),
+            "value": _percent(t) if t.denominator is not None else str(t.numerator),
             "numerator": t.numerator, "denominator": t.denominator, "rate": t.rate, "pending": t.pending,
             "previous": t.previous, "url": register_url(t.register, t.filters),
             "previous_url": register_url(t.register, t.previous_filters) if t.previous_filters else None,
@@ -123,7 +127,7 @@ def data() -> Response:
     return jsonify({
         "year": p.year, "today": p.today.isoformat(), "tiles": [_tile(t) for t in p.tiles],
         "plan": {"labels": [str(TILE_NAMES[t.key]) for t in rates],
-                 "values": [None if t.rate is None else round(t.rate * 100) for t in rates],
+                 "values": [t.percent for t in rates],
                  "label": _("Share of the target reached (%)")},
         "loop": {"labels": [_("In the closed loop"), _("Not yet in the loop")],
                  "values": [loop.numerator, (loop.denominator or 0) - loop.numerator]},
