@@ -8,10 +8,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from . import audit, definitions, forms, schema, users
+from . import audit, definitions, forms, schema, staff, users
 from .db import unit_of_work
 from .errors import Conflict, EngineError
 from .models import AuditHead, Industry, Role, User
+from .views import SYSTEM
 
 REFERENCE = Path(__file__).parent / "reference_data"
 PROJECT = Path(__file__).resolve().parent.parent
@@ -83,8 +84,12 @@ def load_demo() -> dict[str, int]:
     for e in _read("demo_enterprises.json") if (REFERENCE / "demo_enterprises.json").exists() else []:
         try:
             users.add_enterprise(e["code"], e["name"], e["industry"], category=e.get("category"),
-                                 risk_grade=e.get("risk_grade"), township=e.get("township"), address=e.get("address"))
+                                 risk_grade=e.get("risk_grade"), township=e.get("township"), address=e.get("address"),
+                                 scale=e.get("scale"), standard_grade=e.get("standard_grade"),
+                                 benchmark=bool(e.get("benchmark")))
             counts["enterprises"] += 1
+            for person in e.get("people") or []:  # the staff register training is counted against
+                staff.add_person(SYSTEM, e["code"], person["name"], person["post"], person.get("phone"))
         except Conflict:
             pass
     with unit_of_work(write=False) as s:

@@ -1,7 +1,9 @@
 """Demo cases in every stage, from reference_data/demo_cases.json (idempotent by business key).
 
 Each entry starts a case and completes its listed `steps`; `child_steps` then complete tasks of the cases it
-started, picked by enterprise (e.g. some enterprises' read receipts of a published notice).
+started, picked by enterprise (e.g. some enterprises' read receipts of a published notice). A value
+`"@people:principal,safety_manager"` stands for the ids of the case enterprise's people of those posts (the staff
+register's ids are not known before the demo is loaded).
 """
 from __future__ import annotations
 
@@ -10,10 +12,21 @@ from typing import Any
 
 from sqlalchemy import select
 
-from . import cases, tasks, users
+from . import cases, staff, tasks, users
 from .db import unit_of_work
 from .models import Enterprise, ProcessInstance, Task
 from .bootstrap import REFERENCE
+from .views import SYSTEM
+
+PEOPLE = "@people:"
+
+
+def _people(data: dict[str, Any], enterprise_code: str | None) -> dict[str, Any]:
+    """The step data with each `@people:<posts>` value replaced by those people's ids."""
+    def ids(value: str) -> list[str]:
+        posts = set(value[len(PEOPLE):].split(","))
+        return [str(p.id) for p in staff.list_people(SYSTEM, enterprise_code) if p.post in posts]
+    return {k: ids(v) if isinstance(v, str) and v.startswith(PEOPLE) and enterprise_code else v for k, v in data.items()}
 
 
 def _open_task_for(instance_id: int, element_id: str) -> str | None:
@@ -49,7 +62,8 @@ def create_demo_cases() -> int:
             task_id = _open_task_for(inst.id, step["task"])
             if task_id is None:
                 break
-            tasks.complete_task(users.get_actor(step["user"]), task_id, step.get("data", {}), trust_file_ids=True)
+            tasks.complete_task(users.get_actor(step["user"]), task_id, _people(step.get("data", {}), inst.enterprise_code),
+                                trust_file_ids=True)
         for step in spec.get("child_steps", []):
             task_id = _open_child_task(inst.id, step["enterprise_code"], step["task"])
             if task_id is not None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from . import audit
+from . import audit, enterprise_fields
 from .admin import require_admin
 from .db import unit_of_work
 from .errors import ValidationFailed
@@ -33,13 +33,18 @@ class ImportResult:
     errors: tuple[RowError, ...]
 
 
-IMPORT_FIELDS = ("code", "name", "industry", "category", "risk_grade", "township", "address")
+IMPORT_FIELDS = ("code", "name", "industry", "category", "risk_grade", "township", "address", "scale",
+                 "standard_grade", "benchmark")
 HEADER_ALIASES = {"统一社会信用代码": "code", "信用代码": "code", "企业名称": "name", "名称": "name", "行业": "industry",
-                  "类别": "category", "风险等级": "risk_grade", "乡镇": "township", "乡镇街道": "township", "地址": "address"}
+                  "类别": "category", "风险等级": "risk_grade", "乡镇": "township", "乡镇街道": "township", "地址": "address",
+                  "规模": "scale", "企业规模": "scale", "标准化等级": "standard_grade", "安全生产标准化等级": "standard_grade",
+                  "标杆企业": "benchmark", "是否标杆企业": "benchmark"}
 
 
-def read_table(filename: str, data: bytes) -> list[dict[str, str]]:
-    """The rows of a CSV (UTF-8, with or without BOM, or GBK) or .xlsx file as dicts keyed by our field names."""
+def read_table(filename: str, data: bytes, aliases: dict[str, str] | None = None) -> list[dict[str, str]]:
+    """The rows of a CSV (UTF-8, with or without BOM, or GBK) or .xlsx file as dicts keyed by our field names
+    (Chinese headers mapped by `aliases`, by default the enterprise columns)."""
+    aliases = HEADER_ALIASES if aliases is None else aliases
     if filename.lower().endswith(".xlsx"):
         rows = _xlsx_rows(data)
     else:
@@ -50,7 +55,7 @@ def read_table(filename: str, data: bytes) -> list[dict[str, str]]:
         rows = [list(r) for r in csv.reader(io.StringIO(text))]
     if not rows:
         return []
-    header = [HEADER_ALIASES.get(h.strip(), h.strip().lower()) for h in rows[0]]
+    header = [aliases.get(h.strip(), h.strip().lower()) for h in rows[0]]
     return [dict(zip(header, (c.strip() for c in r))) for r in rows[1:] if any(c.strip() for c in r)]
 
 
@@ -77,6 +82,20 @@ def _row_errors(index: int, row: dict[str, str], industries: set[str], seen: set
         errors.append(RowError(index, "industry", f"行业不存在：{row.get('industry', '')}",
                                f"no such industry: {row.get('industry', '')}"))
     seen.add(code)
+    return errors + _profile_errors(index, row)
+
+
+def _profile_errors(index: int, row: dict[str, str]) -> list[RowError]:
+    """Scale, standardisation grade and benchmark flag: each cell turned into its key in place, or an error."""
+    errors = []
+    for name, label, parse in (("scale", "规模", enterprise_fields.scale),
+                               ("standard_grade", "标准化等级", enterprise_fields.standard_grade),
+                               ("benchmark", "标杆企业", enterprise_fields.benchmark)):
+        try:
+            row[name] = parse(row.get(name, ""))  # type: ignore[assignment]
+        except ValueError as err:
+            errors.append(RowError(index, name, f"{label}无效：{row.get(name)}（{err}）",
+                                   f"invalid {name.replace('_', ' ')}: {row.get(name)}"))
     return errors
 
 
@@ -98,7 +117,9 @@ def import_enterprises(actor: Actor, filename: str, data: bytes) -> ImportResult
         for row in rows:
             s.add(Enterprise(code=row["code"].upper(), name=row["name"], industry_key=row["industry"],
                              category=row.get("category") or None, risk_grade=row.get("risk_grade") or None,
-                             township=row.get("township") or None, address=row.get("address") or None, active=True))
+                             township=row.get("township") or None, address=row.get("address") or None, active=True,
+                             scale=row.get("scale"), standard_grade=row.get("standard_grade"),
+                             benchmark=bool(row.get("benchmark"))))
         audit.record(s, "enterprise.import", actor=actor.username,
                      after={"file": filename, "count": len(rows), "codes": [r["code"].upper() for r in rows][:1000]})
         return ImportResult(len(rows), ())

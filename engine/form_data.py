@@ -64,6 +64,11 @@ def _decision(name: str, prop: Any) -> bool:
             and ("enum" in prop or prop.get("type") == "boolean"))
 
 
+def _choices_of(prop: Any) -> str | None:
+    """The case-data list a field takes its choices from (`"x-ui": {"choices": ...}`), if any."""
+    return (prop.get("x-ui") or {}).get("choices") if isinstance(prop, dict) else None
+
+
 def _rule(table: dict[str, Any], name: str) -> Any:
     return next((v for pattern, v in table.items() if fnmatch.fnmatchcase(name, pattern)), None)
 
@@ -164,8 +169,16 @@ def example(schema: dict[str, Any], rng: random.Random, today: date, overrides: 
     overrides = overrides or {}
     for name, given in (prefill or {}).items():
         if name in props and name not in overrides and not _decision(name, props[name]) \
-                and _validator(schema, name).is_valid({name: given}):
+                and _validator(schema, name).is_valid({name: given}) and not _choices_of(props[name]):
             out[name] = given
+    for name, prop in props.items():  # choices from the case data (the people of a training): most are ticked
+        source = _choices_of(prop)
+        if source and name not in overrides:
+            found = (prefill or {}).get(source)
+            values = [str(c["value"]) for c in found if isinstance(c, dict) and "value" in c] if isinstance(found, list) else []
+            kept = (prefill or {}).get(name)
+            out[name] = kept if isinstance(kept, list) and kept and set(kept) <= set(values) else \
+                [v for v in values if rng.random() < 0.92] or values[:1]
     required = set(schema.get("required", []))
     for name, prop in props.items():
         if name in overrides or name in out:

@@ -166,6 +166,32 @@ def without_read_only(schema: dict[str, Any], data: dict[str, Any]) -> dict[str,
     return {k: v for k, v in data.items() if k not in read_only}
 
 
+def choices(spec: Any, data: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The choices a field takes from the case data (`"x-ui": {"choices": "roster"}`: a list of `{"value", "label"}`
+    in the case), or None for a field without them."""
+    source = ((spec.get("x-ui") or {}).get("choices") if isinstance(spec, dict) else None)
+    if not isinstance(source, str):
+        return None
+    found = data.get(source)
+    return [c for c in found if isinstance(c, dict) and "value" in c] if isinstance(found, list) else []
+
+
+def choice_problems(schema: dict[str, Any] | None, payload: dict[str, Any], data: dict[str, Any]) -> list[dict[str, Any]]:
+    """A problem for each submitted value that is not one of its field's choices from the case data."""
+    problems = []
+    for name, spec in ((schema or {}).get("properties") or {}).items():
+        allowed = choices(spec, data)
+        if allowed is None or name not in payload:
+            continue
+        values = {str(c["value"]) for c in allowed}
+        given = payload[name] if isinstance(payload[name], list) else [payload[name]]
+        for value in given:
+            if str(value) not in values:
+                problems.append({"field": name, "message_zh": f"不是可选的一项：{value}",
+                                 "message_en": f"not one of the choices: {value}"})
+    return problems
+
+
 def validate(schema: dict[str, Any] | None, data: Any, problems: list[dict[str, Any]] | None = None) -> None:
     """Raise FormInvalid with field-by-field errors (after the `problems` found already) unless the data fits the
     schema; with no schema (a step without a form) only `problems` count."""

@@ -78,8 +78,19 @@ def _enterprise_rows(s: Session):  # noqa: ANN202 - a closure factory
         if category:
             stmt = stmt.where(Enterprise.category == category)
         return [{"code": e.code, "name": e.name, "industry": e.industry_key, "category": e.category,
-                 "risk_grade": e.risk_grade, "township": e.township} for e in s.scalars(stmt)]
+                 "risk_grade": e.risk_grade, "township": e.township, "scale": e.scale,
+                 "small_venue": e.scale == "small_venue" or e.category == "small_venue",
+                 "standard_grade": e.standard_grade, "benchmark": bool(e.benchmark)} for e in s.scalars(stmt)]
     return query
+
+
+def _services(s: Session) -> scripting.StepServices:
+    """What a step's scripts may look up: enterprises, an enterprise's staff, the small venues already covered."""
+    from . import staff, training_coverage
+    year = clock.now().astimezone(clock.CHINA_TZ).year
+    return scripting.StepServices(enterprises=_enterprise_rows(s), staff=lambda code: staff.roster(s, code),
+                                  covered_small_venues=lambda: sorted(training_coverage.covered_small_venues(s,
+                                                                                                             year + 1)))
 
 
 def _failing_task(wf: BpmnWorkflow, err: Exception) -> str | None:
@@ -99,7 +110,7 @@ def _as_stored(s: Session, loaded: Loaded) -> BpmnWorkflow:
 
 def advance(s: Session, loaded: Loaded, actor: str | None) -> list[dict[str, Any]]:
     """Run engine steps; an engine exception puts the case in error (an incident) instead of raising."""
-    services = scripting.StepServices(enterprises=_enterprise_rows(s))
+    services = _services(s)
     inst, wf = loaded.inst, loaded.wf
     with scripting.step_services(services):
         try:

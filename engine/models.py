@@ -58,6 +58,23 @@ class Enterprise(Base):
     township: Mapped[str | None] = mapped_column(String(100))
     address: Mapped[str | None] = mapped_column(String(300))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    scale: Mapped[str | None] = mapped_column(String(20))  # above_scale | below_scale | small_venue (规模, item 6)
+    standard_grade: Mapped[str | None] = mapped_column(String(20))  # level_1 | level_2 | level_3 | none (item 17)
+    benchmark: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))  # 标杆企业
+
+
+class EnterprisePerson(Base):
+    """One person of an enterprise's staff register (主要负责人, 安全管理人员, 分管负责人, 重点岗位人员)."""
+
+    __tablename__ = "enterprise_person"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    post: Mapped[str] = mapped_column(String(20))  # principal | safety_manager | deputy | key_post
+    phone: Mapped[str | None] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)  # left the post: kept for the training history
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
 
 
 class User(Base):

@@ -9,7 +9,8 @@ Each kind names the processes whose cases are its items. Every item is in exactl
 | `overdue` | 已逾期 | still open and past its `deadline` (kinds with `task_overdue`: or an open step past its due time) |
 | `open`    | 办理中 | still open and in time |
 
-`due` (应办) counts them all. Open means status running, suspended or error: a stopped case is still a duty owed.
+`due` (应办) counts them all. For `accidents` an item is a record: done = verified by the bureau, open = awaiting
+verification; `training` rows carry the people enrolled and passed (`engine.training_coverage` counts the people). Open means status running, suspended or error: a stopped case is still a duty owed.
 The semantics for the daily self-check and the hazard register are those of `self_checks` and `register`.
 """
 from __future__ import annotations
@@ -50,7 +51,8 @@ KINDS: tuple[RegisterKind, ...] = (
     RegisterKind("drills", "疏散逃生演练台账", "Evacuation drills", ("evacuation_drill",), variant="drill_interval",
                  fields=("period", "drill_interval", "drill_on", "participants", "evacuation_seconds")),
     RegisterKind("training", "安全培训台账", "Safety training", ("training_enrolment",), task_overdue=True,
-                 fields=("year", "principal_result", "safety_officer_result", "trained_on")),
+                 fields=("year", "people_enrolled", "people_passed", "principal_result", "safety_officer_result",
+                         "trained_on")),
     RegisterKind("self_checks", "每日安全自查台账", "Daily self-checks", (SELF_CHECK_PROCESS,),
                  missed_flag="self_check_missed", skip_terminated=True, fields=("hazards_opened",)),
     RegisterKind("hazards", "隐患排查治理台账", "Hazards", (HAZARD_PROCESS,), dated_by="started", variant="hazard_level",
@@ -63,6 +65,10 @@ KINDS: tuple[RegisterKind, ...] = (
     RegisterKind("whistleblower", "举报受理台账", "Whistleblower reports", ("whistleblower_intake",),
                  dated_by="started", task_overdue=True, bureau_only=True, variant="screening_result",
                  fields=("screening_result", "verified_on", "category")),
+    RegisterKind("accidents", "事故险情台账", "Accidents and near misses", ("accident_report",), dated_by="started",
+                 task_overdue=True, variant="accident_level",
+                 fields=("event_type", "accident_level", "occurred_on", "deaths", "serious_injuries", "injuries",
+                         "direct_loss")),
 )
 _BY_KEY = {k.key: k for k in KINDS}
 

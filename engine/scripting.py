@@ -47,6 +47,8 @@ class StepServices:
     """What a running step may reach beyond its own data (set by the engine per step)."""
 
     enterprises: Callable[..., list[dict[str, Any]]] = lambda **_: []
+    staff: Callable[[str], list[dict[str, Any]]] = lambda _code: []
+    covered_small_venues: Callable[[], list[str]] = lambda: []
     holidays: workdays.HolidayCalendar = field(default_factory=workdays.load)
     pending_starts: list[dict[str, Any]] = field(default_factory=list)
     pending_bytes: int = 0
@@ -99,6 +101,14 @@ def _enterprises(industry: str | list[str] | None = None, category: str | None =
     return _current().enterprises(industry=industry, category=category)
 
 
+def _staff(enterprise_code: str) -> list[dict[str, Any]]:
+    return _current().staff(str(enterprise_code or ""))
+
+
+def _covered_small_venues() -> list[str]:
+    return _current().covered_small_venues()
+
+
 _registered: dict[str, Callable[..., Any]] = {}
 
 
@@ -119,6 +129,8 @@ def domain_functions() -> dict[str, Any]:
         "add_working_days": _add_working_days,
         "is_working_day": _is_working_day,
         "enterprises": _enterprises,
+        "staff": _staff,
+        "covered_small_venues": _covered_small_venues,
         "start_case": _start_case,
     }
 

@@ -239,7 +239,7 @@ def complete_task(actor: Actor, task_id: str, data: dict[str, Any] | None = None
         submission = form_files.prepare(s, locked.inst.id, schema, payload, uploads or [], lambda: spiff_task.data,
                                         check_references=not trust_file_ids)
         payload = submission.data
-        forms.validate(schema, payload, submission.problems)
+        forms.validate(schema, payload, [*submission.problems, *forms.choice_problems(schema, payload, spiff_task.data)])
         form_files.store(s, staged, actor, submission, case_id=locked.inst.id, task_id=task_id)
         spiff_task.data.update(payload)
         spiff_task.run()

@@ -17,15 +17,19 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 
 def _enterprise_view(e: Enterprise) -> EnterpriseView:
-    return EnterpriseView(e.id, e.code, e.name, e.industry_key, e.category, e.risk_grade, e.township)
+    return EnterpriseView(e.id, e.code, e.name, e.industry_key, e.category, e.risk_grade, e.township, e.scale,
+                          e.standard_grade, bool(e.benchmark))
 
 
 def add_enterprise(code: str, name: str, industry: str, *, actor: str = "system", category: str | None = None,
                    risk_grade: str | None = None, township: str | None = None, address: str | None = None,
-                   check_code: bool = True) -> EnterpriseView:
-    """Register an enterprise by its unified social credit code (checked)."""
+                   check_code: bool = True, scale: str | None = None, standard_grade: str | None = None,
+                   benchmark: bool = False) -> EnterpriseView:
+    """Register an enterprise by its unified social credit code (checked), with its scale, standardisation grade
+    and benchmark flag (item 17) where known."""
     from . import credit_code
     code = code.strip().upper()
+    scale, standard_grade, benchmark = _profile(scale, standard_grade, benchmark)
     if check_code and not credit_code.is_valid(code):
         raise ValidationFailed(f"统一社会信用代码无效：{code}", f"Invalid unified social credit code: {code}",
                                [{"field": "code", "message_zh": "校验位不符或格式错误", "message_en": "bad format or check digit"}])
@@ -35,10 +39,46 @@ def add_enterprise(code: str, name: str, industry: str, *, actor: str = "system"
         if s.scalar(select(Enterprise).where(Enterprise.code == code)) is not None:
             raise Conflict(f"企业已存在：{code}", f"Enterprise already exists: {code}")
         e = Enterprise(code=code, name=name, industry_key=industry, category=category, risk_grade=risk_grade,
-                       township=township, address=address, active=True)
+                       township=township, address=address, active=True, scale=scale, standard_grade=standard_grade,
+                       benchmark=benchmark)
         s.add(e)
         s.flush()
-        audit.record(s, "enterprise.add", actor=actor, after={"code": code, "name": name, "industry": industry})
+        audit.record(s, "enterprise.add", actor=actor, after={"code": code, "name": name, "industry": industry,
+                                                              "scale": scale, "standard_grade": standard_grade,
+                                                              "benchmark": benchmark})
+        return _enterprise_view(e)
+
+
+def _profile(scale: object, standard_grade: object, benchmark: object) -> tuple[str | None, str | None, bool]:
+    """Scale, grade and flag as keys; ValidationFailed naming each bad one."""
+    from . import enterprise_fields
+    out: list[object] = []
+    problems = []
+    for name, parse, value in (("scale", enterprise_fields.scale, scale),
+                               ("standard_grade", enterprise_fields.standard_grade, standard_grade),
+                               ("benchmark", enterprise_fields.benchmark, benchmark)):
+        try:
+            out.append(parse(value))
+        except ValueError as err:
+            problems.append({"field": name, "message_zh": str(err), "message_en": f"invalid {name}: {value}"})
+    if problems:
+        raise ValidationFailed("规模、标准化等级或标杆企业标记无效：" + "；".join(p["message_zh"] for p in problems),
+                               "Invalid scale, standardisation grade or benchmark flag", problems)
+    return out[0], out[1], bool(out[2])  # type: ignore[return-value]
+
+
+def set_enterprise_profile(code: str, *, actor: str, scale: str | None, standard_grade: str | None,
+                           benchmark: bool) -> EnterpriseView:
+    """Change an enterprise's scale, standardisation grade and benchmark flag (audited as `enterprise.profile`)."""
+    scale, standard_grade, benchmark = _profile(scale, standard_grade, benchmark)
+    with unit_of_work() as s:
+        e = s.scalar(select(Enterprise).where(Enterprise.code == code.strip().upper()))
+        if e is None:
+            raise not_found("企业", "enterprise", code)
+        before = {"scale": e.scale, "standard_grade": e.standard_grade, "benchmark": bool(e.benchmark)}
+        e.scale, e.standard_grade, e.benchmark = scale, standard_grade, benchmark
+        audit.record(s, "enterprise.profile", actor=actor, before={"code": e.code, **before},
+                     after={"code": e.code, "scale": scale, "standard_grade": standard_grade, "benchmark": benchmark})
         return _enterprise_view(e)
 
 
@@ -164,3 +204,10 @@ def list_users(*, limit: int = 100, offset: int = 0) -> Page:
         total = s.scalar(select(func.count(User.id))) or 0
         users = s.scalars(select(User).order_by(User.username).limit(limit).offset(offset))
         return Page(tuple(_user_view(s, u) for u in users), total, limit, offset)
+
+
+def enterprise_profiles(codes: list[str]) -> dict[str, EnterpriseView]:
+    """The enterprises of these codes by code (unknown codes left out): their scale, grade and benchmark flag."""
+    with unit_of_work(write=False) as s:
+        found = s.scalars(select(Enterprise).where(Enterprise.code.in_(sorted(set(codes))[:1000])))
+        return {e.code: _enterprise_view(e) for e in found}

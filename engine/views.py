@@ -130,6 +130,9 @@ class EnterpriseView:
     category: str | None
     risk_grade: str | None
     township: str | None
+    scale: str | None = None
+    standard_grade: str | None = None
+    benchmark: bool = False
 
 
 @dataclass(frozen=True)

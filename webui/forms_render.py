@@ -34,7 +34,8 @@ class Field:
 
     name: str
     label: str
-    # text | textarea | select | multiselect | date | checkbox | number | integer | lines | enterprise | file | group
+    # text | textarea | select | multiselect | checklist | date | checkbox | number | integer | lines | enterprise | file
+    # | group
     # | readonly | readonly_files (shown, never posted)
     kind: str
     required: bool = False
@@ -124,6 +125,8 @@ def _kind(spec: dict[str, Any]) -> str:
     if kind == "array":
         if widget == "file":
             return "file"
+        if (spec.get("x-ui") or {}).get("choices"):
+            return "checklist"
         return "multiselect" if (spec.get("items") or {}).get("enum") else "lines"
     if kind == "boolean":
         return "checkbox"
@@ -159,10 +162,21 @@ def _errors_under(errors: dict[str, list[str]], name: str, used: set[str]) -> tu
     return tuple(out)
 
 
+def _case_choices(spec: dict[str, Any], case_data: dict[str, Any], locale: str) -> tuple[tuple[str, str], ...]:
+    """Options a field takes from the case data (`"x-ui": {"choices": "roster"}`, a list of `{value, label}`)."""
+    found = case_data.get((spec.get("x-ui") or {}).get("choices") or "")
+    items = [c for c in found if isinstance(c, dict) and "value" in c] if isinstance(found, list) else []
+    key = "label_en" if locale == "en" else "label"
+    return tuple((_as_text(c["value"]), str(c.get(key) or c.get("label") or c["value"])) for c in items)
+
+
 def _field(name: str, spec: dict[str, Any], value: Any, errors: tuple[str, ...], required: bool,
-           locale: str) -> Field:
+           locale: str, case_data: dict[str, Any] | None = None) -> Field:
     kind = _kind(spec)
-    options = _options(spec.get("items") or {}, locale) if kind == "multiselect" else _options(spec, locale)
+    if kind == "checklist":
+        options = _case_choices(spec, case_data or {}, locale)
+    else:
+        options = _options(spec.get("items") or {}, locale) if kind == "multiselect" else _options(spec, locale)
     required = required and kind != "checkbox"  # a checkbox always answers (yes or no): never marked required
     return Field(name, str(_label(spec, locale) or name), kind, required, _help(spec, locale), options, value, errors,
                  spec.get("maxLength"), spec.get("minimum"), spec.get("maximum"), spec.get("pattern"),
@@ -195,10 +209,12 @@ def _group(name: str, spec: dict[str, Any], value: Any, errors: dict[str, list[s
 
 
 def fields(schema: dict[str, Any], values: dict[str, Any] | None = None, errors: dict[str, list[str]] | None = None,
-           locale: str = "zh_CN", *, skip_files: bool = False, blank_rows: dict[str, int] | None = None) -> list[Field]:
+           locale: str = "zh_CN", *, skip_files: bool = False, blank_rows: dict[str, int] | None = None,
+           case_data: dict[str, Any] | None = None) -> list[Field]:
     """The schema's properties as fields, in schema order, with values and error messages.
 
-    Repeatable groups show their rows plus `blank_rows.get(name, 1)` empty rows."""
+    Repeatable groups show their rows plus `blank_rows.get(name, 1)` empty rows; a checklist's options come from
+    `case_data`."""
     values, errors, blank_rows = values or {}, errors or {}, blank_rows or {}
     required = set(schema.get("required") or [])
     out = []
@@ -210,7 +226,7 @@ def fields(schema: dict[str, Any], values: dict[str, Any] | None = None, errors:
                               blank_rows.get(name, 1), skip_files))
         else:
             out.append(_field(name, spec, values.get(name), _errors_under(errors, name, set()), name in required,
-                              locale))
+                              locale, case_data))
     return out
 
 
@@ -236,7 +252,8 @@ def _one(form: MultiDict[str, str], name: str, spec: dict[str, Any], out: Coerce
     if kind == "array":
         item = spec.get("items") or {}
         # choices and kept attachment ids come as repeated fields; free text one item per line
-        raw = form.getlist(name) if item.get("enum") or is_file_field(spec) else (form.get(name) or "").splitlines()
+        listed = item.get("enum") or is_file_field(spec) or (spec.get("x-ui") or {}).get("choices")
+        raw = form.getlist(name) if listed else (form.get(name) or "").splitlines()
         items = [line.strip() for line in raw if line.strip()]
         if items:
             out.data[name] = [_enum_value(i, item) for i in items]

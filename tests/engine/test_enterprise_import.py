@@ -31,3 +31,36 @@ def test_enterprise_xlsx_import_accepts_industry_names(people):
     result = enterprise_import.import_enterprises(people["admin"], "e.xlsx", out.getvalue())
     assert (result.created, result.errors) == (1, ())
     assert "91220881MA00000013" in {e.code for e in engine.list_enterprises().items}
+
+
+def test_the_scale_grade_and_benchmark_columns_are_imported_by_their_chinese_words(people):
+    data = ("统一社会信用代码,企业名称,行业,规模,标准化等级,标杆企业\n"
+            "91220881MA00000013,洮南市丙餐饮店,catering,小场所,未达标,否\n"
+            "91220881MA00000026,洮南市丁商场,key_commercial,规上,二级,是\n").encode("utf-8-sig")
+    result = enterprise_import.import_enterprises(people["admin"], "e.csv", data)
+    assert (result.created, result.errors) == (2, ())
+    found = {e.code: e for e in engine.list_enterprises().items}
+    assert (found["91220881MA00000013"].scale, found["91220881MA00000013"].standard_grade,
+            found["91220881MA00000013"].benchmark) == ("small_venue", "none", False)
+    assert (found["91220881MA00000026"].scale, found["91220881MA00000026"].standard_grade,
+            found["91220881MA00000026"].benchmark) == ("above_scale", "level_2", True)
+
+
+def test_a_bad_scale_grade_or_benchmark_value_is_a_clear_error_and_nothing_is_imported(people):
+    data = ("统一社会信用代码,企业名称,行业,规模,标准化等级,标杆企业\n"
+            "91220881MA00000013,洮南市丙餐饮店,catering,大型,一级,是\n"
+            "91220881MA00000026,洮南市丁商场,key_commercial,规上,五级,也许\n").encode("utf-8-sig")
+    result = enterprise_import.import_enterprises(people["admin"], "e.csv", data)
+    assert result.created == 0
+    assert [(e.row, e.field) for e in result.errors] == [(2, "scale"), (3, "standard_grade"), (3, "benchmark")]
+    assert "规上、规下或小场所" in result.errors[0].message_zh
+    assert engine.list_enterprises().total == 2
+
+
+def test_an_administrator_changes_the_scale_grade_and_benchmark_flag(people):
+    from engine import users
+    changed = users.set_enterprise_profile(ENT_A, actor="admin", scale="小场所", standard_grade="三级", benchmark=True)
+    assert (changed.scale, changed.standard_grade, changed.benchmark) == ("small_venue", "level_3", True)
+    import pytest
+    with pytest.raises(engine.ValidationFailed):
+        users.set_enterprise_profile(ENT_A, actor="admin", scale="huge", standard_grade=None, benchmark=False)

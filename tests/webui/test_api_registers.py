@@ -9,7 +9,7 @@ from tests.webui.test_api import app, bearer, call, client  # noqa: F401 - fixtu
 
 def test_the_kinds_come_with_names_and_counts(app, client, stand):
     status, body, _ = call(client, "GET", "/registers", headers=bearer(app, "chief"))
-    assert status == 200 and body["total"] == 9 and body["next_offset"] is None
+    assert status == 200 and body["total"] == 10 and body["next_offset"] is None
     by_key = {k["key"]: k for k in body["items"]}
     assert by_key["inspections"]["name_zh"] == "行业安全检查台账" and by_key["inspections"]["name_en"]
     assert {k: tuple(v["counts"][n] for n in ("due", "open", "overdue", "done", "missed"))

@@ -6,7 +6,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 import engine
-from engine import admin, enterprise_import, register
+from engine import admin, enterprise_import, register, users
 from webui.pages import common
 from webui.pages.admin_common import ADMIN_READERS, actor, offset, roles_required
 from webui.pages.auth import error_page
@@ -108,8 +108,24 @@ def add_enterprise() -> ResponseReturnValue:
         ent = engine.add_enterprise(form.get("code", ""), form.get("name", "").strip(), form.get("industry", ""),
                                     actor=actor().username, category=form.get("category") or None,
                                     risk_grade=form.get("risk_grade") or None, township=form.get("township") or None,
-                                    address=form.get("address") or None)
+                                    address=form.get("address") or None, scale=form.get("scale") or None,
+                                    standard_grade=form.get("standard_grade") or None,
+                                    benchmark=form.get("benchmark") == "true")
         flash(_("Enterprise %(name)s added.", name=ent.name), "success")
+    except engine.EngineError as err:
+        common.flash_error(err)
+    return redirect(url_for(".enterprises"))
+
+
+@bp.post("/admin/enterprises/<code>/profile")
+@roles_required("admin")
+def set_profile(code: str) -> ResponseReturnValue:
+    form = request.form
+    try:
+        ent = users.set_enterprise_profile(code, actor=actor().username, scale=form.get("scale") or None,
+                                           standard_grade=form.get("standard_grade") or None,
+                                           benchmark=form.get("benchmark") == "true")
+        flash(_("%(name)s saved.", name=ent.name), "success")
     except engine.EngineError as err:
         common.flash_error(err)
     return redirect(url_for(".enterprises"))

@@ -36,6 +36,12 @@ FIELD_LABELS = {
     "deadline": _l("Deadline"), "responsible_person": _l("Responsible person"), "measures": _l("Measures"),
     "funds": _l("Funds (yuan)"), "contingency_plan": _l("Contingency plan"), "found_by": _l("Found by"),
     "found_at": _l("Found on"), "result": _l("Result"), "note": _l("Note"), "evidence": _l("Evidence"),
+    "roster": _l("Staff on the register"), "attendance_roster": _l("People still to pass"),
+    "enrolled_ids": _l("People enrolled (register numbers)"), "attended_ids": _l("People trained (register numbers)"),
+    "passed_ids": _l("People passed (register numbers)"), "people_enrolled": _l("People enrolled"),
+    "people_passed": _l("People passed"), "all_passed": _l("Everyone passed"),
+    "skipped_small_venues": _l("Small venues already covered (not enrolled again)"),
+    "serious": _l("Major or especially major accident"),
 }
 
 # Names for the codes the engine stores, by kind: audit actions, job kinds and states, notification kinds, channels.
@@ -61,6 +67,9 @@ CODE_NAMES: dict[str, dict[str, Any]] = {
         "token.revoke_user": _l("All API tokens of a user revoked"), "user.add": _l("User added"),
         "user.enable": _l("User enabled"), "user.disable": _l("User disabled"), "user.password": _l("Password changed"),
         "user.password_reset": _l("Password reset"), "user.roles": _l("Roles changed"),
+        "staff.add": _l("Person added to the staff register"), "staff.update": _l("Staff register entry changed"),
+        "staff.import": _l("Staff register imported"),
+        "enterprise.profile": _l("Enterprise scale and standardisation changed"),
     },
     "job_kind": {"timer": _l("Timer"), "reminder": _l("Reminder"), "escalation": _l("Escalation"),
                  "start": _l("Scheduled start"), "digest": _l("Daily digest")},
@@ -68,6 +77,12 @@ CODE_NAMES: dict[str, dict[str, Any]] = {
                    "cancelled": _l("Cancelled"), "paused": _l("Paused")},
     "notification": {"reminder": _l("Reminder"), "overdue": _l("Overdue"), "escalation": _l("Escalation"),
                      "assignment": _l("Assigned to you"), "digest": _l("Daily digest"), "cc": _l("For your information")},
+    "post": {"principal": _l("Principal"), "safety_manager": _l("Safety manager"), "deputy": _l("Deputy in charge"),
+             "key_post": _l("Key-post staff")},
+    "scale": {"above_scale": _l("Above designated size"), "below_scale": _l("Below designated size"),
+              "small_venue": _l("Small venue")},
+    "standard_grade": {"level_1": _l("Grade 1"), "level_2": _l("Grade 2"), "level_3": _l("Grade 3"),
+                       "none": _l("Not graded")},
     "risk_grade": {"red": _l("Red (major risk)"), "orange": _l("Orange (high risk)"), "yellow": _l("Yellow (moderate risk)"),
                    "blue": _l("Blue (low risk)")},
 }
@@ -193,8 +208,12 @@ RECORD_LABELS = {
     "task": _l("Task"), "enterprise": _l("Enterprise"), "username": _l("Username"), "status": _l("Status"),
     "reason": _l("Reason"), "element": _l("Element"), "message": _l("Message"), "assignee": _l("Assignee"),
     "level": _l("Escalation level"), "target": _l("Handed to"), "display_name": _l("Name"), "active": _l("Active"),
-    "published_on": _l("Published on"),
+    "published_on": _l("Published on"), "person_id": _l("Register number"), "post": _l("Post"), "phone": _l("Phone"),
+    "scale": _l("Scale"), "standard_grade": _l("Standardisation grade"), "benchmark": _l("Benchmark enterprise"),
+    "enterprises": _l("Enterprises"), "count": _l("Count"),
 }
+# Record keys whose values are codes with names of their own (CODE_NAMES): a post, a scale, a grade.
+NAMED_CODE_FIELDS = frozenset({"post", "scale", "standard_grade"})
 # Record keys whose values are identifiers (process and step ids, hashes, user names): shown as they are, as codes.
 CODE_FIELDS = frozenset({"process", "task", "key", "checksum", "business_key", "code", "username", "chain", "element",
                          "assignee", "target", "file", "process_key", "parent_id"})
@@ -218,6 +237,8 @@ def value_label(name: str, value: Any) -> Any:
         return str(_l("Yes") if value else _l("No"))
     if isinstance(value, list):
         return "、".join(str(value_label(name, v)) for v in value)
+    if name in NAMED_CODE_FIELDS and isinstance(value, str):
+        return code_name(name, value)
     titles = _enum_titles().get((name, str(value)))
     if titles is None:
         return value

@@ -26,8 +26,8 @@ DESCRIPTIONS = {
                            "inspector accepts the report."),
     "drills": _l("Evacuation drills: crowded places yearly, high-risk enterprises every half year. Settled when the "
                  "inspector accepts the drill report."),
-    "training": _l("One enrolment per enterprise and year. Settled when the principal (and the safety manager where "
-                   "required) passed; overdue when a step is late or the year is over."),
+    "training": _l("One enrolment per enterprise and year, person by person from its staff register. Settled when "
+                   "every enrolled person passed; overdue when a step is late or the year is over."),
     "self_checks": _l("One self-check per enterprise and working day. A check not done by 23:59 is not done; "
                       "withdrawn checks are not counted."),
     "hazards": _l("Every hazard case, dated by when it was reported. Overdue when the rectification deadline has "
@@ -37,6 +37,8 @@ DESCRIPTIONS = {
     "notices": _l("One read receipt per notice and enterprise. Overdue when not confirmed within three working "
                   "days."),
     "whistleblower": _l("Reports from the public. Overdue when screening, the reward decision or the answer is late."),
+    "accidents": _l("Accidents and near misses, dated by when they were reported, by level. Settled when the bureau "
+                    "has verified the record; the goal is no major or especially major accident."),
 }
 FIELD_TITLES = {
     "period": _l("Duty period"), "inspection_type": _l("Inspection type"), "inspected_on": _l("Inspected on"),
@@ -50,6 +52,10 @@ FIELD_TITLES = {
     "decision_document_no": _l("Decision document no."), "notice_title": _l("Notice"),
     "published_on": _l("Published on"), "read_confirmed": _l("Read confirmed"),
     "screening_result": _l("Screening result"), "verified_on": _l("Verified on"),
+    "people_enrolled": _l("People enrolled"), "people_passed": _l("People passed"), "event_type": _l("Type"),
+    "accident_level": _l("Accident level"), "occurred_on": _l("Occurred on"), "deaths": _l("Deaths"),
+    "serious_injuries": _l("Serious injuries"), "injuries": _l("Minor injuries"),
+    "direct_loss": _l("Direct loss (10,000 yuan)"),
 }
 
 

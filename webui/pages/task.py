@@ -39,7 +39,7 @@ def _render(task: engine.TaskView, case: engine.InstanceView, schema: dict[str, 
             typed: dict[str, str] | None = None) -> ResponseReturnValue:
     """The task page; `typed` keeps what the user wrote in a comment or picked as a person when an action failed."""
     actor = session_auth.require_actor()
-    fields = forms_render.fields(schema, values, errors, current_locale(), blank_rows=blank_rows)
+    fields = forms_render.fields(schema, values, errors, current_locale(), blank_rows=blank_rows, case_data=case.data)
     title = (schema.get("x-title-en") or schema.get("title")) if current_locale() == "en" else schema.get("title")
     actions = engine.task_actions(actor, task.id)
     candidates = engine.handover_candidates(actor, task.id) if actions.reassign or actions.delegate else []
