@@ -123,7 +123,7 @@ def data() -> Response:
     f, p = _figures(), _progress()
     coverage = _coverage_rows(f)
     loop, major = p.tile("major_loop"), p.tile("major_open").counts
-    rates = [t for t in p.tiles if t.denominator is not None]
+    rates = [t for t in p.tiles if t.denominator]  # 0 / 0 has no rate: left out of the chart
     return jsonify({
         "year": p.year, "today": p.today.isoformat(), "tiles": [_tile(t) for t in p.tiles],
         "plan": {"labels": [str(TILE_NAMES[t.key]) for t in rates],

@@ -46,7 +46,11 @@
           var series = data[canvas.dataset.chart];
           var box = canvas.closest('.chart-box');
           // Nothing to draw: leave the text and table (or the empty-state note) alone.
-          if (!series || !series.values.some(function (v) { return v > 0; })) {
+          // A scale with a fixed top (the plan's rates, 0–100) draws a 0 too; counts need one above 0.
+          var drawable = canvas.dataset.max
+            ? function (v) { return v !== null && v !== undefined; }
+            : function (v) { return v > 0; };
+          if (!series || !series.values.some(drawable)) {
             if (box) box.hidden = true;
             return;
           }
