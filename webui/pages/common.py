@@ -82,7 +82,7 @@ CODE_NAMES: dict[str, dict[str, Any]] = {
     "scale": {"above_scale": _l("Above designated size"), "below_scale": _l("Below designated size"),
               "small_venue": _l("Small venue")},
     "standard_grade": {"level_1": _l("Grade 1"), "level_2": _l("Grade 2"), "level_3": _l("Grade 3"),
-                       "none": _l("Not graded")},
+                       "none": _l("Not up to standard")},
     "risk_grade": {"red": _l("Red (major risk)"), "orange": _l("Orange (high risk)"), "yellow": _l("Yellow (moderate risk)"),
                    "blue": _l("Blue (low risk)")},
 }
