@@ -22,9 +22,10 @@ def _first_nul_field() -> str | None:
     if request.method in ("POST", "PUT", "PATCH") and request.mimetype in _FORM_TYPES:
         sources.append(request.form)
     for source in sources:
-        for key, values in source.lists():
-            if "\x00" in key or any("\x00" in value for value in values):
-                return key.replace("\x00", "\\0")[:100]
+        for key, values in source.lists():  # a multipart part without a name has the key None
+            name = key if isinstance(key, str) else ""
+            if "\x00" in name or any(isinstance(value, str) and "\x00" in value for value in values):
+                return name.replace("\x00", "\\0")[:100]
     return None
 
 

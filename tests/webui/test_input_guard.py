@@ -36,6 +36,13 @@ def test_a_nul_in_an_api_query_string_answers_json(client, people):
     assert response.status_code == 422 and response.get_json()["error"] == "invalid_text"
 
 
+def test_a_multipart_part_without_a_name_is_no_server_error(client, people):
+    body = (b"--b\r\nContent-Disposition: form-data\r\n\r\nvalue\r\n"
+            b"--b\r\nContent-Disposition: form-data; name=\"data\"\r\n\r\n{}\r\n--b--\r\n")
+    response = client.put("/api/v1/tasks/0/draft", data=body, content_type="multipart/form-data; boundary=b")
+    assert response.status_code < 500 and response.is_json
+
+
 def _review_text() -> str:
     from tests.conftest import DATA
     return (DATA / "review.bpmn").read_text(encoding="utf-8")
