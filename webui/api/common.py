@@ -235,14 +235,20 @@ def int_field(body: dict[str, Any], name: str) -> int | None:
 
 def check_query(allowed: Iterable[str]) -> None:
     """400 for query parameters the endpoint does not know, or given twice."""
+    check_names(request.args, allowed, "unknown_parameters", ("参数", "Parameter"))
+
+
+def check_names(given: Any, allowed: Iterable[str], code: str, what: tuple[str, str]) -> None:
+    """400 for names in the multidict `given` (query or form parts) that are not `allowed`, or given twice;
+    `what` names them (Chinese, English) in the message and `code` is the error for unknown names."""
     names = set(allowed)
-    unknown = sorted(set(request.args) - names)
+    unknown = sorted(set(given) - names)
     if unknown:
-        raise ApiError(400, "unknown_parameters", f"未知参数：{', '.join(unknown)}", f"Unknown parameter(s): {', '.join(unknown)}",
+        raise ApiError(400, code, f"未知{what[0]}：{', '.join(unknown)}", f"Unknown {what[1].lower()}(s): {', '.join(unknown)}",
                        {"unknown": unknown, "allowed": sorted(names)})
-    repeated = sorted(k for k in request.args if len(request.args.getlist(k)) > 1)
+    repeated = sorted(k for k in given if len(given.getlist(k)) > 1)
     if repeated:
-        raise bad_request(f"参数重复：{', '.join(repeated)}", f"Parameter given more than once: {', '.join(repeated)}",
+        raise bad_request(f"{what[0]}重复：{', '.join(repeated)}", f"{what[1]} given more than once: {', '.join(repeated)}",
                           {"repeated": repeated})
 
 

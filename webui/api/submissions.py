@@ -14,8 +14,7 @@ from typing import Any
 from flask import request
 
 import engine
-from webui.api.common import json_body, parse_json
-from webui.api.errors import ApiError, bad_request
+from webui.api.common import check_names, json_body, parse_json
 
 MULTIPART = "multipart/form-data"
 _INTEGER = re.compile(r"^\s*[0-9]{1,12}\s*$")
@@ -35,15 +34,7 @@ def submission(fields: Iterable[str], *, optional: bool = False) -> tuple[dict[s
     """
     if (request.mimetype or "") != MULTIPART:
         return json_body(tuple(fields), optional=optional), []
-    allowed = set(fields)
-    unknown = sorted(set(request.form) - allowed)
-    if unknown:
-        raise ApiError(400, "unknown_fields", f"未知字段：{', '.join(unknown)}", f"Unknown field(s): {', '.join(unknown)}",
-                       {"unknown": unknown, "allowed": sorted(allowed)})
-    repeated = sorted(name for name in request.form if len(request.form.getlist(name)) > 1)
-    if repeated:
-        raise bad_request(f"字段重复：{', '.join(repeated)}", f"Field given more than once: {', '.join(repeated)}",
-                          {"repeated": repeated})
+    check_names(request.form, fields, "unknown_fields", ("字段", "Field"))
     body = {name: _text_part(name, text) for name, text in request.form.items()}
     uploads = [engine.Upload(field, upload.filename or "file", upload.mimetype or "", upload.read())
                for field in request.files for upload in request.files.getlist(field)]
