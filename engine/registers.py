@@ -133,6 +133,9 @@ class EnterpriseCounts:
     industry: str | None
     township: str | None
     counts: Counts
+    scale: str | None = None  # 规上 / 规下 / 小场所 (item 6)
+    standard_grade: str | None = None  # safety standardisation grade (item 17)
+    benchmark: bool = False  # 标杆企业
 
 
 @dataclass(frozen=True)
@@ -339,7 +342,8 @@ def enterprise_counts(actor: Actor, kind: str, filters: Filters = Filters(), *, 
     register, (day, now) = get_kind(kind), _moment(today)
     judge = _judge(register, day, now)
     figures = _figures(judge)
-    group = (Enterprise.code, Enterprise.name, Enterprise.industry_key, Enterprise.township)
+    group = (Enterprise.code, Enterprise.name, Enterprise.industry_key, Enterprise.township, Enterprise.scale,
+             Enterprise.standard_grade, Enterprise.benchmark)
     stmt = _from_cases(*group, *figures).where(*_where(actor, register, filters, judge)).group_by(*group)
     order = {"overdue": (figures[2].desc(), figures[4].desc()), "missed": (figures[4].desc(), figures[2].desc()),
              "due": (figures[0].desc(),), "enterprise": ()}[sort]
@@ -348,8 +352,9 @@ def enterprise_counts(actor: Actor, kind: str, filters: Filters = Filters(), *, 
         total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
         found = s.execute(stmt.order_by(*order, Enterprise.code.is_(None), Enterprise.code)
                           .limit(limit).offset(max(0, offset)))
-        items = tuple(EnterpriseCounts(code, name, industry, township, Counts(*(int(n or 0) for n in numbers)))
-                      for code, name, industry, township, *numbers in found)
+        items = tuple(EnterpriseCounts(code, name, industry, township, Counts(*(int(n or 0) for n in numbers)), scale,
+                                       grade, bool(benchmark))
+                      for code, name, industry, township, scale, grade, benchmark, *numbers in found)
     return Page(items, total, limit, max(0, offset))
 
 

@@ -54,7 +54,8 @@ def _period_filters() -> dict[str, Any]:
 
 def _enterprise_item(r: registers.EnterpriseCounts) -> dict[str, Any]:
     return {"id": r.enterprise_code, "enterprise_code": r.enterprise_code, "enterprise_name": r.enterprise_name,
-            "industry": r.industry, "township": r.township, "counts": _counts(r.counts)}
+            "industry": r.industry, "township": r.township, "scale": r.scale, "standard_grade": r.standard_grade,
+            "benchmark": r.benchmark, "counts": _counts(r.counts)}
 
 
 @bp_routes.get("/registers")
