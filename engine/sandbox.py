@@ -171,17 +171,19 @@ def is_bounded(expression: str) -> bool:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     for node in ast.walk(tree):
-        if not isinstance(node, _BOUNDED_NODES):
-            return False
-        if isinstance(node, ast.Constant) and not (node.value is None or isinstance(node.value, (bool, int, float, str))
-                                                   and len(str(node.value)) <= 100):
-            return False
-        if isinstance(node, ast.Name) and node.id.startswith("_"):
+        if not isinstance(node, _BOUNDED_NODES) or not _small_leaf(node):
             return False
         if isinstance(node, ast.Call) and not (isinstance(node.func, ast.Name) and node.func.id in ("len", "bool")
                                                and len(node.args) == 1 and not node.keywords):
             return False
     return True
+
+
+def _small_leaf(node: ast.AST) -> bool:
+    """False for a constant other than None/bool/number/short string, or a name starting with an underscore."""
+    if isinstance(node, ast.Constant):
+        return node.value is None or isinstance(node.value, (bool, int, float, str)) and len(str(node.value)) <= 100
+    return not (isinstance(node, ast.Name) and node.id.startswith("_"))
 
 
 # Plain scripts: straight-line assignments (and ifs) of plain expressions, which may also read the clock and add days.
@@ -207,10 +209,7 @@ def is_bounded_script(script: str) -> bool:
             return False
         if isinstance(node, ast.Assign) and not (len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
             return False
-        if isinstance(node, ast.Constant) and not (node.value is None or isinstance(node.value, (bool, int, float, str))
-                                                   and len(str(node.value)) <= 100):
-            return False
-        if isinstance(node, ast.Name) and node.id.startswith("_"):
+        if not _small_leaf(node):
             return False
         if isinstance(node, ast.Call) and not (isinstance(node.func, ast.Name) and not node.keywords
                                                and _PLAIN_CALLS.get(node.func.id) == len(node.args)):
