@@ -445,9 +445,15 @@ def _demo_people(limit: int | None) -> None:
     if limit is not None:
         chosen = chosen[:: max(1, len(chosen) // max(limit, 1))][:limit]
     codes = {e["code"] for e in chosen}
+    from . import staff
+    from .views import SYSTEM
     for e in chosen:
         users.add_enterprise(e["code"], e["name"], e["industry"], category=e.get("category"),
-                             risk_grade=e.get("risk_grade"), township=e.get("township"), address=e.get("address"))
+                             risk_grade=e.get("risk_grade"), township=e.get("township"), address=e.get("address"),
+                             scale=e.get("scale"), standard_grade=e.get("standard_grade"),
+                             benchmark=bool(e.get("benchmark")))
+        for person in e.get("people") or []:  # training is enrolled person by person from the staff register
+            staff.add_person(SYSTEM, e["code"], person["name"], person["post"], person.get("phone"))
     for u in bootstrap._read("demo_users.json"):
         if u.get("enterprise_code") and u["enterprise_code"] not in codes:
             continue

@@ -53,10 +53,10 @@ def show(instance_id: int) -> ResponseReturnValue:
         return error_page(404, common.error_text(err))
     process = engine.get_process(case.process_key, case.process_version)
     newer = engine.get_process(case.process_key).version > case.process_version
-    steps = diagram_steps.case_steps(history, case, element_names(engine.get_bpmn(case.process_key,
-                                                                                  case.process_version)))
+    names = element_names(engine.get_bpmn(case.process_key, case.process_version))
+    steps = diagram_steps.case_steps(history, case, names)
     return render_template("pages/admin_case.html", section="cases", case=case, history=history, path=path,
-                           process=process, newer=newer, can_act=actor().has("admin"), steps=steps)
+                           process=process, newer=newer, can_act=actor().has("admin"), steps=steps, step_names=names)
 
 
 def _done_message(name: str) -> str:
