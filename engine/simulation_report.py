@@ -83,7 +83,7 @@ def table(figures: list[yearly_figures.YearFigures]) -> str:
                 + [f"{f.hazards_found}: {f.hazards_general}/{f.hazards_major}/{f.hazards_ungraded}" for f in figures])
     rows.append(["销号 一般/重大 closed general/major", ""] + [f"{f.closed_general}/{f.closed_major}" for f in figures])
     rows.append(["逾期任务 / 督办 tasks overdue / escalations", ""] + [f"{f.tasks_overdue} / {f.escalations}" for f in figures])
-    rows.append(["案件 cases started", ""] + [str(f.cases) for f in figures])
+    rows.append(["事项 items started", ""] + [str(f.cases) for f in figures])
     widths = [max(_width(r[i]) for r in rows) + 2 for i in range(len(head))]
     return "\n".join("".join(cell + " " * (w - _width(cell)) for cell, w in zip(row, widths)).rstrip() for row in rows)
 
