@@ -242,11 +242,11 @@ def check_names(given: Any, allowed: Iterable[str], code: str, what: tuple[str, 
     """400 for names in the multidict `given` (query or form parts) that are not `allowed`, or given twice;
     `what` names them (Chinese, English) in the message and `code` is the error for unknown names."""
     names = set(allowed)
-    unknown = sorted(set(given) - names)
+    unknown = sorted("" if k is None else str(k) for k in set(given) - names)  # a multipart part may have no name
     if unknown:
         raise ApiError(400, code, f"未知{what[0]}：{', '.join(unknown)}", f"Unknown {what[1].lower()}(s): {', '.join(unknown)}",
                        {"unknown": unknown, "allowed": sorted(names)})
-    repeated = sorted(k for k in given if len(given.getlist(k)) > 1)
+    repeated = sorted(str(k) for k in given if len(given.getlist(k)) > 1)
     if repeated:
         raise bad_request(f"{what[0]}重复：{', '.join(repeated)}", f"{what[1]} given more than once: {', '.join(repeated)}",
                           {"repeated": repeated})
