@@ -21,8 +21,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from . import cases, clock, db, digests, forms, simulation_report, tasks, timers, users, yearly_figures
+from . import cases, clock, db, digests, forms, simulation_answers, simulation_report, tasks, timers, users, yearly_figures
 from .simulation_report import Health, as_json, table
+from .simulation_setup import prepare
 from .db import unit_of_work
 from .errors import Conflict, EngineError, FormInvalid, NotFound
 from .form_data import example
@@ -36,7 +37,6 @@ ROLLOUT_DAY = (2, 20)  # each year's training rollout starts on 20 February (202
 _CATEGORIES = ("fire", "electrical", "gas", "hazardous_chemicals", "special_equipment", "evacuation", "management")
 _CATEGORY_ZH = {"fire": "消防设施", "electrical": "电气线路", "gas": "燃气管道", "hazardous_chemicals": "危化品存放",
                 "special_equipment": "特种设备", "evacuation": "疏散通道", "management": "安全管理制度"}
-_JUDGED_BY = {"grain_storage": "grain_storage", "refined_oil": "fire", "catering": "gas", "commercial_complex": "fire"}
 
 
 @dataclass(frozen=True)
@@ -295,7 +295,7 @@ class Simulator:
             self.counts["unstaffed"] += 1
             return
         current = task.case or {}
-        data = example(self.schema(task.form_key), self.rng, self.today, self.answers(task, current), prefill=current)
+        data = example(self.schema(task.form_key), self.rng, self.today, simulation_answers.answers(self, task, current), prefill=current)
         try:
             tasks.complete_task(self.actor(worker), task.id, data, trust_file_ids=True)  # made-up photo ids
             self.counts["completions"] += 1
@@ -310,65 +310,6 @@ class Simulator:
         except Exception as err:  # noqa: BLE001 - an engine fault is reported with the run, the campaign goes on
             self.counts["engine_faults"] += 1
             self.problems.append(f"{self.now():%Y-%m-%d} {task.process_key}/{task.element_id}: {type(err).__name__}: {err}")
-
-    def answers(self, task: _Open, case: dict[str, Any]) -> dict[str, Any]:
-        """The decisions that carry the simulation's model; every other field is form_data's plausible answer."""
-        e = self.enterprises.get(task.case_enterprise or -1)
-        form, p, rng = task.form_key, self.p, self.rng
-        if form == "hazard_grading":
-            if rng.random() < p.not_a_hazard:
-                return {"is_hazard": False}
-            major = rng.random() < p.major_share * p.trend(self.today) ** 2
-            days = p.major_deadline_days if major else p.general_deadline_days
-            return {"is_hazard": True, "hazard_level": "major" if major else "general",
-                    "judged_by": _JUDGED_BY.get(e.industry_key if e else "", "industry_trade"),
-                    "deadline": (self.today + timedelta(days=rng.randint(*days))).isoformat(),
-                    **({"standard_clause": "第三条第（一）项"} if major else {})}
-        if form == "expert_grading":
-            major = rng.random() < p.expert_confirms_major
-            return {"hazard_level": "major" if major else "general", **({"standard_clause": "第三条第（一）项"} if major else {})}
-        if form == "rectification_progress":
-            done = self.now() >= self.major_finish(task) - timedelta(hours=1)
-            return ({"progress_stage": "completed", "progress_percent": 100, "completed_on": self.today.isoformat(),
-                     "evidence": ["sim-evidence"]} if done
-                    else {"progress_stage": "in_progress", "progress_percent": rng.randint(20, 90)})
-        if form == "acceptance_inspection":
-            result = rng.choices(("pass", "fail", "refused"), (88, 10, 2))[0]
-            return {"acceptance_result": result, **({"deadline": (self.today + timedelta(days=rng.randint(7, 15))).isoformat()}
-                                                    if result != "pass" else {}),
-                    **({"refusal_facts": "企业拒不整改"} if result == "refused" else {})}
-        if form == "inspection_record" and e:
-            kind = case.get("inspection_type", "routine")
-            violation = rng.random() < p.serious_violation
-            return {"inspection_type": kind, "hazards": self.hazard_items(p.inspection_findings, e),
-                    "serious_violation": violation, **({"violation_facts": "存在严重违法违规行为"} if violation else {}),
-                    **({"joint_departments": ["fire_rescue", "market"]} if kind == "joint" else {})}
-        if form == "self_check_record" and e:
-            return {"findings": self.hazard_items(p.self_check_finding, e, chance=True)}
-        if form == "principal_check_report" and e:
-            return {"findings": self.hazard_items(p.principal_check_findings, e)}
-        if form == "whistleblower_screening":
-            verified = rng.random() < 0.6
-            target = self.pick_enterprise()
-            return ({"screening_result": "verified", "enterprise_code": target.code, "case_title": "举报核实隐患",
-                     "location": "现场", "verified_description": "举报情况属实", "category": "fire",
-                     "evidence_photos": ["sim-photo"]} if verified else {"screening_result": "unfounded"})
-        if form == "quarterly_progress_report":
-            return self.progress_figures()
-        if form == "rectification_plan" and case.get("deadline"):
-            return {"deadline": case["deadline"]}
-        return {}
-
-    def progress_figures(self) -> dict[str, Any]:
-        from . import metrics
-        with unit_of_work(write=False) as s:
-            rows = metrics.case_rows(s, (metrics.HAZARD_PROCESS,))
-        at, day = self.now(), self.today
-        major = metrics.majors(rows, at)
-        return {"major_open": sum(metrics.is_open(r, at) for r in major),
-                "major_closed": sum(metrics.is_closed(r, at) for r in major),
-                "major_new": sum(metrics.found_year(r) == day.year for r in major),
-                "major_overdue": sum(metrics.is_overdue(r, at, day) for r in major)}
 
     # -- the clock ----------------------------------------------------------------------------------------------
     def run_until(self, end: datetime) -> None:
@@ -420,47 +361,6 @@ def simulate(until: datetime | date, *, seed: int = 1, start: date = CAMPAIGN_ST
         return figures, simulation_report.measure_health(sim.counts, wall.perf_counter() - began, wall.process_time() - cpu, figures, sim.problems)
     finally:
         clock.reset_clock(token)
-
-
-def prepare(start: date, *, enterprises: int | None = None) -> None:
-    """Initialise a fresh database as of `start`: processes, schedules, demo enterprises and users.
-
-    `enterprises` keeps that many of the 40 demo enterprises, spread over industries and risk grades (tests)."""
-    from . import bootstrap
-    manual = clock.ManualClock(datetime.combine(start, time(0, 0), clock.CHINA_TZ))
-    token = clock.set_clock(manual)
-    try:
-        bootstrap.init(demo=False)
-        _demo_people(enterprises)
-    finally:
-        clock.reset_clock(token)
-
-
-def _demo_people(limit: int | None) -> None:
-    """The demo enterprises and users, with one password hash shared by all (argon2 per user costs seconds)."""
-    from . import bootstrap
-    from .users import _hasher
-    from sqlalchemy import update
-    chosen = bootstrap._read("demo_enterprises.json")
-    if limit is not None:
-        chosen = chosen[:: max(1, len(chosen) // max(limit, 1))][:limit]
-    codes = {e["code"] for e in chosen}
-    from . import staff
-    from .views import SYSTEM
-    for e in chosen:
-        users.add_enterprise(e["code"], e["name"], e["industry"], category=e.get("category"),
-                             risk_grade=e.get("risk_grade"), township=e.get("township"), address=e.get("address"),
-                             scale=e.get("scale"), standard_grade=e.get("standard_grade"),
-                             benchmark=bool(e.get("benchmark")))
-        for person in e.get("people") or []:  # training is enrolled person by person from the staff register
-            staff.add_person(SYSTEM, e["code"], person["name"], person["post"], person.get("phone"))
-    for u in bootstrap._read("demo_users.json"):
-        if u.get("enterprise_code") and u["enterprise_code"] not in codes:
-            continue
-        users.add_user(u["username"], roles=u["roles"], display_name=u.get("display_name"),
-                       enterprise=u.get("enterprise_code"), industries=u.get("industries") or [])
-    with unit_of_work() as s:
-        s.execute(update(User).values(password_hash=_hasher.hash(bootstrap.DEMO_PASSWORD)))
 
 
 def prepare_and_run(start: date, until: date, *, seed: int = 1, self_checks: bool = True,
