@@ -1,7 +1,8 @@
 """Administration: jobs and incidents, the audit trail (search, CSV), users and enterprises.
 
 Every read needs an administrator or an auditor; every change needs an administrator (auditors
-read everything and change nothing). Each function is one unit of work, audited where it changes
+read everything and change nothing; `engine.admin_rights`). Users and roles live in `engine.user_admin` (re-exported
+here). Each function is one unit of work, audited where it changes
 something. Version comparison lives in `engine.diagram_diff`, case migration in `engine.migration`,
 the enterprise import in `engine.enterprise_import`.
 """
@@ -10,25 +11,23 @@ from __future__ import annotations
 import csv
 import io
 import json
-import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, exists, func, or_, select
+from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from . import audit, cases, clock, token_revocations
+from . import audit, cases, clock
+from .admin_rights import require_admin, require_reader
 from .db import unit_of_work
-from .errors import Conflict, Forbidden, ValidationFailed, not_found
 from .deliveries import DeliveryStatus
-from .models import (AuditEvent, Delivery, Enterprise, Industry, Job, Notification, ProcessDefinition, ProcessInstance,
-                     Role, Task, User, UserIndustry, UserRole)
-from .users import _hasher, _user_view
-from .views import Actor, InstanceView, Page, UserView
+from .errors import Conflict, not_found
+from .models import AuditEvent, Delivery, Job, Notification, ProcessDefinition, ProcessInstance, Task
+from .user_admin import _enterprise_id, get_user, reset_password, set_user_active, set_user_roles  # noqa: F401
+from .views import Actor, InstanceView, Page
 
-READERS = ("admin", "auditor")
 CSV_LIMIT = 200_000
 AUDIT_COLUMNS = ("id", "at", "chain", "seq", "actor", "action", "instance_id", "task_id", "before", "after",
                  "prev_hash", "hash")
@@ -88,18 +87,6 @@ class Incidents:
     jobs: tuple[JobView, ...]
     cases: tuple[InstanceView, ...]
     deliveries: tuple[DeliveryView, ...] = ()
-
-
-def require_reader(actor: Actor) -> None:
-    """Administrators and auditors may read the admin pages."""
-    if not actor.has(*READERS):
-        raise Forbidden("只有管理员或审计员可以查看", "Only administrators and auditors may see this")
-
-
-def require_admin(actor: Actor) -> None:
-    """Only administrators change things (auditors read only)."""
-    if not actor.has("admin"):
-        raise Forbidden("只有管理员可以执行此操作", "Only administrators may do this")
 
 
 def _job_view(j: Job) -> JobView:
@@ -251,93 +238,6 @@ def export_audit_csv(actor: Actor, **filters: Any) -> Iterator[str]:
 
 def _json(value: Any) -> str:
     return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
-
-
-# --- users and roles ----------------------------------------------------------------------------
-
-def _user(s: Session, username: str) -> User:
-    user = s.scalar(select(User).where(User.username == username))
-    if user is None:
-        raise not_found("用户", "user", username)
-    return user
-
-
-def set_user_active(actor: Actor, username: str, active: bool) -> UserView:
-    """Disable (or enable again) a user; a disabled user's sessions and tokens stop working at once."""
-    require_admin(actor)
-    if username == actor.username and not active:
-        raise Conflict("不能停用自己的账号", "You cannot disable your own account")
-    with unit_of_work() as s:
-        user = _user(s, username)
-        before = user.active
-        user.active = active
-        if not active:  # enabling again must not bring the old API tokens back
-            token_revocations.cut_off(s, username)
-        audit.record(s, "user.enable" if active else "user.disable", actor=actor.username,
-                     before={"username": username, "active": before}, after={"username": username, "active": active})
-        return _user_view(s, user)
-
-
-def reset_password(actor: Actor, username: str) -> str:
-    """Give a user a new random password (shown once to the administrator) and return it."""
-    require_admin(actor)
-    password = secrets.token_urlsafe(9)
-    with unit_of_work() as s:
-        user = _user(s, username)
-        user.password_hash = _hasher.hash(password)
-        token_revocations.cut_off(s, username)  # API tokens got with the old password stop working
-        audit.record(s, "user.password_reset", actor=actor.username, after={"username": username})
-    return password
-
-
-def set_user_roles(actor: Actor, username: str, *, roles: list[str], industries: list[str],
-                   enterprise: str | None) -> UserView:
-    """Replace a user's roles and scope (enterprise, industries)."""
-    require_admin(actor)
-    with unit_of_work() as s:
-        user = _user(s, username)
-        _check_keys(s, Role, roles, "role", "角色")
-        _check_keys(s, Industry, industries, "industry", "行业")
-        if not roles:
-            raise ValidationFailed("至少选择一个角色", "Choose at least one role", [{"field": "roles"}])
-        ent_id = _enterprise_id(s, enterprise)
-        before = _user_view(s, user)
-        s.execute(delete(UserRole).where(UserRole.user_id == user.id))
-        s.execute(delete(UserIndustry).where(UserIndustry.user_id == user.id))
-        s.add_all([UserRole(user_id=user.id, role_key=r) for r in sorted(set(roles))])
-        s.add_all([UserIndustry(user_id=user.id, industry_key=i) for i in sorted(set(industries))])
-        user.enterprise_id = ent_id
-        s.flush()
-        after = _user_view(s, user)
-        audit.record(s, "user.roles", actor=actor.username,
-                     before={"username": username, "roles": before.roles, "industries": before.industries,
-                             "enterprise": before.enterprise_code},
-                     after={"username": username, "roles": after.roles, "industries": after.industries,
-                            "enterprise": after.enterprise_code})
-        return after
-
-
-def get_user(actor: Actor, username: str) -> UserView:
-    """One user with roles and scope."""
-    require_reader(actor)
-    with unit_of_work(write=False) as s:
-        return _user_view(s, _user(s, username))
-
-
-def _check_keys(s: Session, model: type[Any], keys: list[str], field: str, kind_zh: str) -> None:
-    unknown = [k for k in keys if s.get(model, k) is None]
-    if unknown:
-        raise ValidationFailed(f"{kind_zh}不存在：{', '.join(unknown)}", f"Unknown {field}: {', '.join(unknown)}",
-                               [{"field": field}])
-
-
-def _enterprise_id(s: Session, code: str | None) -> int | None:
-    if not code:
-        return None
-    ent = s.scalar(select(Enterprise).where(Enterprise.code == code.strip().upper()))
-    if ent is None:
-        raise not_found("企业", "enterprise", code)
-    return ent.id
 
 
 def search_cases(actor: Actor, *, process_key: str | None = None, version: int | None = None,
