@@ -99,7 +99,7 @@ def test_receipts_self_checks_and_schedules_through_the_pages(walker: Walker, ca
     inspector = walker.as_user("inspector")
     inspector.goto(f"{base}/notices/{notice_id}")
     text = inspector.locator("main").inner_text()
-    assert "洮南市甲餐饮有限公司" in text and "principal" in text and "洮南市乙餐饮有限公司" in text
+    assert "洮南市甲餐饮有限公司" in text and "黄丽华" in text and "洮南市乙餐饮有限公司" in text
     assert inspector.locator("[data-state=confirmed]").count() == 1
     assert inspector.locator("[data-state=pending]").count() == 1
     shot(inspector, "notice-receipts")

@@ -154,7 +154,7 @@ def test_a_major_hazard_walks_from_report_to_strike_off(walker: Walker, staff_se
     shot(chief, "register")
     chief.goto(f"{base}/dashboard")
     chief.wait_for_selector("[data-dashboard][data-state=ready]")
-    assert chief.locator("[data-kpi=loop]").inner_text() == "100%"
+    assert chief.locator("[data-kpi=major_loop]").inner_text() == "100%"
     shot(chief, "dashboard")
     chief.goto(f"{base}/notifications")
     assert chief.locator("h1").inner_text() == "提醒"
