@@ -164,11 +164,8 @@ MAX_BOUNDED_LENGTH = 500
 def is_bounded(expression: str) -> bool:
     """True for a short condition made only of names, small constants, comparisons, and/or/not and len()/bool():
     its cost is linear in the (capped) case data, so it may run in the server process without a worker."""
-    if len(expression) > MAX_BOUNDED_LENGTH:
-        return False
-    try:
-        tree = ast.parse(expression, mode="eval")
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    tree = _parsed(expression, "eval", MAX_BOUNDED_LENGTH)
+    if tree is None:
         return False
     for node in ast.walk(tree):
         if not isinstance(node, _BOUNDED_NODES) or not _small_leaf(node):
@@ -177,6 +174,16 @@ def is_bounded(expression: str) -> bool:
                                                and len(node.args) == 1 and not node.keywords):
             return False
     return True
+
+
+def _parsed(source: str, mode: str, limit: int) -> ast.AST | None:
+    """The syntax tree of a source no longer than `limit`, or None (too long, or not Python)."""
+    if len(source) > limit:
+        return None
+    try:
+        return ast.parse(source, mode=mode)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
 
 
 def _small_leaf(node: ast.AST) -> bool:
@@ -198,11 +205,8 @@ def is_bounded_script(script: str) -> bool:
     and calls of today(), now() and add_days(); lists and tuples of constants only): no loops, no arithmetic, no
     subscripts, so each statement costs at most a pass over the (capped, tree-shaped) case data and makes no value
     bigger than a constant. Such a script may run in the server process without a worker, as plain conditions do."""
-    if len(script) > MAX_PLAIN_SCRIPT_LENGTH:
-        return False
-    try:
-        tree = ast.parse(script, mode="exec")
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    tree = _parsed(script, "exec", MAX_PLAIN_SCRIPT_LENGTH)
+    if tree is None:
         return False
     for node in ast.walk(tree):
         if not isinstance(node, (*_BOUNDED_NODES, *_PLAIN_STATEMENTS)) or isinstance(node, ast.Expression):

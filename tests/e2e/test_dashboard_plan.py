@@ -12,14 +12,11 @@ from typing import Any
 import pytest
 
 import engine
-from tests.e2e.conftest import SCREENSHOTS, VENDOR_STAMP
-from tests.e2e.test_zh_crawl import VISIBLE_TEXT, latin_words
-from tests.e2e.walk_support import Walker, fresh_database, serving_walk
+from tests.e2e.conftest import VENDOR_STAMP
+from tests.e2e.walk_support import Walker, chinese_shots, fresh_database, serving_walk
 
 pytestmark = pytest.mark.e2e
 
-DESKTOP = {"width": 1366, "height": 768}
-PHONE = {"width": 390, "height": 844}
 ENT_A, ENT_B, ENT_C = "91220881MA00000000", "91220881MA10000006", "91220881MA2000000C"
 USERS = {
     "chief": dict(roles=["section_chief"], display_name="刘洋"),
@@ -60,13 +57,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def shots(page: Any, name: str) -> None:
     """Full-page screenshots at desktop and phone width; the page must read in Chinese only."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    assert latin_words(page.evaluate(VISIBLE_TEXT)) == set(), page.url
-    for size, label in ((DESKTOP, "1366"), (PHONE, "390")):
-        page.set_viewport_size(size)
-        page.wait_for_timeout(150)  # let Chart.js redraw at the new width
-        page.screenshot(path=str(SCREENSHOTS / f"dashboard-plan-{name}-{label}.png"), full_page=True)
-    page.set_viewport_size(DESKTOP)
+    chinese_shots(page, f"dashboard-plan-{name}", settle_ms=150)  # let Chart.js redraw at each width
 
 
 def test_a_leader_reads_the_plans_targets_and_follows_a_tile_to_its_rows(walker: Walker, server: str) -> None:

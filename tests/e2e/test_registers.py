@@ -11,14 +11,11 @@ from typing import Any
 import pytest
 
 import engine
-from tests.e2e.conftest import SCREENSHOTS, VENDOR_STAMP
-from tests.e2e.test_zh_crawl import VISIBLE_TEXT, latin_words
-from tests.e2e.walk_support import Walker, fresh_database, serving_walk
+from tests.e2e.conftest import VENDOR_STAMP
+from tests.e2e.walk_support import Walker, chinese_shots, fresh_database, serving_walk
 
 pytestmark = pytest.mark.e2e
 
-DESKTOP = {"width": 1366, "height": 768}
-PHONE = {"width": 390, "height": 844}
 ENT_A, ENT_B = "91220881MA00000000", "91220881MA10000006"
 USERS = {
     "officer": dict(roles=["enterprise_safety_officer"], enterprise=ENT_A, display_name="何永刚"),
@@ -56,12 +53,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def shots(page: Any, name: str) -> None:
     """Full-page screenshots at desktop and phone width; the page must read in Chinese only."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    assert latin_words(page.evaluate(VISIBLE_TEXT)) == set(), page.url
-    for size, label in ((DESKTOP, "1366"), (PHONE, "390")):
-        page.set_viewport_size(size)
-        page.screenshot(path=str(SCREENSHOTS / f"registers-{name}-{label}.png"), full_page=True)
-    page.set_viewport_size(DESKTOP)
+    chinese_shots(page, f"registers-{name}")
 
 
 def test_a_leader_walks_the_registers(walker: Walker, server: str) -> None:

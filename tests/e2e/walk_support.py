@@ -61,6 +61,21 @@ class Walker:
             context.close()
 
 
+def chinese_shots(page: Any, stem: str, settle_ms: int = 0) -> None:
+    """Fail unless the page reads in Chinese only (the zh-CN crawl's rule), then save full-page screenshots
+    `<stem>-1366.png` and `<stem>-390.png`; the page is left at desktop width."""
+    from tests.e2e.conftest import SCREENSHOTS
+    from tests.e2e.test_zh_crawl import SIZES, VISIBLE_TEXT, latin_words
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    assert latin_words(page.evaluate(VISIBLE_TEXT)) == set(), page.url
+    for size in ("desktop", "phone"):
+        page.set_viewport_size(SIZES[size])
+        if settle_ms:
+            page.wait_for_timeout(settle_ms)
+        page.screenshot(path=str(SCREENSHOTS / f"{stem}-{SIZES[size]['width']}.png"), full_page=True)
+    page.set_viewport_size(SIZES["desktop"])
+
+
 def fill(page: Any, values: dict[str, Any]) -> None:
     """Fill form fields by name: selects, checkboxes, and text/date/number inputs."""
     for name, value in values.items():
