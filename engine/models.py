@@ -61,6 +61,8 @@ class Enterprise(Base):
     scale: Mapped[str | None] = mapped_column(String(20))  # above_scale | below_scale | small_venue (规模, item 6)
     standard_grade: Mapped[str | None] = mapped_column(String(20))  # level_1 | level_2 | level_3 | none (item 17)
     benchmark: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))  # 标杆企业
+    # every_day | working_days | days:<ISO weekdays>[;holidays]; NULL follows the industry (engine/business_days.py)
+    business_days: Mapped[str | None] = mapped_column(String(40))
 
 
 class EnterprisePerson(Base):
