@@ -1,49 +1,49 @@
-"""Read-only figures for the campaign dashboard: progress against the campaign's goals (DOMAIN.md).
+"""Read-only figures for the campaign dashboard beside the plan's tiles (`engine.plan_progress`):
 
-Every figure is one of `engine.metrics`' definitions (the simulator's yearly table uses the same ones):
-
-| goal | figure |
+| figure | from |
 |---|---|
-| every major hazard in a dynamic closed loop (2024) | major hazards on schedule (closed, or open with an owner and a deadline not passed) / all |
-| the increment of major hazards curbed (2025) | new major hazards per year found |
-| major hazards cleared to zero (2026) | open major hazards, and how many are past their deadline |
-| training coverage 100% (2026) | `training_enrolment` cases completed / started, per industry and year |
+| open hazard cases past their deadline per industry (the supervising section) | the hazard cases, `engine.metrics` |
+| training coverage per industry (small venues on their own line) and campaign year, in people | `engine.training_coverage` |
+| this month's daily self-checks: done / expected, missed, enterprises that missed three or more | `engine.self_checks` |
+| the read receipts of the newest published notices | `engine.notices.recent_coverage` |
 
-Plus open hazard cases past their deadline per industry (the supervising section), this month's daily
-self-checks (`engine.self_checks`: done / expected, missed, enterprises that missed three or more) and the read
-receipts of the newest published notices (`engine.notices.recent_coverage`). Scoped like `list_instances`: each
-actor counts only the cases it may see.
+Scoped like `list_instances`: each actor counts only the cases and people it may see.
 """
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any
 
-from . import access, clock, metrics, notices, self_checks
+from . import access, clock, metrics, notices, self_checks, training_coverage
 from .db import unit_of_work
 from .register import HAZARD_PROCESS
 from .views import Actor
 
-TRAINING_PROCESS = metrics.TRAINING_PROCESS
-Coverage = metrics.Coverage
+CAMPAIGN_YEARS = (2024, 2025, 2026)
+
+
+@dataclass(frozen=True)
+class TrainingLine:
+    """One industry's (or the small venues') people required and passed in one year."""
+
+    line: str  # an industry key, or "small_venue"
+    year: int
+    required: int
+    passed: int
+
+    @property
+    def rate(self) -> float | None:
+        """passed ÷ required (None when the year requires nobody here)."""
+        return self.passed / self.required if self.required else None
 
 
 @dataclass(frozen=True)
 class CampaignFigures:
-    """Everything the dashboard draws, computed at one moment."""
+    """Everything the dashboard draws beside the tiles, computed at one moment."""
 
     today: date
-    major_total: int
-    major_in_loop: int
-    major_open: int
-    major_open_overdue: int
-    major_closed: int
-    new_major_by_year: tuple[tuple[int, int], ...]
     overdue_by_industry: tuple[tuple[str | None, int], ...]
-    open_by_level: tuple[tuple[str | None, int], ...]
-    training: tuple[Coverage, ...]
+    training: tuple[TrainingLine, ...]
     self_check: self_checks.SelfCheckReport
     notice_receipts: tuple[notices.Coverage, ...]
 
@@ -62,39 +62,22 @@ class CampaignFigures:
         """Receipts past their deadline, unconfirmed, over the newest notices."""
         return sum(n.overdue for n in self.notice_receipts)
 
-    @property
-    def loop_share(self) -> float | None:
-        """Share of major hazards on schedule (None when there are none: shown as "—", not 100 %)."""
-        return metrics.share(self.major_in_loop, self.major_total)
 
-
-def _hazard_figures(rows: list, at: datetime, today: date) -> dict:
-    major = metrics.majors(rows, at)
-    return dict(
-        major_total=len(major),
-        major_in_loop=sum(metrics.on_schedule(r, at, today) for r in major),
-        major_open=sum(metrics.is_open(r, at) for r in major),
-        major_open_overdue=sum(metrics.is_overdue(r, at, today) for r in major),
-        major_closed=sum(metrics.is_closed(r, at) for r in major),
-        new_major_by_year=metrics.new_by_year(major),
-        overdue_by_industry=metrics.overdue_by_industry(rows, at, today),
-        open_by_level=tuple(sorted(Counter(r.hazard_level for r in rows if metrics.is_open(r, at)).items(),
-                                   key=lambda kv: kv[0] or "")),
-    )
-
-
-def _found_year(row: Any) -> int:
-    return metrics.found_year(row)
+def training_lines(actor: Actor, today: date) -> tuple[TrainingLine, ...]:
+    """Per campaign year so far, each industry's and the small venues' people required and passed."""
+    out: list[TrainingLine] = []
+    for year in (y for y in CAMPAIGN_YEARS if y <= today.year):
+        out += [TrainingLine(line, year, f.required, f.passed)
+                for line, f in training_coverage.required_by_line(actor, year).items()]
+    return tuple(out)
 
 
 def campaign_figures(actor: Actor, *, today: date, recent_notices: int = 5) -> CampaignFigures:
     """The campaign's figures over the cases the actor may see (self-checks: the month of `today` so far)."""
     with unit_of_work(write=False) as s:
-        rows = metrics.case_rows(s, (HAZARD_PROCESS, TRAINING_PROCESS), access.instance_clause(actor))
-    hazards = [r for r in rows if r.process_key == HAZARD_PROCESS]
-    training = [r for r in rows if r.process_key == TRAINING_PROCESS]
+        rows = metrics.case_rows(s, (HAZARD_PROCESS,), access.instance_clause(actor))
     at = max(clock.now(), datetime.combine(today, time.max, clock.CHINA_TZ))
-    return CampaignFigures(today=today, training=metrics.training_coverage(training),
-                           **_hazard_figures(hazards, at, today),
+    return CampaignFigures(today=today, overdue_by_industry=metrics.overdue_by_industry(rows, at, today),
+                           training=training_lines(actor, today),
                            self_check=self_checks.self_check_report(actor, today=today),
                            notice_receipts=notices.recent_coverage(actor, limit=recent_notices))

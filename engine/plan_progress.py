@@ -7,18 +7,20 @@ pre-filled figure are one query, so they agree by construction.
 | `major_loop` | hazards, major | struck off + open within the deadline / major hazards (withdrawn left out) | 100 % from 2024 |
 | `major_new` | hazards, major, the year | major hazards reported that year (withdrawn left out) | fewer than the year before, from 2025 |
 | `major_open` | hazards, major | not yet struck off (of them past the deadline) | none overdue; none open from 31 Dec 2026 |
-| `training` | training | trained / enrolments due | 100 % (full coverage by the end of 2026) |
+| `training` | training (people: `training_coverage`) | people passed (考核合格) / people the year requires | 100 % (full coverage by the end of 2026) |
 | `self_checks` | self_checks | done / settled days | every day |
 | `inspections` | inspections, routine | done / due | every enterprise each half year |
 | `inspections_high_risk` | inspections, routine, red + orange | done / due | red and orange enterprises each quarter |
 | `drills` | drills | held / due | every one (yearly, high-risk half-yearly) |
 | `referrals` | referrals | settled (feedback recorded) / due | every referral answered |
-| `whistleblower` | whistleblower | handled / due | every report handled in time |
+| `whistleblower` | whistleblower | handled in time (no step past its due time) / due | every report handled in time |
 | `notices` | notices | confirmed / due | every receipt confirmed |
 
 **Overdue means overdue.** A major hazard past its deadline is not in the closed loop; a duty past its deadline counts
 against its rate. A duty still within its deadline counts neither way (shown as `pending`): the rate is done ÷ (done +
 missed + overdue). A rate of 0 ÷ 0 is None ("—"), never 100 %, and then there is no 达标 / 未达标.
+Training counts people, as the plan does: a person the year requires (`training_coverage.required_figures`) who
+has not passed yet is pending until the year ends, then counts against the rate.
 A year chooses items as the register does (hazards, referrals, notices, reports: started that year; duties: due
 that year); no year is the campaign to date.
 """
@@ -27,8 +29,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 
-from . import clock, registers
+from . import clock, registers, training_coverage
 from .registers import Counts, Filters
+from .training_coverage import Figures
 from .views import Actor
 
 YEARS = (2024, 2025, 2026)
@@ -36,7 +39,7 @@ LABELS = {  # key: (Chinese, English, the target) — for the simulator's table;
     "major_loop": ("重大隐患闭环管理（逾期不计）", "major hazards in the closed loop (overdue out)", "100 %"),
     "major_new": ("新增重大隐患（较上年）", "new major hazards (vs the year before)", "< 上年 previous"),
     "major_open": ("未销号重大隐患", "major hazards not struck off", "0 逾期 overdue; 0 by 2026-12-31"),
-    "training": ("培训覆盖（到期应训）", "training coverage (enrolments due)", "100 %"),
+    "training": ("培训覆盖（考核合格人数/应训人数）", "training coverage (people passed / required)", "100 %"),
     "self_checks": ("企业每日自查", "daily self-checks", "100 %"),
     "inspections": ("行业检查（每半年全覆盖）", "routine inspections (each half year)", "100 %"),
     "inspections_high_risk": ("红橙风险企业季度检查", "red/orange enterprises' quarterly inspections", "100 %"),
@@ -62,6 +65,7 @@ class Tile:
     met: bool | None  # None: the plan sets no target here, or there is nothing to judge yet
     previous: int | None = None  # major_new: the year before's figure
     previous_filters: Filters | None = None
+    people: Figures | None = None  # training: the people required, enrolled, trained and passed
 
     @property
     def rate(self) -> float | None:
@@ -75,7 +79,10 @@ class Tile:
 
     @property
     def pending(self) -> int:
-        """Items still within their deadline: counted neither for nor against a rate."""
+        """Items still within their deadline: counted neither for nor against a rate (training: people not yet
+        passed while the year runs)."""
+        if self.people is not None:
+            return 0 if self.met is not None else (self.denominator or 0) - self.numerator
         return self.counts.open if self.denominator is not None and self.key != "major_loop" else 0
 
 
@@ -98,9 +105,23 @@ def _all_met(n: int, total: int) -> bool | None:
 
 
 def _duty(key: str, register: str, counts: Counts, filters: Filters) -> Tile:
-    """A duty's rate: done ÷ (done + missed + overdue); still within its deadline counts neither way."""
+    """A duty's rate: done ÷ (done + missed + overdue); still within its deadline counts neither way. Registers
+    that judge time (`in_time`) count only what was done within every due time."""
     settled = counts.done + counts.missed + counts.overdue
-    return Tile(key, register, filters, counts, counts.done, settled, "all", _all_met(counts.done, settled))
+    return Tile(key, register, filters, counts, counts.in_time, settled, "all", _all_met(counts.in_time, settled))
+
+
+def _training(actor: Actor, filters: Filters, today: date) -> Tile:
+    """People passed ÷ people required, the year's (or every campaign year's so far); the enrolments' register
+    states ride along for the links."""
+    years = [filters.year] if filters.year else [y for y in YEARS if y <= today.year]
+    people = sum((training_coverage.required_figures(actor, y) for y in years), Figures())
+    chosen = replace(Filters(), year=filters.year, quarter=filters.quarter, month=filters.month)
+    counts = registers.counts(actor, "training", chosen, today=today)
+    over = today > date(max(years), 12, 31) if years else False
+    met = None if people.required == 0 else (True if people.passed >= people.required else (False if over else None))
+    return Tile("training", "training", chosen, counts, min(people.passed, people.required), people.required, "all",
+                met, people=people)
 
 
 def _major_new(actor: Actor, year: int | None, today: date, by_year: dict[int, int]) -> Tile:
@@ -146,7 +167,10 @@ DUTIES = (  # key, register, filters beyond the year
 
 
 def duty_tile(actor: Actor, key: str, filters: Filters, *, today: date | None = None) -> Tile:
-    """One duty tile over any period (`filters`' year, quarter or month): what the quarterly report reuses."""
+    """One duty tile over any period (`filters`' year, quarter or month): what the quarterly report reuses
+    (training counts the period's year in people)."""
+    if key == "training":
+        return _training(actor, filters, today or clock.now().astimezone(clock.CHINA_TZ).date())
     [(register, extra)] = [(r, f) for k, r, f in DUTIES if k == key]
     chosen = replace(extra, year=filters.year, quarter=filters.quarter, month=filters.month)
     return _duty(key, register, registers.counts(actor, register, chosen, today=today), chosen)

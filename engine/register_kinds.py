@@ -9,9 +9,11 @@ Each kind names the processes whose cases are its items. Every item is in exactl
 | `overdue` | 已逾期 | still open and past its `deadline` (kinds with `task_overdue`: or an open step past its due time) |
 | `open`    | 办理中 | still open and in time |
 
-`due` (应办) counts them all. For `accidents` an item is a record: done = verified by the bureau, open = awaiting
+`due` (应办) counts them all. Kinds marked `in_time` also count `late`: done items with a step completed after its
+due time (a report handled, but not within its time). For `accidents` an item is a record: done = verified by the bureau, open = awaiting
 verification; `training` rows carry the people enrolled and passed (`engine.training_coverage` counts the people). Open means status running, suspended or error: a stopped case is still a duty owed.
-The semantics for the daily self-check and the hazard register are those of `self_checks` and `register`.
+The semantics for the daily self-check and the hazard register are those of `self_checks` and `register`: a daily
+self-check is owed on its enterprise's business days only (`business_days`).
 """
 from __future__ import annotations
 
@@ -40,6 +42,10 @@ class RegisterKind:
     bureau_only: bool = False  # not listed for, and 404 to, enterprise users
     variant: str | None = None  # the case field that splits the register (inspection type, hazard level …)
     fields: tuple[str, ...] = ()  # case-data fields each row carries
+    in_time: bool = False  # count done items handled late (a step completed after its due time): the plan asks
+    #                        for these "in time", not just done
+    business_days: bool = False  # owed on the enterprise's business days only: an item on a day the enterprise is
+    #                              closed (by its rule in force, `engine.business_days`) counts only when done
 
 
 KINDS: tuple[RegisterKind, ...] = (
@@ -54,7 +60,7 @@ KINDS: tuple[RegisterKind, ...] = (
                  fields=("year", "people_enrolled", "people_passed", "principal_result", "safety_officer_result",
                          "trained_on")),
     RegisterKind("self_checks", "每日安全自查台账", "Daily self-checks", (SELF_CHECK_PROCESS,),
-                 missed_flag="self_check_missed", skip_terminated=True, fields=("hazards_opened",)),
+                 missed_flag="self_check_missed", skip_terminated=True, business_days=True, fields=("hazards_opened",)),
     RegisterKind("hazards", "隐患排查治理台账", "Hazards", (HAZARD_PROCESS,), dated_by="started", variant="hazard_level",
                  fields=("hazard_level", "source", "category", "location")),
     RegisterKind("referrals", "移送执法台账", "Enforcement referrals", ("enforcement_referral",), dated_by="started",
@@ -63,7 +69,7 @@ KINDS: tuple[RegisterKind, ...] = (
     RegisterKind("notices", "通知已读回执台账", "Notice receipts", ("notice_acknowledgement",), dated_by="started",
                  task_overdue=True, fields=("notice_title", "published_on", "read_confirmed")),
     RegisterKind("whistleblower", "举报受理台账", "Whistleblower reports", ("whistleblower_intake",),
-                 dated_by="started", task_overdue=True, bureau_only=True, variant="screening_result",
+                 dated_by="started", task_overdue=True, bureau_only=True, in_time=True, variant="screening_result",
                  fields=("screening_result", "verified_on", "category")),
     RegisterKind("accidents", "事故险情台账", "Accidents and near misses", ("accident_report",), dated_by="started",
                  task_overdue=True, variant="accident_level",

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Integer, and_, case, exists, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from . import access, clock
+from . import access, clock, self_checks
 from .db import unit_of_work
 from .errors import BadRequest, NotFound
 from .models import Enterprise, ProcessInstance as Case, Task
@@ -88,6 +88,12 @@ class Counts:
     overdue: int = 0
     done: int = 0
     missed: int = 0
+    late: int = 0  # of `done`, handled late (kinds with `in_time` only; 0 elsewhere)
+
+    @property
+    def in_time(self) -> int:
+        """Done within every due time."""
+        return self.done - self.late
 
     @property
     def done_rate(self) -> float | None:
@@ -160,6 +166,7 @@ class _Judge:
     missed: ColumnElement[bool]
     overdue: ColumnElement[bool]
     open: ColumnElement[bool]
+    late: ColumnElement[bool]  # done, but a step or the case finished after its due time
 
     def state(self) -> ColumnElement[str]:
         return case((self.missed, "missed"), (self.done, "done"), (self.overdue, "overdue"), else_="open")
@@ -175,9 +182,16 @@ def _judge(kind: RegisterKind, today: date, now: datetime) -> _Judge:
     if kind.task_overdue:
         late = or_(late, exists(select(Task.id).where(Task.instance_id == Case.id, Task.status == "open",
                                                       or_(Task.overdue.is_(True), Task.due_at < now))))
-    return _Judge(done=and_(Case.status == "completed", ~flagged),
-                  missed=or_(Case.status == "terminated", and_(Case.status == "completed", flagged)),
-                  overdue=and_(still, late), open=and_(still, ~late))
+    done = and_(Case.status == "completed", ~flagged)
+    return _Judge(done=done, missed=or_(Case.status == "terminated", and_(Case.status == "completed", flagged)),
+                  overdue=and_(still, late), open=and_(still, ~late),
+                  late=and_(done, _finished_late()) if kind.in_time else false())
+
+
+def _finished_late() -> ColumnElement[bool]:
+    """A step completed after its due time (the kinds with `in_time` judge time by their steps' due times)."""
+    return exists(select(Task.id).where(Task.instance_id == Case.id, Task.status == "completed",
+                                        Task.due_at.is_not(None), Task.completed_at > Task.due_at))
 
 
 def _china_midnight(day: date) -> datetime:
@@ -194,7 +208,7 @@ def _in_period(kind: RegisterKind, start: date, end: date, settled: bool = False
     return or_(Case.deadline.between(start, end), and_(Case.deadline.is_(None), started))
 
 
-def _where(actor: Actor, kind: RegisterKind, f: Filters, judge: _Judge,
+def _where(s: Session, actor: Actor, kind: RegisterKind, f: Filters, judge: _Judge,
            states: Sequence[str] = ()) -> list[ColumnElement[bool]]:
     """The conditions of a register query: kind, scope, and every filter given."""
     if kind.bureau_only and access.is_enterprise_user(actor):
@@ -202,8 +216,12 @@ def _where(actor: Actor, kind: RegisterKind, f: Filters, judge: _Judge,
     where = [Case.process_key.in_(kind.processes), access.instance_clause(actor)]
     if kind.skip_terminated:
         where.append(Case.status != "terminated")
-    if (span := f.period()) is not None:
+    span = f.period()
+    if span is not None:
         where.append(_in_period(kind, *span, settled=f.settled))
+    if kind.business_days:  # a day the enterprise is closed owes nothing: such an item counts only when done
+        closed = self_checks.closed_day(s, *(span if span and not f.settled else (None, None)))
+        where.append(or_(judge.done, ~closed))
     if f.risk_grades:
         if not set(f.risk_grades) <= set(RISK_GRADES):
             raise BadRequest("风险等级无效", "Unknown risk grade", {"risk": list(f.risk_grades), "allowed": list(RISK_GRADES)})
@@ -241,7 +259,7 @@ def _count_where(condition: ColumnElement[bool]) -> ColumnElement[int]:
 
 def _figures(judge: _Judge) -> tuple[ColumnElement[int], ...]:
     return (func.count(Case.id), _count_where(judge.open), _count_where(judge.overdue), _count_where(judge.done),
-            _count_where(judge.missed))
+            _count_where(judge.missed), _count_where(judge.late))
 
 
 # ------------------------------------------------------------------ queries
@@ -263,7 +281,7 @@ def townships(actor: Actor) -> list[str]:
 
 def _counts(s: Session, actor: Actor, kind: RegisterKind, f: Filters, today: date, now: datetime) -> Counts:
     judge = _judge(kind, today, now)
-    figures = s.execute(_from_cases(*_figures(judge)).where(*_where(actor, kind, f, judge))).one()
+    figures = s.execute(_from_cases(*_figures(judge)).where(*_where(s, actor, kind, f, judge))).one()
     return Counts(*(int(n or 0) for n in figures))
 
 
@@ -299,7 +317,7 @@ def _row_page(s: Session, actor: Actor, kind: RegisterKind, f: Filters, today: d
         raise BadRequest("排序方式无效", "Unknown sort order", {"sort": sort, "allowed": list(ROW_SORTS)})
     judge = _judge(kind, today, now)
     stmt = _from_cases(Case, Enterprise.code, Enterprise.name, Enterprise.township, judge.state().label("state"))
-    stmt = stmt.where(*_where(actor, kind, f, judge, states))
+    stmt = stmt.where(*_where(s, actor, kind, f, judge, states))
     total = (s.scalar(select(func.count()).select_from(stmt.subquery())) or 0) if with_total else 0
     found = s.execute(stmt.order_by(*_order(sort)).limit(limit).offset(offset))
     items = tuple(RegisterRow(c.id, kind.key, c.process_key, c.title, state, c.status, c.current_step, code, name,
@@ -344,11 +362,11 @@ def enterprise_counts(actor: Actor, kind: str, filters: Filters = Filters(), *, 
     figures = _figures(judge)
     group = (Enterprise.code, Enterprise.name, Enterprise.industry_key, Enterprise.township, Enterprise.scale,
              Enterprise.standard_grade, Enterprise.benchmark)
-    stmt = _from_cases(*group, *figures).where(*_where(actor, register, filters, judge)).group_by(*group)
     order = {"overdue": (figures[2].desc(), figures[4].desc()), "missed": (figures[4].desc(), figures[2].desc()),
              "due": (figures[0].desc(),), "enterprise": ()}[sort]
     limit = max(1, min(limit, max_limit, MAX_EXPORT))
     with unit_of_work(write=False) as s:
+        stmt = _from_cases(*group, *figures).where(*_where(s, actor, register, filters, judge)).group_by(*group)
         total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
         found = s.execute(stmt.order_by(*order, Enterprise.code.is_(None), Enterprise.code)
                           .limit(limit).offset(max(0, offset)))

@@ -34,7 +34,8 @@ SMALL_VENUE = "small_venue"
 CORE_POSTS = ("principal", "safety_manager")
 ALL_POSTS_YEAR = 2026  # item 5: in 2026 grain enterprises train deputies in charge and key-post staff as well
 
-__all__ = ["Figures", "CoverageLine", "Coverage", "PersonTraining", "required_posts", "coverage", "people",
+__all__ = ["Figures", "CoverageLine", "Coverage", "PersonTraining", "required_posts", "coverage", "required_figures",
+           "required_by_line", "people",
            "covered_small_venues", "is_small_venue"]
 
 
@@ -208,6 +209,24 @@ def coverage(actor: Actor, year: int) -> Coverage:
     industries = tuple(_line(key, by_industry[key]) for key in sorted(by_industry))
     return Coverage(year, industries, _line("total", [r for r in counted if r.line != SMALL_VENUE]),
                     _line(SMALL_VENUE, [r for r in counted if r.line == SMALL_VENUE]), venues, covered, without)
+
+
+def required_by_line(actor: Actor, year: int) -> dict[str, Figures]:
+    """Per industry (and `small_venue`), the people the year requires and of them those enrolled, trained and
+    passed — lines that require nobody left out."""
+    with unit_of_work(write=False) as s:
+        rows, _, _, _ = _standings(s, actor, year)
+    lines: dict[str, list[PersonTraining]] = defaultdict(list)
+    for r in rows:
+        if r.required:
+            lines[r.line].append(r)
+    return {key: _figures(lines[key]) for key in sorted(lines)}
+
+
+def required_figures(actor: Actor, year: int) -> Figures:
+    """The people the year requires (industries and small venues together), and of them those enrolled, trained and
+    passed: the dashboard's training tile (passed ÷ required)."""
+    return sum(required_by_line(actor, year).values(), Figures())
 
 
 def people(actor: Actor, year: int, *, industry: str | None = None, enterprise_code: str | None = None,

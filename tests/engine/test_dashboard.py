@@ -11,53 +11,35 @@ from tests.webui.pages_support import DATA, deploy_hazard_stand_in, start_review
 TODAY = date(2025, 3, 3)
 
 
-def test_an_empty_campaign_counts_zero_and_a_full_loop(people):
+def test_an_empty_campaign_counts_nothing(people):
     figures = dashboard.campaign_figures(people["chief"], today=TODAY)
-    assert (figures.major_total, figures.major_open, figures.training) == (0, 0, ())
-    assert figures.loop_share is None  # 0 / 0 is shown as "—", never 100 %
+    assert (figures.overdue_by_industry, figures.training, figures.notice_receipts) == ((), (), ())
 
 
-def test_major_hazards_loop_increment_and_overdue(people, review, clock):
+def test_overdue_hazard_cases_per_industry(people, review, clock):
     deploy_hazard_stand_in()
     clock.set(datetime(2024, 6, 1, 2, 0, tzinfo=timezone.utc))
     old = start_review(people["officer_a"], "hazard_closure", hazard_level="major", deadline="2024-07-01")
     clock.set(datetime(2025, 3, 3, 1, 0, tzinfo=timezone.utc))
     start_review(people["officer_a"], "hazard_closure", hazard_level="major", deadline="2025-03-01")
-    start_review(people["officer_b"], "hazard_closure", hazard_level="major")  # no responsible person: not in the loop
+    start_review(people["officer_b"], "hazard_closure", hazard_level="major")  # no deadline: never overdue
     start_review(people["officer_b"], "hazard_closure", hazard_level="general", deadline="2025-01-01")
     rectify = engine.complete_task(people["officer_a"], old.open_tasks[0].id, {"measures": "已整改"})
     engine.complete_task(people["inspector_catering"], rectify.open_tasks[0].id, {"result": "pass"})
-
     f = dashboard.campaign_figures(people["chief"], today=TODAY)
-    assert (f.major_total, f.major_closed, f.major_open, f.major_open_overdue) == (3, 1, 2, 1)
-    assert f.new_major_by_year == ((2024, 1), (2025, 2))
-    assert f.major_in_loop == 1  # closed; the open ones name no responsible person yet
-    assert f.loop_share == 1 / 3
-    assert f.overdue_by_industry == (("catering", 1), ("refined_oil", 1))
-    assert dict(f.open_by_level) == {"major": 2, "general": 1}
+    assert f.overdue_by_industry == (("catering", 1), ("refined_oil", 1))  # the closed 2024 one is not overdue
     mine = dashboard.campaign_figures(people["officer_b"], today=TODAY)
-    assert (mine.major_total, mine.overdue_by_industry) == (1, (("refined_oil", 1),))
-
-
-def test_training_coverage_by_industry_and_year(people, review):
-    xml = (DATA / "review.bpmn").read_text("utf-8")
-    forms = bootstrap.read_forms(DATA / "forms")
-    engine.deploy(xml.replace('id="review"', 'id="training_enrolment"').encode(), actor="owner", forms_given=forms)
-    done = start_review(people["officer_a"], "training_enrolment", case_title="培训")
-    start_review(people["officer_b"], "training_enrolment", case_title="培训")
-    rectify = engine.complete_task(people["officer_a"], done.open_tasks[0].id, {"measures": "参训"})
-    engine.complete_task(people["inspector_catering"], rectify.open_tasks[0].id, {"result": "pass"})
-    coverage = dashboard.campaign_figures(people["chief"], today=TODAY).training
-    assert [(c.industry, c.year, c.trained, c.enrolled) for c in coverage] == \
-        [("catering", 2025, 1, 1), ("refined_oil", 2025, 0, 1)]
+    assert mine.overdue_by_industry == (("refined_oil", 1),)
 
 
 def test_a_hazard_counts_in_the_year_it_was_found():
     from types import SimpleNamespace
+
+    from engine import metrics
     started = datetime(2025, 1, 5, tzinfo=timezone.utc)
-    assert dashboard._found_year(SimpleNamespace(summary={"found_at": "2024-12-30"}, started_at=started)) == 2024
-    assert dashboard._found_year(SimpleNamespace(summary={"found_at": "bad"}, started_at=started)) == 2025
-    assert dashboard._found_year(SimpleNamespace(summary=None, started_at=started)) == 2025
+    assert metrics.found_year(SimpleNamespace(summary={"found_at": "2024-12-30"}, started_at=started)) == 2024
+    assert metrics.found_year(SimpleNamespace(summary={"found_at": "bad"}, started_at=started)) == 2025
+    assert metrics.found_year(SimpleNamespace(summary=None, started_at=started)) == 2025
 
 
 def test_this_months_self_checks_and_the_latest_notice_receipts(people, clock):

@@ -11,6 +11,7 @@ import engine
 from engine import report_figures
 from tests.conftest import ENT_A, ENT_B
 from tests.processes.campaign_support import Campaign
+from engine import staff
 from tests.webui.pages_support import deploy_hazard_stand_in, start_review
 
 CHECKLIST = {"check_" + k: True for k in ("responsibility_system", "training_records", "special_operation_certificates",
@@ -25,7 +26,7 @@ EXPECTED = {  # 2025Q1, counted on 1 April 2025 (see `quarter` below)
     "general_closed": 1,    # F (1 Mar)
     "inspections_done": 1,  # I1 (signed in March); I2 was settled in December, I3 is open
     "referrals": 1,         # R1 (R2 is 2024's, R3 withdrawn)
-    "training_coverage": 0.0,  # one enrolment withdrawn (missed), one open within its time: 0 / 1
+    "training_coverage": 0.0,  # people: B's principal and safety manager (refined oil trains in 2025), none passed
 }
 
 
@@ -39,6 +40,8 @@ def quarter(people, review, clock) -> Campaign:
     deploy_hazard_stand_in()
     c.deploy("industry_inspection", "enforcement_referral", "training_enrolment", "quarterly_progress_report")
     officer = {ENT_A: people["officer_a"], ENT_B: people["officer_b"]}
+    for name, post in (("赵站长", "principal"), ("钱安全", "safety_manager")):
+        staff.add_person(c.admin, ENT_B, name, post)
 
     def hazard(code: str, level: str, deadline: str) -> int:
         return start_review(officer[code], "hazard_closure", hazard_level=level, deadline=deadline).id

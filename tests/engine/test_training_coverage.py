@@ -98,3 +98,25 @@ def test_the_small_venues_covered_are_known_to_the_rollout(stand):
         assert training_coverage.covered_small_venues(s, 2026) == {SMALL_VENUE}
         assert training_coverage.covered_small_venues(s, 2025) == set()
     assert COMPLEX not in PEOPLE
+
+
+def test_the_dashboard_tile_counts_people_passed_against_people_required(stand):
+    from datetime import date
+
+    from engine import dashboard, plan_progress
+    chief, today = stand.actors["chief"], date(2025, 3, 3)
+    assert training_coverage.required_figures(chief, 2025) == Figures(5, 3, 3, 2)  # 4 + the small venue's principal
+    tile = plan_progress.progress(chief, 2025, today=today).tile("training")
+    assert (tile.numerator, tile.denominator, tile.met, tile.pending) == (2, 5, None, 3)  # the year still runs
+    assert tile.people == Figures(5, 3, 3, 2) and tile.percent == 40
+    last = plan_progress.progress(chief, 2024, today=today).tile("training")
+    assert (last.numerator, last.denominator, last.met, last.pending) == (0, 3, False, 0)  # 2024 is over: not met
+    to_date = plan_progress.progress(chief, today=today).tile("training")
+    assert (to_date.numerator, to_date.denominator, to_date.met) == (2, 8, None)
+    assert plan_progress.duty_tile(chief, "training", registers.Filters(year=2025, quarter=1), today=today).rate == 0.4
+    lines = dashboard.training_lines(chief, today)
+    assert [(t.line, t.year, t.required, t.passed) for t in lines] == [
+        ("catering", 2024, 2, 0), ("small_venue", 2024, 1, 0),
+        ("refined_oil", 2025, 3, 1), ("renewable_recycling", 2025, 1, 0), ("small_venue", 2025, 1, 1)]
+    mine = plan_progress.progress(stand.actors["principal_oil"], 2025, today=today).tile("training")
+    assert (mine.numerator, mine.denominator) == (1, 3)

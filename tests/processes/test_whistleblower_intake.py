@@ -73,3 +73,21 @@ def test_a_report_for_another_department_is_transferred_and_the_reporter_told(in
     case = intake.do("handler", case_id, "answer_reporter", replied_on="2025-03-05", reply_channel="sms",
                      reply_summary="已转交生态环境部门办理。")
     assert case.status == "completed"
+
+
+def test_the_dashboard_counts_a_report_handled_after_its_due_time_as_done_but_not_in_time(intake):
+    from engine import plan_progress, registers
+    on_time = public_report(intake, anonymous=True)
+    intake.do("handler", on_time, "screen_report", screening_result="unfounded",
+              screening_opinion="现场未发现所述情况。", verified_on="2025-03-04")
+    late = public_report(intake, anonymous=True)
+    intake.advance(days=8)  # screening is due in 5 days
+    intake.do("handler", late, "screen_report", screening_result="unfounded",
+              screening_opinion="现场未发现所述情况。", verified_on="2025-03-12")
+    public_report(intake, anonymous=True)  # still within its time
+    chief = intake.actors["chief"]
+    counts = registers.counts(chief, "whistleblower")
+    assert (counts.due, counts.done, counts.late, counts.in_time, counts.open) == (3, 2, 1, 1, 1)
+    tile = plan_progress.progress(chief).tile("whistleblower")
+    assert (tile.numerator, tile.denominator, tile.met, tile.pending) == (1, 2, False, 1)
+    assert registers.counts(chief, "referrals").late == 0  # only registers that judge time count late items

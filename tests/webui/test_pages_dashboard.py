@@ -79,6 +79,8 @@ def test_every_tile_shows_its_target_and_links_to_the_register_rows_behind_it(cl
     assert 'href="/registers/inspections?year=2025&amp;type=routine&amp;risk=red,orange"' in html
     assert 'data-kpi="training">—<' in html and 'data-ratio="training">0/0<' in html  # 0 / 0: no verdict
     assert 'data-met="training"' not in html
+    assert '<a href="/registers/training/coverage?year=2025">培训覆盖率</a>' in html  # people, not enrolments
+    assert 'data-state="passed">考核合格人数 0<' in html
 
     html = " ".join(get(client, "/dashboard").get_data(as_text=True).split())
     assert 'data-year="all" aria-current="page"' in html

@@ -30,7 +30,7 @@ TILE_TARGETS = {
     "major_loop": _l("Target: all of them from 2024 (struck off, or being fixed within the deadline)"),
     "major_new": _l("Target: fewer than the year before, from 2025"),
     "major_open": _l("Target: none overdue; none left by the end of 2026"),
-    "training": _l("Target: everyone trained by the end of 2026"),
+    "training": _l("Target: everyone the year requires trained and passed (all by the end of 2026)"),
     "self_checks": _l("Target: every enterprise, every day"),
     "inspections": _l("Target: every enterprise each half year"),
     "inspections_high_risk": _l("Target: every red and orange enterprise each quarter"),
@@ -42,6 +42,9 @@ TILE_TARGETS = {
 STATE_WORDS = {"done": _l("done"), "open": _l("within the deadline"), "overdue": _l("overdue"),
                "missed": _l("not done")}
 STRUCK_OFF = _l("struck off")
+LATE = _l("of them handled late")
+SMALL_VENUES = _l("Small venues")
+PEOPLE_WORDS = {"enrolled": _l("people enrolled"), "trained": _l("people trained"), "passed": _l("people passed")}
 YEAR_CHOICES = (*plan_progress.YEARS, None)
 
 
@@ -61,17 +64,38 @@ def _percent(t: plan_progress.Tile) -> str:
     return "—" if t.percent is None else f"{t.percent}%"
 
 
-def _tile(t: plan_progress.Tile) -> dict[str, Any]:
+def _states(t: plan_progress.Tile) -> list[dict[str, Any]]:
+    """The figures under a tile, each linking to its rows (training: to the people)."""
+    if t.people is not None:
+        url = url_for("staff.coverage", year=t.filters.year) if t.filters.year else url_for("staff.coverage")
+        people = {"enrolled": t.people.enrolled, "trained": t.people.trained, "passed": t.people.passed}
+        return [{"state": k, "label": str(PEOPLE_WORDS[k]), "count": n, "url": url} for k, n in people.items()]
     c = t.counts
     states = {"done": c.done, "open": c.open, "overdue": c.overdue, "missed": c.missed}
+    found = [{"state": k, "label": str(STRUCK_OFF if k == "done" and t.register == "hazards" else STATE_WORDS[k]),
+              "count": n, "url": register_url(t.register, t.filters, k)} for k, n in states.items() if n]
+    if c.late:
+        found.append({"state": "late", "label": str(LATE), "count": c.late,
+                      "url": register_url(t.register, t.filters, "done")})
+    return found
+
+
+def _pending_text(t: plan_progress.Tile) -> str | None:
+    if not t.pending:
+        return None
+    if t.people is not None:
+        return _("%(n)s people not yet passed while the year runs", n=t.pending)
+    return _("%(n)s still within the deadline are not counted yet", n=t.pending)
+
+
+def _tile(t: plan_progress.Tile) -> dict[str, Any]:
+    url = _states(t)[0]["url"] if t.people is not None else register_url(t.register, t.filters)
     return {"key": t.key, "name": str(TILE_NAMES[t.key]), "target": str(TILE_TARGETS[t.key]), "met": t.met,
             "value": _percent(t) if t.denominator is not None else str(t.numerator),
             "numerator": t.numerator, "denominator": t.denominator, "rate": t.rate, "pending": t.pending,
-            "previous": t.previous, "url": register_url(t.register, t.filters),
+            "previous": t.previous, "url": url, "pending_text": _pending_text(t),
             "previous_url": register_url(t.register, t.previous_filters) if t.previous_filters else None,
-            "states": [{"state": k, "label": str(STRUCK_OFF if k == "done" and t.register == "hazards" else STATE_WORDS[k]),
-                        "count": n,
-                        "url": register_url(t.register, t.filters, k)} for k, n in states.items() if n]}
+            "states": _states(t)}
 
 
 def _progress() -> plan_progress.PlanProgress:
@@ -82,9 +106,15 @@ def _figures() -> dashboard.CampaignFigures:
     return dashboard.campaign_figures(session_auth.require_actor(), today=common.today())
 
 
+def _line_name(line: str) -> str:
+    return str(SMALL_VENUES) if line == "small_venue" else (common.industry_name(line) or _("Unknown"))
+
+
 def _coverage_rows(figures: dashboard.CampaignFigures) -> list[dict[str, Any]]:
-    return [{"industry": common.industry_name(c.industry) or _("Unknown"), "year": c.year, "trained": c.trained,
-             "enrolled": c.enrolled, "percent": round(100 * c.trained / c.enrolled) if c.enrolled else None}
+    """People passed ÷ required per industry (small venues on their own line) and year, rounded down."""
+    return [{"industry": _line_name(c.line), "year": c.year, "passed": c.passed, "required": c.required,
+             "percent": None if c.rate is None else int(c.rate * 100),
+             "url": url_for("staff.coverage", year=c.year, industry=c.line)}
             for c in figures.training]
 
 
