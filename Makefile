@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 export SAFELOOP_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test lint bench assets install clean guide-images
+.PHONY: run test lint bench assets install clean guide-images diagram-images
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -33,6 +33,9 @@ bench: install
 
 guide-images:
 	$(BIN)/python scripts/guide_images.py
+
+diagram-images: install assets
+	$(BIN)/python scripts/diagram_images.py
 
 clean:
 	rm -rf $(VENV) var webui/assets/node_modules webui/static/vendor
