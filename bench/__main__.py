@@ -11,7 +11,7 @@ import sys
 import time
 from dataclasses import dataclass
 
-from . import bounded, hazard, hotspots, inbox, paths, population, script_steps, targets, timing
+from . import bounded, hazard, hotspots, inbox, paths, population, script_steps, statements, targets, timing
 from .raw import RowStore
 from .stats import Table, median
 
@@ -95,6 +95,17 @@ def overhead(table: Table, target: targets.Target, plan: Plan) -> None:
     table.add("overhead", "raw SpiffWorkflow cases/s", db, f"{median(raw_cps):.1f}")
     ratio = median(ratios)
     table.add("overhead", "ratio engine / raw", db, f"{ratio:.2f}x", f"<= 2x: {'met' if ratio <= 2 else 'MISSED'}")
+    _statement_rows(table, db, "review", statements.count_cases(lambda t: paths.engine_case(target.people, t), 3))
+
+
+def _statement_rows(table: Table, db: str, label: str, counts: statements.StepCounts) -> None:
+    """Statements (and, on PostgreSQL, round trips) per step: the mean, and the median of each step in order."""
+    table.add("overhead", f"{label}: statements per step (mean; each step)", db,
+              f"{counts.per_step(counts.statements):.1f}; {counts.step_medians(counts.statements)}")
+    if db == "PostgreSQL":
+        trips = counts.per_step(counts.trips)
+        table.add("overhead", f"{label}: round trips per step (mean; each step)", db,
+                  f"{trips:.1f}; {counts.step_medians(counts.trips)}", f"<= 4: {'met' if trips <= 4 else 'MISSED'}")
 
 
 def hazard_overhead(table: Table, target: targets.Target, plan: Plan) -> None:
@@ -126,6 +137,7 @@ def hazard_overhead(table: Table, target: targets.Target, plan: Plan) -> None:
     ratio = median(ratios)
     table.add("overhead", f"{label}: ratio engine / raw", target.name, f"{ratio:.2f}x",
               f"<= 2x: {'met' if ratio <= 2 else 'MISSED'}")
+    _statement_rows(table, target.name, "hazard_closure", statements.count_cases(lambda t: hazard.engine_case(spec, t), 1))
 
 
 def _step_ms(target: targets.Target, cases: int) -> list[float]:
