@@ -26,6 +26,9 @@ def _read(name: str) -> Any:
 def load_reference_data() -> dict[str, int]:
     """Insert or update roles and industries (idempotent)."""
     roles, industries = _read("roles.json"), _read("industries.json")
+    from . import business_days
+    business_days.industry_defaults.cache_clear()
+    business_days.industry_defaults()  # each industry's default business days: a bad rule stops init here
     with unit_of_work() as s:
         for item in industries:
             row = s.get(Industry, item["key"]) or Industry(key=item["key"])

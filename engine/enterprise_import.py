@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from . import audit, enterprise_fields
+from . import audit, business_days, enterprise_fields
 from .admin import require_admin
 from .db import unit_of_work
 from .errors import ValidationFailed
@@ -34,11 +34,12 @@ class ImportResult:
 
 
 IMPORT_FIELDS = ("code", "name", "industry", "category", "risk_grade", "township", "address", "scale",
-                 "standard_grade", "benchmark")
+                 "standard_grade", "benchmark", "business_days")
 HEADER_ALIASES = {"统一社会信用代码": "code", "信用代码": "code", "企业名称": "name", "名称": "name", "行业": "industry",
                   "类别": "category", "风险等级": "risk_grade", "乡镇": "township", "乡镇街道": "township", "地址": "address",
                   "规模": "scale", "企业规模": "scale", "标准化等级": "standard_grade", "安全生产标准化等级": "standard_grade",
-                  "标杆企业": "benchmark", "是否标杆企业": "benchmark"}
+                  "标杆企业": "benchmark", "是否标杆企业": "benchmark", "营业日": "business_days",
+                  "营业时间": "business_days"}
 
 
 def read_table(filename: str, data: bytes, aliases: dict[str, str] | None = None) -> list[dict[str, str]]:
@@ -86,11 +87,13 @@ def _row_errors(index: int, row: dict[str, str], industries: set[str], seen: set
 
 
 def _profile_errors(index: int, row: dict[str, str]) -> list[RowError]:
-    """Scale, standardisation grade and benchmark flag: each cell turned into its key in place, or an error."""
+    """Scale, standardisation grade, benchmark flag and business days (每天营业 / 工作日营业 / weekdays such as
+    周一至周六 with an optional 节假日营业; blank = the industry's): each cell turned into its key in place, or an error."""
     errors = []
     for name, label, parse in (("scale", "规模", enterprise_fields.scale),
                                ("standard_grade", "标准化等级", enterprise_fields.standard_grade),
-                               ("benchmark", "标杆企业", enterprise_fields.benchmark)):
+                               ("benchmark", "标杆企业", enterprise_fields.benchmark),
+                               ("business_days", "营业日", business_days.normalise)):
         try:
             row[name] = parse(row.get(name, ""))  # type: ignore[assignment]
         except ValueError as err:
@@ -119,7 +122,7 @@ def import_enterprises(actor: Actor, filename: str, data: bytes) -> ImportResult
                              category=row.get("category") or None, risk_grade=row.get("risk_grade") or None,
                              township=row.get("township") or None, address=row.get("address") or None, active=True,
                              scale=row.get("scale"), standard_grade=row.get("standard_grade"),
-                             benchmark=bool(row.get("benchmark"))))
+                             benchmark=bool(row.get("benchmark")), business_days=row.get("business_days")))
         audit.record(s, "enterprise.import", actor=actor.username,
                      after={"file": filename, "count": len(rows), "codes": [r["code"].upper() for r in rows][:1000]})
         return ImportResult(len(rows), ())

@@ -52,6 +52,9 @@ class StepServices:
     holidays: workdays.HolidayCalendar = field(default_factory=workdays.load)
     pending_starts: list[dict[str, Any]] = field(default_factory=list)
     pending_bytes: int = 0
+    # the step's database session: a registered function that must write in the step's own transaction (a
+    # document number taken when a letter is issued) reaches it through `step_session()`
+    session: Any = None
 
 
 _services: contextvars.ContextVar[StepServices | None] = contextvars.ContextVar("safeloop_step", default=None)
@@ -69,6 +72,11 @@ def step_services(services: StepServices) -> Iterator[StepServices]:
 
 def _current() -> StepServices:
     return _services.get() or StepServices()
+
+
+def step_session() -> Any:
+    """The database session of the step being run (None outside a step, e.g. a deploy-time check)."""
+    return _current().session
 
 
 def _start_case(process_key: str, data: dict[str, Any] | None = None, enterprise_code: str | None = None) -> None:
@@ -97,8 +105,13 @@ def _is_working_day(iso_date: str) -> bool:
     return _current().holidays.is_working_day(date.fromisoformat(str(iso_date)[:10]))
 
 
-def _enterprises(industry: str | list[str] | None = None, category: str | None = None) -> list[dict[str, Any]]:
-    return _current().enterprises(industry=industry, category=category)
+def _enterprises(industry: str | list[str] | None = None, category: str | None = None,
+                 open_on: str | None = None) -> list[dict[str, Any]]:
+    """Active enterprises, optionally of some industries or a category; with `open_on` (an ISO date) only those
+    whose business days (`engine.business_days`) owe a daily self-check that day."""
+    if open_on is not None:
+        open_on = date.fromisoformat(str(open_on)[:10]).isoformat()
+    return _current().enterprises(industry=industry, category=category, open_on=open_on)
 
 
 def _staff(enterprise_code: str) -> list[dict[str, Any]]:

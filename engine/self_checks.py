@@ -5,6 +5,10 @@ sets it to the day it runs). A case ends one of two ways: done (the safety offic
 or missed (the 23:59 boundary timer ran `mark_missed`, which leaves `self_check_missed = True` in the case
 summary). Until then it is open. Terminated cases were withdrawn by an administrator and are not counted.
 
+A check is owed on the enterprise's business days only (`engine.business_days`, the rule the dispatcher uses): a
+case whose day the enterprise is closed by its current rule (its business days changed after the dispatch) counts
+only if it was done; missed or open, it is not counted at all (`closed_day`).
+
 Scoped like `list_instances`: each actor counts only the cases it may see (an enterprise user: its own).
 """
 from __future__ import annotations
@@ -12,9 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, Integer, and_, case, func, select
+from sqlalchemy import ColumnElement, Integer, and_, case, false, func, or_, select
+from sqlalchemy.orm import Session
 
-from . import access
+from . import access, business_days
 from .db import unit_of_work
 from .errors import BadRequest
 from .models import Enterprise, ProcessInstance
@@ -140,15 +145,48 @@ def _figures() -> tuple[ColumnElement, ...]:
             func.sum(case((done, opened), else_=0), type_=Integer))
 
 
+def rule_column() -> ColumnElement[str]:
+    """SQL: the business-days rule that applies to the (joined) enterprise — its own, else its industry's default."""
+    defaults = business_days.industry_defaults()
+    by_industry = case(defaults, value=Enterprise.industry_key, else_=business_days.DEFAULT) if defaults \
+        else business_days.DEFAULT
+    return func.coalesce(Enterprise.business_days, by_industry)
+
+
+def closed_day(s: Session, start: date | None = None, end: date | None = None) -> ColumnElement[bool]:
+    """SQL: the case's day (`deadline`) is one its enterprise (joined) owes no check on, by the rule in force.
+
+    Between `start` and `end` (default: the first and last day of any self-check case): per rule in use, the
+    closed days of the window as a list (a year of a working-days rule is about 115 days)."""
+    if start is None or end is None:
+        first, last = s.execute(select(func.min(ProcessInstance.deadline), func.max(ProcessInstance.deadline))
+                                .where(ProcessInstance.process_key == SELF_CHECK_PROCESS)).one()
+        if first is None:
+            return false()
+        start, end = start or first, end or last
+    rules = {business_days.DEFAULT, *business_days.industry_defaults().values(),
+             *s.scalars(select(Enterprise.business_days).where(Enterprise.business_days.is_not(None)).distinct())}
+    column, branches = rule_column(), []
+    for rule in sorted(rules):
+        closed = business_days.closed_days(rule, start, end)
+        if closed:
+            branches.append(and_(column == rule, ProcessInstance.deadline.in_(closed)))
+    return or_(*branches) if branches else false()
+
+
 def self_check_report(actor: Actor, *, today: date, start: date | None = None,
                       end: date | None = None) -> SelfCheckReport:
-    """Per-enterprise daily self-check figures over the window (see `window`), the most missed first."""
+    """Per-enterprise daily self-check figures over the window (see `window`), the most missed first. Only the
+    enterprise's business days count (a check done on a day it is closed still counts as done)."""
     span = window(today, start, end)
     with unit_of_work(write=False) as s:
+        missed = ProcessInstance.summary["self_check_missed"].as_boolean().is_(True)
+        done = and_(ProcessInstance.status == "completed", ~missed)
         stmt = (select(Enterprise.code, Enterprise.name, Enterprise.industry_key, *_figures())
                 .join(Enterprise, Enterprise.id == ProcessInstance.enterprise_id)
                 .where(ProcessInstance.process_key == SELF_CHECK_PROCESS, ProcessInstance.status != "terminated",
                        ProcessInstance.deadline >= span.start, ProcessInstance.deadline <= span.end,
+                       or_(done, ~closed_day(s, span.start, span.end)),
                        access.instance_clause(actor))
                 .group_by(Enterprise.code, Enterprise.name, Enterprise.industry_key))
         rows = [EnterpriseChecks(code, name, industry, int(n), int(done or 0), int(missed or 0), int(still or 0),

@@ -17,19 +17,22 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 
 def _enterprise_view(e: Enterprise) -> EnterpriseView:
+    from . import business_days
     return EnterpriseView(e.id, e.code, e.name, e.industry_key, e.category, e.risk_grade, e.township, e.scale,
-                          e.standard_grade, bool(e.benchmark))
+                          e.standard_grade, bool(e.benchmark), e.business_days,
+                          business_days.effective(e.business_days, e.industry_key))
 
 
 def add_enterprise(code: str, name: str, industry: str, *, actor: str = "system", category: str | None = None,
                    risk_grade: str | None = None, township: str | None = None, address: str | None = None,
                    check_code: bool = True, scale: str | None = None, standard_grade: str | None = None,
-                   benchmark: bool = False) -> EnterpriseView:
+                   benchmark: bool = False, business_days: str | None = None) -> EnterpriseView:
     """Register an enterprise by its unified social credit code (checked), with its scale, standardisation grade
-    and benchmark flag (item 17) where known."""
+    and benchmark flag (item 17) where known, and its own business days (None: its industry's)."""
     from . import credit_code
     code = code.strip().upper()
     scale, standard_grade, benchmark = _profile(scale, standard_grade, benchmark)
+    business_days = _business_days(business_days)
     if check_code and not credit_code.is_valid(code):
         raise ValidationFailed(f"统一社会信用代码无效：{code}", f"Invalid unified social credit code: {code}",
                                [{"field": "code", "message_zh": "校验位不符或格式错误", "message_en": "bad format or check digit"}])
@@ -40,12 +43,12 @@ def add_enterprise(code: str, name: str, industry: str, *, actor: str = "system"
             raise Conflict(f"企业已存在：{code}", f"Enterprise already exists: {code}")
         e = Enterprise(code=code, name=name, industry_key=industry, category=category, risk_grade=risk_grade,
                        township=township, address=address, active=True, scale=scale, standard_grade=standard_grade,
-                       benchmark=benchmark)
+                       benchmark=benchmark, business_days=business_days)
         s.add(e)
         s.flush()
         audit.record(s, "enterprise.add", actor=actor, after={"code": code, "name": name, "industry": industry,
                                                               "scale": scale, "standard_grade": standard_grade,
-                                                              "benchmark": benchmark})
+                                                              "benchmark": benchmark, "business_days": business_days})
         return _enterprise_view(e)
 
 
@@ -67,18 +70,39 @@ def _profile(scale: object, standard_grade: object, benchmark: object) -> tuple[
     return out[0], out[1], bool(out[2])  # type: ignore[return-value]
 
 
+_UNCHANGED = "unchanged"
+
+
+def _business_days(value: object) -> str | None:
+    """An enterprise's own business-days rule as stored (None: follow the industry); ValidationFailed otherwise."""
+    from . import business_days
+    try:
+        return business_days.normalise(value)
+    except ValueError as err:
+        raise ValidationFailed(f"营业日无效：{err}", "Invalid business days: every_day, working_days or days:<1-7,…>"
+                               "[;holidays]", [{"field": "business_days", "message_zh": str(err),
+                                                "message_en": f"invalid business days: {value}"}]) from None
+
+
 def set_enterprise_profile(code: str, *, actor: str, scale: str | None, standard_grade: str | None,
-                           benchmark: bool) -> EnterpriseView:
-    """Change an enterprise's scale, standardisation grade and benchmark flag (audited as `enterprise.profile`)."""
+                           benchmark: bool, business_days: str | None = _UNCHANGED) -> EnterpriseView:
+    """Change an enterprise's scale, standardisation grade, benchmark flag and (when given; None = follow the
+    industry) its business days, audited as `enterprise.profile`."""
     scale, standard_grade, benchmark = _profile(scale, standard_grade, benchmark)
+    keep = business_days == _UNCHANGED
+    rule = None if keep else _business_days(business_days)
     with unit_of_work() as s:
         e = s.scalar(select(Enterprise).where(Enterprise.code == code.strip().upper()))
         if e is None:
             raise not_found("企业", "enterprise", code)
-        before = {"scale": e.scale, "standard_grade": e.standard_grade, "benchmark": bool(e.benchmark)}
+        before = {"scale": e.scale, "standard_grade": e.standard_grade, "benchmark": bool(e.benchmark),
+                  "business_days": e.business_days}
         e.scale, e.standard_grade, e.benchmark = scale, standard_grade, benchmark
+        if not keep:
+            e.business_days = rule
         audit.record(s, "enterprise.profile", actor=actor, before={"code": e.code, **before},
-                     after={"code": e.code, "scale": scale, "standard_grade": standard_grade, "benchmark": benchmark})
+                     after={"code": e.code, "scale": scale, "standard_grade": standard_grade, "benchmark": benchmark,
+                            "business_days": e.business_days})
         return _enterprise_view(e)
 
 

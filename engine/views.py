@@ -133,6 +133,8 @@ class EnterpriseView:
     scale: str | None = None
     standard_grade: str | None = None
     benchmark: bool = False
+    business_days: str | None = None  # own rule (None: the industry's), see engine.business_days
+    business_days_effective: str | None = None  # the rule that applies
 
 
 @dataclass(frozen=True)

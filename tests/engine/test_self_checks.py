@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 import engine
-from engine import self_checks
+from engine import self_checks, users
 from tests.conftest import ENT_A, ENT_B
 from tests.processes.campaign_support import Campaign, finding
 from tests.processes.test_periodic_duties import DAILY
@@ -121,3 +121,107 @@ def test_rows_sort_by_missed_rate_or_enterprise():
     assert [r.enterprise_code for r in self_checks.sort_rows(rows, "missed")] == ["D", "C", "A", "B"]
     assert [r.enterprise_code for r in self_checks.sort_rows(rows, "rate")] == ["D", "C", "A", "B"]
     assert [r.enterprise_code for r in self_checks.sort_rows(rows, "enterprise")] == ["A", "B", "C", "D"]
+
+
+# ------------------------------------------------------------------ business days (营业日)
+SPRING_FESTIVAL = date(2025, 1, 29)  # 春节, a Wednesday off
+MAKE_UP_SATURDAY = date(2025, 2, 8)  # 调休: a Saturday worked
+SUNDAY = date(2025, 3, 2)  # a normal Sunday
+MONDAY = date(2025, 3, 3)
+RESTAURANT, WHOLESALER, SHOP = "91220881MA3000000J", "91220881MA4000000Q", "91220881MA5000000Y"
+
+
+def test_the_rule_decides_each_day_by_the_official_calendar():
+    from engine import business_days
+    days = (SPRING_FESTIVAL, MAKE_UP_SATURDAY, SUNDAY, MONDAY)
+    assert [business_days.is_due("every_day", d) for d in days] == [True, True, True, True]
+    assert [business_days.is_due("working_days", d) for d in days] == [False, True, False, True]
+    assert [business_days.is_due("days:1,2,3,4,5,6", d) for d in days] == [False, True, False, True]
+    assert [business_days.is_due("days:1,2,3,4,5,6;holidays", d) for d in days] == [True, True, False, True]
+    assert [business_days.is_due("days:6,7", d) for d in days] == [False, True, True, False]
+    # the industry default, and the enterprise's own rule over it
+    assert business_days.effective(None, "catering") == business_days.effective(None, "refined_oil") == "every_day"
+    assert business_days.effective(None, "grain_storage") == "working_days"
+    assert business_days.effective("days:1,2,3,4,5,6", "catering") == "days:1,2,3,4,5,6"
+    assert business_days.closed_days("working_days", date(2025, 2, 1), date(2025, 2, 9)) == [
+        date(2025, 2, 1), date(2025, 2, 2), date(2025, 2, 3), date(2025, 2, 4), date(2025, 2, 9)]  # 春节 to 4 Feb
+
+
+@pytest.mark.parametrize("said, stored", [
+    ("每天营业", "every_day"), ("工作日营业", "working_days"), ("", None), ("按行业", None),
+    ("周一至周六", "days:1,2,3,4,5,6"), ("周一至周六 节假日营业", "days:1,2,3,4,5,6;holidays"),
+    ("周一、周三、周五", "days:1,3,5"), ("days:6,1", "days:1,6"), ("working_days", "working_days")])
+def test_what_a_form_or_an_import_says_becomes_a_stored_rule(said, stored):
+    from engine import business_days
+    assert business_days.normalise(said) == stored
+
+
+@pytest.mark.parametrize("bad", ["每周营业", "days:", "days:0,8", "周六至周一", "自定义", "weekends"])
+def test_a_rule_that_says_nothing_clear_is_refused(bad):
+    from engine import business_days
+    with pytest.raises(ValueError):
+        business_days.normalise(bad)
+
+
+@pytest.fixture
+def shops(people, clock) -> Campaign:
+    """An every-day restaurant, a working-days wholesaler (grain), and a catering shop closed on Sundays and
+    holidays (its own rule: Monday–Saturday), with the real dispatcher deployed on 27 January 2025."""
+    engine.add_enterprise(RESTAURANT, "洮南市丁饭店", "catering")
+    engine.add_enterprise(WHOLESALER, "洮南市戊粮食批发有限公司", "grain_storage")
+    engine.add_enterprise(SHOP, "洮南市己小吃店", "catering", business_days="周一至周六")
+    for name, code in (("officer_r", RESTAURANT), ("officer_w", WHOLESALER), ("officer_s", SHOP)):
+        engine.add_user(name, roles=["enterprise_safety_officer"], enterprise=code)
+    campaign = Campaign(clock, actors={**people, **{n: engine.get_actor(n) for n in ("officer_r", "officer_w",
+                                                                                     "officer_s")}})
+    campaign.go_to("2025-01-27T12:00")
+    campaign.deploy("hazard_closure", "daily_self_check", "daily_self_check_dispatch")
+    return campaign
+
+
+def _checked(day: date) -> set[str]:
+    from sqlalchemy import select
+    from engine.db import unit_of_work
+    from engine.models import Enterprise, ProcessInstance
+    with unit_of_work(write=False) as s:
+        return set(s.scalars(select(Enterprise.code).join(ProcessInstance, ProcessInstance.enterprise_id == Enterprise.id)
+                             .where(ProcessInstance.process_key == "daily_self_check",
+                                    ProcessInstance.deadline == day)))
+
+
+def test_the_dispatcher_starts_checks_only_for_enterprises_open_that_day(shops):
+    shops.go_to("2025-03-03T08:01")  # every morning since 28 January dispatched (one after the other)
+    every_day = {ENT_A, ENT_B, RESTAURANT}  # catering and refined oil: every day by their industry
+    assert _checked(SPRING_FESTIVAL) == every_day
+    assert _checked(MAKE_UP_SATURDAY) == every_day | {WHOLESALER, SHOP}  # 调休 is a working day; SHOP opens Saturdays
+    assert _checked(SUNDAY) == every_day
+    assert _checked(MONDAY) == every_day | {WHOLESALER, SHOP}
+    february = self_checks.self_check_report(shops.admin, today=MONDAY, start=date(2025, 2, 1), end=date(2025, 2, 28))
+    expected = {r.enterprise_code: r.expected for r in february.rows}
+    # February 2025: 28 days; 19 official working days (20 weekdays, 3–4 Feb off for 春节, Saturday 8th worked);
+    # Monday–Saturday: 24 days less the holidays 1, 3 and 4 February = 21
+    assert expected == {ENT_A: 28, ENT_B: 28, RESTAURANT: 28, WHOLESALER: 19, SHOP: 21}
+    assert all(r.missed == r.expected for r in february.rows)  # nobody checked: every owed day is a missed one
+
+
+def test_a_day_the_enterprise_is_closed_by_its_new_rule_is_not_a_missed_check(shops):
+    shops.go_to("2025-03-03T08:01")
+    before = {r.enterprise_code: (r.expected, r.missed) for r in self_checks.self_check_report(
+        shops.admin, today=MONDAY, start=date(2025, 2, 24), end=date(2025, 3, 2)).rows}
+    assert before[RESTAURANT] == (7, 7)
+    # the restaurant does its Friday check, then the bureau learns it closes at weekends and on holidays
+    users.set_enterprise_profile(RESTAURANT, actor="admin", scale=None, standard_grade=None, benchmark=False,
+                                 business_days="周一至周五")
+    week = self_checks.self_check_report(shops.admin, today=MONDAY, start=date(2025, 2, 24), end=date(2025, 3, 2))
+    after = {r.enterprise_code: (r.expected, r.missed) for r in week.rows}
+    assert after[RESTAURANT] == (5, 5) and after[ENT_A] == (7, 7)  # Saturday and Sunday no longer owed
+    from engine import registers
+    row = registers.counts(shops.admin, "self_checks", registers.Filters(year=2025, month=3,
+                                                                         enterprise_code=RESTAURANT), today=MONDAY)
+    assert (row.due, row.missed, row.open) == (1, 0, 1)  # 2 March (Sunday) not owed; Monday's check open
+    with pytest.raises(engine.ValidationFailed):
+        users.set_enterprise_profile(RESTAURANT, actor="admin", scale=None, standard_grade=None, benchmark=False,
+                                     business_days="每周营业")
+    saved = {e.code: e for e in engine.list_enterprises(industry="catering").items}
+    assert (saved[RESTAURANT].business_days, saved[RESTAURANT].business_days_effective) == ("days:1,2,3,4,5",) * 2
+    assert (saved[ENT_A].business_days, saved[ENT_A].business_days_effective) == (None, "every_day")

@@ -1,12 +1,15 @@
 """Admin: users (create, roles with scope, disable, reset password) and enterprises (add, import CSV/Excel)."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 import engine
-from engine import admin, enterprise_import, register, users
+from engine import admin, business_days, enterprise_import, register, users
+from webui.i18n import current_locale
 from webui.pages import common
 from webui.pages.admin_common import ADMIN_READERS, actor, offset, roles_required
 from webui.pages.auth import error_page
@@ -97,7 +100,24 @@ def reset_password(username: str) -> ResponseReturnValue:
 def enterprises() -> ResponseReturnValue:
     page = engine.list_enterprises(limit=200, offset=offset())
     return render_template("pages/admin_enterprises.html", section="enterprises", page=page, result=None,
-                           can_act=actor().has("admin"), industries=common.industries())
+                           can_act=actor().has("admin"), industries=common.industries(), **_days_choices())
+
+
+def _days_choices() -> dict[str, Any]:
+    """What the business-days fields show: each industry's default and a rule's words in the page's language."""
+    english = current_locale() == "en"
+    return {"days_name": lambda rule: business_days.describe(rule)[1 if english else 0] if rule else "",
+            "industry_days": business_days.industry_defaults()}
+
+
+def _business_days(form: Any) -> str | None:
+    """The rule chosen in the form: blank (the industry's), every_day, working_days, or custom weekdays + holidays
+    (composed as `days:…`; no weekday ticked is refused by the engine with a clear message)."""
+    choice = form.get("business_days") or ""
+    if choice != "custom":
+        return choice or None
+    days = ",".join(d for d in form.getlist("open_weekday") if d in "1234567" and len(d) == 1)
+    return f"days:{days}" + (";holidays" if form.get("open_holidays") == "true" else "")
 
 
 @bp.post("/admin/enterprises")
@@ -110,7 +130,7 @@ def add_enterprise() -> ResponseReturnValue:
                                     risk_grade=form.get("risk_grade") or None, township=form.get("township") or None,
                                     address=form.get("address") or None, scale=form.get("scale") or None,
                                     standard_grade=form.get("standard_grade") or None,
-                                    benchmark=form.get("benchmark") == "true")
+                                    benchmark=form.get("benchmark") == "true", business_days=_business_days(form))
         flash(_("Enterprise %(name)s added.", name=ent.name), "success")
     except engine.EngineError as err:
         common.flash_error(err)
@@ -124,7 +144,8 @@ def set_profile(code: str) -> ResponseReturnValue:
     try:
         ent = users.set_enterprise_profile(code, actor=actor().username, scale=form.get("scale") or None,
                                            standard_grade=form.get("standard_grade") or None,
-                                           benchmark=form.get("benchmark") == "true")
+                                           benchmark=form.get("benchmark") == "true",
+                                           business_days=_business_days(form))
         flash(_("%(name)s saved.", name=ent.name), "success")
     except engine.EngineError as err:
         common.flash_error(err)
@@ -148,4 +169,5 @@ def import_enterprises() -> ResponseReturnValue:
         return redirect(url_for(".enterprises"))
     page = engine.list_enterprises(limit=200)
     return render_template("pages/admin_enterprises.html", section="enterprises", page=page, result=result,
-                           can_act=True, industries=common.industries(), filename=file.filename), 422
+                           can_act=True, industries=common.industries(), filename=file.filename,
+                           **_days_choices()), 422
