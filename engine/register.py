@@ -2,23 +2,29 @@
 
 The register lists `hazard_closure` cases the actor may see (the same scoping as
 `list_instances`), with the enterprise's name and the fields of the case summary that the
-major hazard list (重大事故隐患清单) shows: the five fixes (五落实) of the rectification plan.
+major hazard list (重大事故隐患清单) shows: the five fixes (五落实) of the rectification plan, listing
+supervision (挂牌督办), the report to the city safety committee office and a suspension (停产停业整顿).
+Who closed it (`closed_by`: the enterprise for a self-fixed general hazard, the bureau otherwise) and when
+(`closed_on`); a self-closed hazard whose sample check is pending is closed, not overdue.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
 
-from . import access
+from . import access, spot_checks  # noqa: F401 (spot_checks registers spot_check_pick, the sample rule of self-closed hazards)
 from .db import unit_of_work
 from .models import Enterprise, Industry, ProcessInstance, Role
 from .views import Actor, Page
 
 HAZARD_PROCESS = "hazard_closure"
 FIVE_FIXES = ("responsible_person", "measures", "funds", "deadline", "contingency_plan")
+SUPERVISION = ("supervision_listed_on", "supervision_listed_by", "supervising_leader", "supervision_deadline",
+               "supervision_closed_on", "committee_reported_on", "committee_document_no", "suspension_decision_no",
+               "suspension_decided_on", "suspension_scope", "suspension_lifted_on")
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,10 @@ class HazardRow:
     measures: str | None = None
     funds: Any = None
     contingency_plan: str | None = None
+    closed_on: str | None = None
+    closed_by: str | None = None  # "enterprise" (自查自改) or "bureau" (验收销号)
+    spot_check_result: str | None = None  # a self-closed hazard drawn for the sample check: pending | ok | not_ok
+    supervision: dict[str, str] = field(default_factory=dict)  # SUPERVISION fields the case has (empty: none)
 
     @property
     def five_fixes_complete(self) -> bool:
@@ -82,12 +92,15 @@ def _text(summary: dict[str, Any], key: str) -> str | None:
 
 def _row(inst: ProcessInstance, code: str | None, name: str | None, today: date) -> HazardRow:
     summary = inst.summary or {}
-    overdue = inst.status == "running" and inst.deadline is not None and inst.deadline < today
+    overdue = (inst.status == "running" and inst.deadline is not None and inst.deadline < today
+               and summary.get("self_closed") is not True)
     return HazardRow(inst.id, inst.business_key, inst.title, inst.status, code, name, inst.industry_key,
                      inst.hazard_level, inst.source, inst.deadline, inst.current_step, inst.started_at, inst.ended_at,
                      overdue, _text(summary, "category"), _text(summary, "location"), _text(summary, "description"),
                      _text(summary, "responsible_person"), _text(summary, "measures"), summary.get("funds"),
-                     _text(summary, "contingency_plan"))
+                     _text(summary, "contingency_plan"), _text(summary, "closed_on") or None,
+                     _text(summary, "closed_by") or None, _text(summary, "spot_check_result") or None,
+                     {k: str(summary[k]) for k in SUPERVISION if summary.get(k) not in (None, "")})
 
 
 def hazard_register(actor: Actor, *, today: date, enterprise_code: str | None = None, industry: str | None = None,
@@ -105,7 +118,8 @@ def hazard_register(actor: Actor, *, today: date, enterprise_code: str | None = 
             if value:
                 stmt = stmt.where(column == value)
         if overdue is not None:
-            late = (ProcessInstance.deadline < today) & (ProcessInstance.status == "running")
+            self_closed = ProcessInstance.summary["self_closed"].as_boolean().is_(True)
+            late = (ProcessInstance.deadline < today) & (ProcessInstance.status == "running") & ~self_closed
             stmt = stmt.where(late if overdue else (~late | ProcessInstance.deadline.is_(None)))
         total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
         order = (ProcessInstance.status != "running", ProcessInstance.deadline.is_(None), ProcessInstance.deadline,

@@ -129,9 +129,42 @@ def in_days(campaign: Campaign, days: int) -> str:
 
 # ------------------------------------------------------------------ form data
 def hazard_report(code: str = CATERING, **over: Any) -> dict[str, Any]:
+    """An enterprise's own report of a hazard it judges major, so the bureau grades it (the path most tests walk);
+    `self_fix_report` is one it fixes and closes itself."""
     data = {"enterprise_code": code, "case_title": "后厨燃气软管老化", "source": "self_check", "location": "二楼后厨",
-            "description": "灶台燃气软管老化龟裂，长度超过2米。", "category": "gas", "found_by": "安全员", "found_at": "2025-03-03"}
+            "description": "灶台燃气软管老化龟裂，长度超过2米。", "category": "gas", "found_by": "安全员", "found_at": "2025-03-03",
+            "reported_level": "major"}
     data.update(over)
+    return data
+
+
+def self_fix_report(code: str = CATERING, **over: Any) -> dict[str, Any]:
+    """A general hazard the enterprise found itself: fixed and closed by the enterprise (自查自改)."""
+    return hazard_report(code, **{"reported_level": "general", **over})
+
+
+def self_rectification() -> dict[str, Any]:
+    return {"measures_taken": "已更换金属波纹管。", "completed_on": "2025-03-05", "evidence": ["att-1"],
+            "closed_by_name": "刘安全"}
+
+
+def spot_check(result: str, deadline: str | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = {"spot_check_result": result, "spot_checked_on": "2025-03-10", "spot_check_opinion": "抽查意见。"}
+    if deadline:
+        data["deadline"] = deadline
+    return data
+
+
+def supervision(listed: bool = False, suspended: bool = False) -> dict[str, Any]:
+    """The section chief's decision on a confirmed major hazard (挂牌督办, 报市安委办, 停产停业整顿)."""
+    data: dict[str, Any] = {"supervision_listed": listed, "committee_reported": listed, "suspension_ordered": suspended}
+    if listed:
+        data.update(supervision_listed_by="洮南市商务局", supervision_listed_on="2025-03-04", supervising_leader="王副局长",
+                    supervision_deadline="2025-04-30", committee_reported_on="2025-03-05",
+                    committee_document_no="洮商安〔2025〕12号")
+    if suspended:
+        data.update(suspension_decision_no="洮商停〔2025〕3号", suspension_decided_on="2025-03-04",
+                    suspension_scope="二楼后厨停止使用")
     return data
 
 

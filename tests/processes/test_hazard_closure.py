@@ -11,7 +11,7 @@ from engine import timers, workdays
 from engine.clock import CHINA_TZ
 from tests.processes.campaign_support import (CATERING, COMPLEX, Campaign, acceptance, acknowledgement, columns,
                                               expert_acceptance, expert_grading, grading, hazard_report, progress,
-                                              publicity, rectification_plan, rectification_report)
+                                              publicity, rectification_plan, rectification_report, supervision)
 
 
 @pytest.fixture
@@ -111,10 +111,12 @@ def test_a_major_hazard_runs_the_full_major_loop_and_leaves_the_major_list(hazar
     case = hazards.do("expert", case.id, "expert_confirm", **expert_grading("major"))
     assert columns(case) == running("major", "2025-04-30")
     assert case.data["major_list_status"] == "open" and case.data["major_listed_on"] == "2025-03-03"
-    assert hazards.steps(case.id) == ["acknowledge_notice"]
+    assert hazards.steps(case.id) == ["decide_supervision"]
     [row] = hazards.register(hazard_level="major")
     assert row.status == "running" and not row.five_fixes_complete
 
+    case = hazards.do("chief", case.id, "decide_supervision", **supervision())  # not listed, not suspended
+    assert hazards.steps(case.id) == ["acknowledge_notice"]
     hazards.do("principal", case.id, "acknowledge_notice", **acknowledgement())
     case = hazards.do("principal", case.id, "submit_plan", **rectification_plan("2025-04-20"))
     assert columns(case) == running("major", "2025-04-20")
@@ -138,7 +140,8 @@ def test_a_major_hazard_runs_the_full_major_loop_and_leaves_the_major_list(hazar
 
     case = hazards.do("inspector", case.id, "acceptance", **acceptance("pass"))
     assert case.data["major_list_status"] == "closed" and case.data["closed_on"] == "2025-03-03"
-    assert hazards.steps(case.id) == ["publicize_result"]
+    assert case.data["closed_by"] == "bureau" and "supervision_closed_on" not in case.data
+    assert hazards.steps(case.id) == ["publicize_result"]  # no suspension to lift
     assert case.status == "running"
 
     case = hazards.do("principal", case.id, "publicize_result", **publicity())
@@ -151,11 +154,12 @@ def test_a_major_hazard_that_fails_acceptance_goes_back_to_major_rectification(h
     case = hazards.start("inspector", "hazard_closure", hazard_report(source="inspection"))
     hazards.do("inspector", case.id, "grade_hazard", **grading("major", "2025-04-30"))
     hazards.do("expert", case.id, "expert_confirm", **expert_grading("major"))
+    hazards.do("chief", case.id, "decide_supervision", **supervision())
     hazards.do("principal", case.id, "acknowledge_notice", **acknowledgement())
     hazards.do("principal", case.id, "submit_plan", **rectification_plan("2025-04-20"))
     hazards.do("chief", case.id, "approve_plan", plan_decision="approve")
     hazards.do("officer", case.id, "rectify_major", **progress("completed"))
-    hazards.do("expert", case.id, "expert_acceptance", **expert_acceptance("fail"))
+    hazards.do("expert", case.id, "expert_acceptance", **expert_acceptance("pass"))
 
     case = hazards.do("inspector", case.id, "acceptance", **acceptance("fail", "2025-05-10"))
     assert columns(case) == running("major", "2025-05-10")
@@ -178,6 +182,7 @@ def _to_major_rectification(hazards, deadline: str) -> int:
     case = hazards.start("inspector", "hazard_closure", hazard_report(source="inspection"))
     hazards.do("inspector", case.id, "grade_hazard", **grading("major", deadline))
     hazards.do("expert", case.id, "expert_confirm", **expert_grading("major"))
+    hazards.do("chief", case.id, "decide_supervision", **supervision())
     hazards.do("principal", case.id, "acknowledge_notice", **acknowledgement())
     hazards.do("principal", case.id, "submit_plan", **rectification_plan(deadline))
     hazards.do("chief", case.id, "approve_plan", plan_decision="approve")
@@ -258,7 +263,7 @@ def test_a_major_hazard_referred_on_refusal_is_not_referred_again_when_long_over
     case_id = _to_major_rectification(hazards, "2025-03-31")
     hazards.do("officer", case_id, "rectify_major", **progress("completed"))
     hazards.do("expert", case_id, "expert_acceptance", **expert_acceptance("fail"))
-    hazards.do("inspector", case_id, "acceptance", **acceptance("refused", "2025-03-31"))
+    hazards.do("inspector", case_id, "acceptance_expert_disagrees", **acceptance("refused", "2025-03-31"))
     assert hazards.steps(case_id) == ["rectify_major"]
     hazards.go_to("2025-06-30T10:00")
     [referral] = hazards.children(case_id, "enforcement_referral")

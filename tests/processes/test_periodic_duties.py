@@ -43,17 +43,18 @@ def record(kind: str, hazards: list, serious: bool) -> dict:
 
 def test_a_joint_inspection_opens_a_case_per_hazard_and_refers_a_serious_violation(duties):
     case_id = inspection(duties, "joint")
-    duties.do("inspector", case_id, "inspect", **record("joint", [finding("储罐区报警器失效"), finding("卸油口无接地")], True))
-    assert duties.steps(case_id) == ["sign_record"]
-    case = duties.do("principal_oil", case_id, "sign_record", signed_by="站长", signed_on="2025-03-04", objection=False)
-    assert case.status == "completed" and case.data["hazards_opened"] == 2
-
-    hazards = duties.children(case_id, "hazard_closure")
+    case = duties.do("inspector", case_id, "inspect",
+                     **record("joint", [finding("储罐区报警器失效"), finding("卸油口无接地")], True))
+    assert duties.steps(case_id) == ["sign_record"] and case.data["hazards_opened"] == 2
+    hazards = duties.children(case_id, "hazard_closure")  # open at once, before the enterprise signs
     assert [h.title for h in hazards] == ["储罐区报警器失效", "卸油口无接地"]
     assert {(h.source, h.enterprise_code, h.industry) for h in hazards} == {("joint_inspection", OIL, "refined_oil")}
-    assert all(duties.steps(h.id) == ["grade_hazard"] for h in hazards)
+    assert all(duties.steps(h.id) == ["grade_hazard"] for h in hazards)  # not graded on site: the bureau grades
     [referral] = duties.children(case_id, "enforcement_referral")
     assert referral.data["trigger"] == "serious_violation" and referral.data["facts_summary"] == "无证储存危险化学品。"
+
+    case = duties.do("principal_oil", case_id, "sign_record", signed_by="站长", signed_on="2025-03-04", objection=False)
+    assert case.status == "completed" and len(duties.children(case_id)) == 3
 
 
 def test_an_inspection_that_finds_nothing_just_closes(duties):
@@ -90,6 +91,16 @@ def test_a_returned_principal_check_is_redone_and_its_findings_become_hazard_cas
     [hazard] = duties.children(case_id, "hazard_closure")
     assert hazard.source == "self_check" and hazard.enterprise_code == CATERING and hazard.title == "配电箱前堆放杂物"
     assert hazard.data["found_by"] == "黄丽华"
+    assert hazard.data["reported_level"] == "general" and duties.steps(hazard.id) == ["rectify_self"]  # 自查自改
+
+
+def test_a_principal_check_finding_the_principal_judges_major_is_graded_by_the_bureau(duties):
+    case_id = principal_check(duties)
+    duties.do("principal", case_id, "report_check", **check_report([{**finding("燃气报警器失效"), "suggested_level": "major"}]))
+    duties.do("inspector", case_id, "review_check", **review("accepted"))
+    [hazard] = duties.children(case_id, "hazard_closure")
+    assert hazard.data["reported_level"] == "major" and hazard.hazard_level is None
+    assert duties.steps(hazard.id) == ["grade_hazard"]
 
 
 def test_an_accepted_principal_check_without_findings_opens_nothing(duties):
