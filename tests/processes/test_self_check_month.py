@@ -1,15 +1,16 @@
 """A simulated month of daily self-checks: April 2025 for ten enterprises, driven by the real dispatcher.
 
-`daily_self_check_dispatch` fires at 08:00 China time every day and starts one check per enterprise on each
-working day of the official calendar (item 8: a checklist per enterprise per working day). April 2025 has a public
-holiday (清明, Friday 4 April: no check) and a make-up working day (调休, Sunday 27 April: a check), so 22 working
-days. The simulated officers follow a fixed pattern:
+`daily_self_check_dispatch` fires at 08:00 China time every day and starts one check per enterprise open that day
+(item 8; `engine.business_days`). Six of the ten (catering, commercial complexes, refined oil) are open every day by
+their industry: 30 checks in April. The other four (grain, recycling, scrap vehicles) follow the official working
+days: April 2025 has a public holiday (清明, Friday 4 April: no check) and a make-up working day (调休, Sunday
+27 April: a check), so 22. The simulated officers follow a fixed pattern on the days their enterprise is open:
 
 | enterprises | officer does the day's check (at 10:00) |
 |---|---|
-| 0–3 | every working day (enterprise 0 reports one finding each Monday) |
-| 4–6 | every working day but the make-up Sunday 27 April (forgotten: it counts as missed) |
-| 7–8 | every working day but the 5th, 10th, … 30th |
+| 0–3 | every day (enterprise 0 reports one finding each Monday) |
+| 4–6 | every day but Sunday 27 April (forgotten: it counts as missed) |
+| 7–8 | every day but the 5th, 10th, … 30th |
 | 9   | never |
 
 The month is seen on 30 April at 12:00, so that day's undone checks are still open. Printed with `pytest -s`.
@@ -23,7 +24,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 import engine
-from engine import self_checks, workdays
+from engine import business_days, self_checks, workdays
 from engine.db import unit_of_work
 from engine.models import Enterprise, Job, ProcessInstance
 from tests.processes.campaign_support import DEMO, ENTERPRISES, Campaign, finding
@@ -52,8 +53,13 @@ class MonthRun:
     wall_seconds: float
 
 
+def due_days(industry: str) -> tuple[date, ...]:
+    """The April days an enterprise of this industry (no rule of its own) owes a check."""
+    return tuple(d for d in DAYS if business_days.is_enterprise_due(None, industry, d, CALENDAR))
+
+
 def does_check(index: int, day: date) -> bool:
-    """Whether enterprise `index`'s officer does the day's check (the table above; working days only)."""
+    """Whether enterprise `index`'s officer does the day's check (the table above; days it is open only)."""
     if index <= 3:
         return True
     if index <= 6:
@@ -63,11 +69,16 @@ def does_check(index: int, day: date) -> bool:
     return False
 
 
-def expected(index: int) -> tuple[int, int, int, int]:
+def expected(index: int, industry: str) -> tuple[int, int, int, int]:
     """(expected, done, missed, open) for enterprise `index` over the month, seen on the last day at noon."""
-    done = sum(does_check(index, d) for d in WORKING)
+    due = due_days(industry)
+    done = sum(does_check(index, d) for d in due)
     still_open = 0 if does_check(index, LAST) else 1
-    return len(WORKING), done, len(WORKING) - done - still_open, still_open
+    return len(due), done, len(due) - done - still_open, still_open
+
+
+def _industry(code: str) -> str:
+    return DEMO[code]["industry"]
 
 
 def _ending(index: int, day: date) -> str:
@@ -121,15 +132,17 @@ def _work_the_day(campaign: Campaign, day: date, codes: list[str], officers: dic
     """Dispatch at 08:00, checks at 10:00; returns the most open self-check tasks any officer had."""
     campaign.go_to(f"{day.isoformat()}T08:01")
     todays = _cases_of(day)
-    if day not in WORKING:  # a weekend or holiday: nothing to do, nothing in any inbox
-        assert todays == [] and all(not _open_self_checks(officer) for officer in officers.values()), day
+    open_today = [code for code in codes if day in due_days(_industry(code))]
+    assert sorted(code for code, _status, _size in todays) == sorted(open_today), day  # one per enterprise open
+    closed = [officer for code, officer in officers.items() if code not in open_today]
+    assert all(not _open_self_checks(officer) for officer in closed), day  # a day off: nothing in the inbox
+    if not open_today:
         return 0
-    assert sorted(code for code, _status, _size in todays) == sorted(codes), day  # one case per enterprise
-    inbox = {code: _open_self_checks(officer) for code, officer in officers.items()}
+    inbox = {code: _open_self_checks(officers[code]) for code in open_today}
     assert all(len(tasks) == 1 for tasks in inbox.values()), day
     campaign.go_to(f"{day.isoformat()}T10:00")
     for index, code in enumerate(codes):
-        if does_check(index, day):
+        if code in open_today and does_check(index, day):
             findings = [finding(f"{day} 配电箱前堆放杂物")] if _finds(index, day) else []
             engine.complete_task(officers[code], inbox[code][0].id, dict(DAILY, checked_by="安全员", findings=findings))
     return max(len(tasks) for tasks in inbox.values())
@@ -172,19 +185,25 @@ def test_a_month_of_daily_self_checks_for_ten_enterprises_stays_small_and_counts
     report = self_checks.self_check_report(campaign.admin, today=LAST)
     assert report.window == self_checks.Window(FIRST, LAST)
     figures = {r.enterprise_code: (r.expected, r.done, r.missed, r.open) for r in report.rows}
-    assert figures == {code: expected(i) for i, code in enumerate(codes)}
+    assert figures == {code: expected(i, _industry(code)) for i, code in enumerate(codes)}
     assert len(WORKING) == 22 and date(2025, 4, 4) not in WORKING and MAKE_UP in WORKING  # 清明 off, 调休 on
-    assert figures[codes[4]] == (22, 21, 1, 0)  # the forgotten make-up Sunday is a missed check
-    assert figures[codes[9]] == (22, 0, 21, 1) and figures[codes[7]] == (22, 18, 3, 1)  # 10, 15, 25 missed; 30 open
+    every_day = [i for i, code in enumerate(codes) if len(due_days(_industry(code))) == 30]
+    assert every_day == [0, 1, 2, 5, 7, 8]  # catering, complexes, refined oil; the rest keep official working days
+    assert figures[codes[4]] == (22, 21, 1, 0)  # recycling: the forgotten make-up Sunday is a missed check
+    assert figures[codes[5]] == (30, 29, 1, 0)  # a complex is open that Sunday too: missed as well
+    assert figures[codes[9]] == (22, 0, 21, 1)  # scrap vehicles, never checked: 21 missed, the 30th open
+    assert figures[codes[7]] == (30, 24, 5, 1)  # refined oil: 5, 10, 15, 20, 25 missed (清明 included); 30 open
     rows = {r.enterprise_code: r for r in report.rows}
     assert rows[codes[0]].hazards_opened == 4 and rows[codes[0]].last_done == LAST  # four Mondays
     assert rows[codes[4]].last_done == LAST and rows[codes[9]].last_done is None
     assert sorted(r.enterprise_code for r in report.rows if r.missed_heavy) == sorted(codes[7:])
 
-    done = sum(expected(i)[1] for i in range(N))
-    missed = sum(expected(i)[2] for i in range(N))
+    done = sum(expected(i, _industry(code))[1] for i, code in enumerate(codes))
+    missed = sum(expected(i, _industry(code))[2] for i, code in enumerate(codes))
     assert (run.done, run.missed, run.open) == (done, missed, 3) and run.rate == done / (done + missed)
-    assert run.cases_started == N * len(WORKING) + len(DAYS) + 4  # checks, one dispatch a day, four hazard cases
+    owed = sum(len(due_days(_industry(code))) for code in codes)
+    assert owed == 6 * 30 + 4 * 22
+    assert run.cases_started == owed + len(DAYS) + 4  # checks, one dispatch a day, four hazard cases
     assert run.max_open_self_checks_per_user == 1
     assert max(run.max_state_bytes.values()) < 20_000  # no case accumulates the month
 
