@@ -80,3 +80,36 @@ def test_enterprise_import_of_good_rows_adds_them(client, people):
     html = post(client, "/admin/enterprises/import", {"file": (io.BytesIO(data), "ent.csv")},
                 follow_redirects=True).get_data(as_text=True)
     assert "已导入 1 家企业" in html and "洮南市丙餐饮店" in html
+
+
+def test_an_enterprise_gets_its_own_business_days_on_the_admin_page(client, people):
+    log_in_as(client, "admin")
+    html = get(client, "/admin/enterprises").get_data(as_text=True)
+    assert f'<tr data-code="{ENT_A}">' in html and 'data-days="every_day"' in html  # catering: the industry's default
+    assert "按行业默认：每天营业（含周末、节假日）" in html and "行业默认" in html
+    post(client, f"/admin/enterprises/{ENT_A}/profile", {"business_days": "custom", "open_weekday": ["1", "2", "3", "4",
+                                                                                                    "5", "6"],
+                                                          "open_holidays": "true"})
+    saved = {e.code: e for e in engine.list_enterprises().items}[ENT_A]
+    assert saved.business_days == "days:1,2,3,4,5,6;holidays"
+    html = get(client, "/admin/enterprises").get_data(as_text=True)
+    assert "自定义：周一、周二、周三、周四、周五、周六（节假日营业）" in html
+    # custom without a weekday is refused with a message, and nothing changes
+    html = post(client, f"/admin/enterprises/{ENT_A}/profile", {"business_days": "custom"},
+                follow_redirects=True).get_data(as_text=True)
+    assert "营业日无效" in html
+    assert {e.code: e for e in engine.list_enterprises().items}[ENT_A].business_days == "days:1,2,3,4,5,6;holidays"
+    post(client, f"/admin/enterprises/{ENT_A}/profile", {"business_days": ""})  # back to the industry's
+    assert {e.code: e for e in engine.list_enterprises().items}[ENT_A].business_days is None
+
+
+def test_the_import_takes_business_days_in_chinese_and_refuses_a_bad_one(client, people):
+    log_in_as(client, "admin")
+    bad = "code,name,industry,营业日\n91220881MA00000013,洮南市丙粮食批发部,grain_storage,每周营业\n".encode("utf-8")
+    response = post(client, "/admin/enterprises/import", {"file": (io.BytesIO(bad), "ent.csv")})
+    assert response.status_code == 422 and "<code>business_days</code>" in response.get_data(as_text=True)
+    assert engine.list_enterprises().total == 2
+    good = "code,name,industry,营业日\n91220881MA00000013,洮南市丙粮食批发部,grain_storage,周一至周六\n".encode("utf-8")
+    post(client, "/admin/enterprises/import", {"file": (io.BytesIO(good), "ent.csv")})
+    saved = {e.code: e for e in engine.list_enterprises().items}["91220881MA00000013"]
+    assert (saved.business_days, saved.business_days_effective) == ("days:1,2,3,4,5,6", "days:1,2,3,4,5,6")
