@@ -28,7 +28,8 @@ PAGE_SCHEMA = {
 STANDARD_ERRORS = {400: "bad request (malformed JSON, unknown fields or parameters)", 401: "no valid bearer token",
                    404: "not found, or not visible to the caller", 415: "unsupported content type"}
 _QUERY_TYPES = {"string": {"type": "string"}, "integer": {"type": "integer", "minimum": 0},
-                "boolean": {"type": "boolean"}, "date-time": {"type": "string", "format": "date-time"}}
+                "boolean": {"type": "boolean"}, "date-time": {"type": "string", "format": "date-time"},
+                "date": {"type": "string", "format": "date"}}
 
 
 def _path_and_params(rule: str) -> tuple[str, list[dict[str, Any]]]:
