@@ -9,6 +9,10 @@ Each kind names the processes whose cases are its items. Every item is in exactl
 | `overdue` | 已逾期 | still open and past its `deadline` (kinds with `task_overdue`: or an open step past its due time) |
 | `open`    | 办理中 | still open and in time |
 
+A kind with a `settled_flag` counts a still-open case with that case-data flag set as `done`: a hazard the enterprise
+fixed and closed itself (`self_closed`) is settled even while the bureau's sample check of it is pending; a failed
+check clears the flag and the hazard is open (or overdue) again.
+
 `due` (应办) counts them all. Kinds marked `in_time` also count `late`: done items with a step completed after its
 due time (a report handled, but not within its time). For `accidents` an item is a record: done = verified by the bureau, open = awaiting
 verification; `training` rows carry the people enrolled and passed (`engine.training_coverage` counts the people). Open means status running, suspended or error: a stopped case is still a duty owed.
@@ -46,6 +50,7 @@ class RegisterKind:
     #                        for these "in time", not just done
     business_days: bool = False  # owed on the enterprise's business days only: an item on a day the enterprise is
     #                              closed (by its rule in force, `engine.business_days`) counts only when done
+    settled_flag: str | None = None  # a case-data flag that settles a still-open case (a self-closed hazard)
 
 
 KINDS: tuple[RegisterKind, ...] = (
@@ -62,7 +67,10 @@ KINDS: tuple[RegisterKind, ...] = (
     RegisterKind("self_checks", "每日安全自查台账", "Daily self-checks", (SELF_CHECK_PROCESS,),
                  missed_flag="self_check_missed", skip_terminated=True, business_days=True, fields=("hazards_opened",)),
     RegisterKind("hazards", "隐患排查治理台账", "Hazards", (HAZARD_PROCESS,), dated_by="started", variant="hazard_level",
-                 fields=("hazard_level", "source", "category", "location")),
+                 settled_flag="self_closed",
+                 fields=("hazard_level", "source", "category", "location", "closed_on", "closed_by", "spot_check_result",
+                         "supervision_listed_on", "supervising_leader", "committee_reported_on",
+                         "committee_document_no", "suspension_decision_no", "suspension_lifted_on")),
     RegisterKind("referrals", "移送执法台账", "Enforcement referrals", ("enforcement_referral",), dated_by="started",
                  task_overdue=True, bureau_only=True, variant="trigger",
                  fields=("trigger", "committee_decision", "press_count", "decision_document_no")),

@@ -177,12 +177,13 @@ class _Judge:
 
 def _judge(kind: RegisterKind, today: date, now: datetime) -> _Judge:
     flagged = Case.summary[kind.missed_flag].as_boolean().is_(True) if kind.missed_flag else false()
-    still = Case.status.in_(OPEN_STATUSES)
+    settled = Case.summary[kind.settled_flag].as_boolean().is_(True) if kind.settled_flag else false()
+    still = and_(Case.status.in_(OPEN_STATUSES), ~settled)
     late: ColumnElement[bool] = and_(Case.deadline.is_not(None), Case.deadline < today)
     if kind.task_overdue:
         late = or_(late, exists(select(Task.id).where(Task.instance_id == Case.id, Task.status == "open",
                                                       or_(Task.overdue.is_(True), Task.due_at < now))))
-    done = and_(Case.status == "completed", ~flagged)
+    done = or_(and_(Case.status == "completed", ~flagged), and_(Case.status.in_(OPEN_STATUSES), settled))
     return _Judge(done=done, missed=or_(Case.status == "terminated", and_(Case.status == "completed", flagged)),
                   overdue=and_(still, late), open=and_(still, ~late),
                   late=and_(done, _finished_late()) if kind.in_time else false())

@@ -220,7 +220,8 @@ class Simulator:
             self.start(reporter, "hazard_closure", {
                 "enterprise_code": e.code, "case_title": item["title"], "source": source, "location": item["location"],
                 "description": item["description"], "category": item["category"], "found_at": self.today.isoformat(),
-                **({"grid_name": e.township or "第一网格"} if source == "grid_report" else {})})
+                **({"grid_name": e.township or "第一网格"} if source == "grid_report" else {}),
+                **(simulation_answers.self_report(self) if source == "self_check" else {})})
 
     def whistle(self) -> None:
         e = self.pick_enterprise()

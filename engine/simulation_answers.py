@@ -41,6 +41,24 @@ def answers(sim: Simulator, task: Any, case: dict[str, Any]) -> dict[str, Any]:
         return {"acceptance_result": result, **({"deadline": (sim.today + timedelta(days=rng.randint(7, 15))).isoformat()}
                                                 if result != "pass" else {}),
                 **({"refusal_facts": "企业拒不整改"} if result == "refused" else {})}
+    if form == "inspection_record_graded" and e:
+        kind = case.get("inspection_type", "routine")
+        violation = rng.random() < p.serious_violation
+        return {"inspection_type": kind, "hazards": [graded_on_site(sim, e, h) for h in sim.hazard_items(p.inspection_findings, e)],
+                "serious_violation": violation, **({"violation_facts": "存在严重违法违规行为"} if violation else {}),
+                **({"joint_departments": ["fire_rescue", "market"]} if kind == "joint" else {})}
+    if form == "spot_check":
+        ok = rng.random() < 0.85
+        return {"spot_check_result": "ok" if ok else "not_ok",
+                **({} if ok else {"deadline": (sim.today + timedelta(days=rng.randint(7, 15))).isoformat()})}
+    if form == "major_hazard_supervision":
+        listed, suspended = rng.random() < 0.3, rng.random() < 0.1
+        return {"supervision_listed": listed, "committee_reported": listed, "suspension_ordered": suspended,
+                **({"supervision_deadline": case.get("deadline") or sim.today.isoformat()} if listed else {})}
+    if form == "acceptance_expert_disagrees":
+        result = rng.choices(("fail", "refused"), (95, 5))[0]
+        return {"acceptance_result": result, "deadline": (sim.today + timedelta(days=rng.randint(7, 15))).isoformat(),
+                **({"refusal_facts": "企业拒不整改"} if result == "refused" else {})}
     if form == "inspection_record" and e:
         kind = case.get("inspection_type", "routine")
         violation = rng.random() < p.serious_violation
@@ -62,6 +80,27 @@ def answers(sim: Simulator, task: Any, case: dict[str, Any]) -> dict[str, Any]:
     if form == "rectification_plan" and case.get("deadline"):
         return {"deadline": case["deadline"]}
     return {}
+
+def graded_on_site(sim: Simulator, e: Any, item: dict[str, Any]) -> dict[str, Any]:
+    """A finding the inspector grades on the spot (most are; the rest are graded later), as hazard_grading would."""
+    p, rng = sim.p, sim.rng
+    if rng.random() < p.not_a_hazard:  # unsure on site: left to the grading step
+        return item
+    major = rng.random() < p.major_share * p.trend(sim.today) ** 2
+    days = p.major_deadline_days if major else p.general_deadline_days
+    return {**item, "hazard_level": "major" if major else "general", "responsible_person": "企业负责人",
+            "judged_by": _JUDGED_BY.get(e.industry_key, "industry_trade"),
+            "deadline": (sim.today + timedelta(days=rng.randint(*days))).isoformat(),
+            **({"standard_clause": "第三条第（一）项"} if major else {})}
+
+
+def self_report(sim: Simulator) -> dict[str, Any]:
+    """What an enterprise adds to its own report: its judged level and its deadline for a general hazard."""
+    p, rng = sim.p, sim.rng
+    major = rng.random() < p.major_share * p.trend(sim.today) ** 2
+    return {"reported_level": "major" if major else "general",
+            "planned_deadline": (sim.today + timedelta(days=rng.randint(*p.general_deadline_days))).isoformat()}
+
 
 def progress_figures(sim: Simulator) -> dict[str, Any]:
     from . import metrics

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from engine import register
 from webui import session_auth
 from webui.pages import common
+from webui.pages.register_labels import CLOSED_BY_LABELS, SPOT_CHECK_LABELS
 from webui.pages.auth import error_page
 from webui.session_auth import login_required
 
@@ -31,6 +32,15 @@ COLUMNS = (  # (key, label); the major list adds the five fixes
 FIVE_FIX_COLUMNS = (
     ("responsible_person", _l("Responsible person")), ("measures", _l("Measures")), ("funds", _l("Funds (yuan)")),
     ("deadline", _l("Rectification deadline")), ("contingency_plan", _l("Contingency plan")),
+)
+CLOSED_COLUMNS = (("closed_on", _l("Closed on")), ("closed_by", _l("Closed by")), ("spot_check_result", _l("Sample check")))
+SUPERVISION_COLUMNS = (  # the major list's 挂牌督办, 报市安委办 and 停产停业整顿 (case data, engine.register.SUPERVISION)
+    ("supervision_listed_on", _l("Listed for supervision on")), ("supervision_listed_by", _l("Listed by")),
+    ("supervising_leader", _l("Supervising leader")), ("supervision_deadline", _l("Supervision deadline")),
+    ("supervision_closed_on", _l("Delisted on")), ("committee_reported_on", _l("Reported to the committee office on")),
+    ("committee_document_no", _l("Report document no.")), ("suspension_decision_no", _l("Suspension decision no.")),
+    ("suspension_decided_on", _l("Suspension decided on")), ("suspension_scope", _l("Suspension scope")),
+    ("suspension_lifted_on", _l("Suspension lifted on")),
 )
 
 
@@ -59,11 +69,19 @@ def index() -> ResponseReturnValue:
                            enterprises=register.enterprise_names(session_auth.require_actor()),
                            industries=common.industries(), statuses=STATUSES, levels=common.LEVEL_LABELS,
                            sources=common.SOURCE_LABELS, csv_url=url_for("register.export_csv", **args),
+                           closed_by_label=lambda v: common.label(CLOSED_BY_LABELS, v),
+                           spot_check_label=lambda v: common.label(SPOT_CHECK_LABELS, v),
                            xlsx_url=url_for("register.export_xlsx", **args) if XLSX_AVAILABLE else None)
 
 
 def _cell(row: register.HazardRow, key: str) -> Any:
+    if key in register.SUPERVISION:
+        return row.supervision.get(key, "")
     value = getattr(row, key)
+    if key == "closed_by":
+        return common.label(CLOSED_BY_LABELS, value) if value else ""
+    if key == "spot_check_result":
+        return common.label(SPOT_CHECK_LABELS, value) if value else ""
     if key == "industry":
         return common.industry_name(value)
     if key == "hazard_level":
@@ -86,7 +104,10 @@ def _cell(row: register.HazardRow, key: str) -> Any:
 def _table() -> tuple[list[str], Iterable[list[Any]]]:
     columns = list(COLUMNS)
     if request.args.get("view") == "major":
-        columns = [c for c in columns if c[0] != "deadline"] + list(FIVE_FIX_COLUMNS)
+        columns = [c for c in columns if c[0] != "deadline"] + list(FIVE_FIX_COLUMNS) + list(CLOSED_COLUMNS[:2]) \
+            + list(SUPERVISION_COLUMNS)
+    else:
+        columns += list(CLOSED_COLUMNS)
     rows = _page(EXPORT_LIMIT).items
     return [str(label) for _key, label in columns], ([_cell(r, key) for key, _label in columns] for r in rows)
 

@@ -49,6 +49,7 @@ FIELD_TITLES = {
     "safety_officer_result": _l("Safety manager's result"), "trained_on": _l("Trained on"),
     "hazard_level": _l("Level"), "source": _l("Source"), "category": _l("Category"), "location": _l("Location"),
     "trigger": _l("Reason for referral"), "committee_decision": _l("Feedback"), "press_count": _l("Times pressed"),
+    "letter_no": _l("Letter number"), "received_on": _l("Receipt date"), "urge_count": _l("Times urged"),
     "decision_document_no": _l("Decision document no."), "notice_title": _l("Notice"),
     "published_on": _l("Published on"), "read_confirmed": _l("Read confirmed"),
     "screening_result": _l("Screening result"), "verified_on": _l("Verified on"),
@@ -56,7 +57,16 @@ FIELD_TITLES = {
     "accident_level": _l("Accident level"), "occurred_on": _l("Occurred on"), "deaths": _l("Deaths"),
     "serious_injuries": _l("Serious injuries"), "injuries": _l("Minor injuries"),
     "direct_loss": _l("Direct loss (10,000 yuan)"),
+    "closed_on": _l("Closed on"), "closed_by": _l("Closed by"), "spot_check_result": _l("Sample check"),
+    "supervision_listed_on": _l("Listed for supervision on"), "supervising_leader": _l("Supervising leader"),
+    "committee_reported_on": _l("Reported to the committee office on"),
+    "committee_document_no": _l("Report document no."), "suspension_decision_no": _l("Suspension decision no."),
+    "suspension_lifted_on": _l("Suspension lifted on"),
 }
+# who closed a hazard, and where its sample check stands (hazard_closure's closed_by / spot_check_result)
+CLOSED_BY_LABELS = {"enterprise": _l("The enterprise (self-fixed)"), "bureau": _l("The bureau (acceptance)")}
+SPOT_CHECK_LABELS = {"pending": _l("Sample check pending"), "ok": _l("Sample check passed"),
+                     "not_ok": _l("Sample check failed")}
 
 
 def kind_name(kind: registers.RegisterKind) -> str:
@@ -82,6 +92,10 @@ def field_value(name: str, value: Any) -> Any:
         return common.label(common.SOURCE_LABELS, value)
     if name == "hazard_level":
         return common.label(common.LEVEL_LABELS, value)
+    if name == "closed_by":
+        return common.label(CLOSED_BY_LABELS, value)
+    if name == "spot_check_result":
+        return common.label(SPOT_CHECK_LABELS, value)
     return common.value_label(name, value)
 
 
