@@ -19,7 +19,7 @@ CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 NS = {"bpmn": BPMN_NS, "camunda": CAMUNDA_NS, "spiffworkflow": SPIFF_NS}
 PROPERTY_NAMES = ("formKey", "dueIn", "dueInWorkingDays", "remindBefore", "escalateTo", "assignee", "candidateGroups",
-                  "ccTo")
+                  "ccTo", "externalLink")  # externalLink: engine.task_links (an outside party fills the step by link)
 _DOCTYPE = re.compile(r"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 _DECLARATION = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z][A-Za-z0-9._-]{0,39})["']""")
 _TEXT_DECLARATION = re.compile(r"^<\?xml[^>]*\?>")

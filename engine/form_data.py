@@ -31,7 +31,11 @@ ENUM_WEIGHTS: dict[str, dict[str, float]] = {
     "review_decision": {"accepted": 92, "accept": 92, "approve": 88, "noted": 60, "instructed": 35,
                         "returned": 6, "return": 8, "withdraw": 2},
     "approval_decision": {"approve": 92, "approved": 93, "return": 8, "returned": 7},
-    "committee_decision": {"handled": 90, "returned": 10},
+    "committee_decision": {"handled": 80, "returned": 8, "not_filed": 7, "not_handled": 5},
+    "handling": {"handle": 80, "forward": 20},  # the referral's receiving body (回执)
+    "chase_result": {"confirmed": 80, "no_answer": 20},
+    "urge_next": {"wait": 85, "inquiry": 15},
+    "inquiry_decision": {"approve": 85, "decline": 15},
     "screening_result": {"verified": 60, "unfounded": 30, "transferred": 10},
     "principal_result": {"passed": 90, "failed": 4, "absent": 6},
     "safety_officer_result": {"passed": 88, "failed": 3, "absent": 4, "not_required": 5},

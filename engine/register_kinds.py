@@ -73,7 +73,8 @@ KINDS: tuple[RegisterKind, ...] = (
                          "committee_document_no", "suspension_decision_no", "suspension_lifted_on")),
     RegisterKind("referrals", "移送执法台账", "Enforcement referrals", ("enforcement_referral",), dated_by="started",
                  task_overdue=True, bureau_only=True, variant="trigger",
-                 fields=("trigger", "committee_decision", "press_count", "decision_document_no")),
+                 fields=("trigger", "letter_no", "received_on", "urge_count", "committee_decision", "press_count",
+                         "decision_document_no")),  # v2: urge_count (催办); v1 cases: press_count (督办)
     RegisterKind("notices", "通知已读回执台账", "Notice receipts", ("notice_acknowledgement",), dated_by="started",
                  task_overdue=True, fields=("notice_title", "published_on", "read_confirmed")),
     RegisterKind("whistleblower", "举报受理台账", "Whistleblower reports", ("whistleblower_intake",),

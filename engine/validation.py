@@ -82,6 +82,9 @@ def _step_problems(step: bpmn_xml.TaskProps, roles: RoleBook, forms: Collection[
     for cc in filter(None, (r.strip() for r in props.get("ccTo", "").split(","))):
         if roles.resolve(cc, None) is None:
             found.append(problem(step.element_id, step.line, f"ccTo 角色“{cc}”不存在", f"ccTo role '{cc}' does not exist"))
+    if props.get("externalLink") and not (human and _IDENT.match(props["externalLink"])):
+        found.append(problem(step.element_id, step.line, "externalLink 只用于人工任务，值为指明外部单位的数据变量名",
+                             "externalLink belongs on a user task and names the data variable holding the outside party"))
     if props.get("assignee") and not _IDENT.match(props["assignee"].strip("${}")):
         found.append(problem(step.element_id, step.line, "assignee 必须是数据变量名", "assignee must be a data variable name"))
     return found

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 import engine
+from engine import referral_letters, task_links
 from webui import session_auth
 from webui.pages import common, diagram_steps, files
 from webui.pages.auth import error_page
@@ -88,7 +89,16 @@ def show(instance_id: int) -> ResponseReturnValue:
     process = engine.get_process(case.process_key, case.process_version)
     return render_template("pages/case.html", case=case, timeline=_timeline(history, names, steps), process=process,
                            completed=completed, current=current, error_ids=[case.error_element] if case.error_element else [],
-                           files=files.case_files(case.id), steps=diagram_steps.case_steps(history, case, names))
+                           files=files.case_files(case.id), steps=diagram_steps.case_steps(history, case, names),
+                           letters=_letters(actor, case), linkable=task_links.linkable_tasks(actor, case.id))
+
+
+def _letters(actor: engine.Actor, case: engine.InstanceView) -> list[tuple[str, str]]:
+    """The referral and inquiry letters the case has issued, for bureau staff (kind, number)."""
+    if actor.enterprise_id is not None:
+        return []
+    return [(kind, str(case.data.get(field))) for kind, field in (("referral", "letter_no"), ("inquiry", "inquiry_no"))
+            if referral_letters.has_letter(case.data, kind)]
 
 
 @bp.get("/cases/<int:instance_id>/diagram.bpmn")
