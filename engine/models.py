@@ -131,6 +131,22 @@ class ProcessDefinition(Base):
     deployed_at: Mapped[datetime]
 
 
+class PathTest(Base):
+    """A process owner's path test: start data, then each task's answers in order, and the expected end or task.
+
+    Stored per process key (not per version): every deploy of the process runs them (engine.path_tests)."""
+
+    __tablename__ = "process_path_test"
+    __table_args__ = (UniqueConstraint("process_key", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(100), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int]
+    scenario: Mapped[dict[str, Any]]
+    updated_by: Mapped[str | None] = mapped_column(String(80))
+    updated_at: Mapped[datetime]
+
+
 class ProcessInstance(Base):
     __tablename__ = "process_instance"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -182,6 +198,8 @@ class Task(Base):
         Index("ix_task_pool_alt", "alt_role_key", "enterprise_id",
               postgresql_where=text(_POOL + " AND alt_role_key IS NOT NULL"),
               sqlite_where=text(_POOL + " AND alt_role_key IS NOT NULL")),
+        # A process's steps in a period, for its step statistics (migration 0018, engine/step_statistics.py).
+        Index("ix_task_process_created", "process_key", "created_at"),
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
@@ -203,6 +221,9 @@ class Task(Base):
     due_at: Mapped[datetime | None] = mapped_column(index=True)
     completed_at: Mapped[datetime | None]
     completed_by: Mapped[str | None] = mapped_column(String(80))
+    # When someone first took it from its role's pool (claim, assignment or completion); NULL for a task created
+    # with its assignee (it never waited in a pool). Migration 0018.
+    claimed_at: Mapped[datetime | None]
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
     escalated_to: Mapped[str | None] = mapped_column(String(40))  # the role the last escalation went to (0009)
     overdue: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -373,3 +394,13 @@ class ReportReceipt(Base):
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), unique=True)
     secret_hash: Mapped[str] = mapped_column(String(64))  # SHA-256 of reference + secret (80 random bits)
     created_at: Mapped[datetime]
+
+
+class DocumentNumber(Base):
+    """The last number given in one series of the bureau's documents per year (移送函, 函询函 …): 文号 are
+    allocated by an atomic upsert on this row, in the transaction of the step that issues the document."""
+
+    __tablename__ = "document_number"
+    series: Mapped[str] = mapped_column(String(40), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)

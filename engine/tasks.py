@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, String, cast, literal, select, update
 from sqlalchemy.orm import Session
 from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
@@ -14,7 +14,7 @@ from . import access, attachments, audit, case_data, clock, db, form_files, form
 from .attachments import Upload
 from .db import unit_of_work
 from .errors import BadRequest, Conflict, Forbidden, not_found
-from .models import Enterprise, Job, ProcessInstance, Task, User
+from .models import AuditHead, Enterprise, Job, ProcessInstance, Task, User
 from .views import Actor, InstanceView, TaskView
 
 def task_view(t: Task, enterprise_code: str | None = None, case_title: str | None = None,
@@ -56,11 +56,20 @@ class _Locked:
 def _lock_task(s: Session, actor: Actor, task_id: str, expected_version: int | None = None) -> _Locked:
     """Lock the task's case, then read the task: the loser of a race sees it already done (409).
 
-    Two statements: the case row locked through the task's (immutable) case id, then the task as committed
-    by whoever held the lock before us.
+    One statement: the case row, the task row and the case's audit chain head joined and read afresh; on
+    PostgreSQL all three are locked (`FOR UPDATE`), so a waiter re-reads them as whoever held the lock before us
+    committed them (a task completed meanwhile shows as completed, the chain's head is the newest); SQLite writers
+    are serialized already. A case without a chain head (only a tampered trail) is read without it.
     """
-    inst = instances.lock(s, select(Task.instance_id).where(Task.id == task_id).scalar_subquery())
-    row = s.scalars(select(Task).where(Task.id == task_id).execution_options(populate_existing=True)).first()
+    found = s.execute(_locking(s, select(ProcessInstance, Task, AuditHead).join(
+        Task, Task.instance_id == ProcessInstance.id).join(AuditHead, AuditHead.chain == _CASE_CHAIN)
+        .where(Task.id == task_id))).first()
+    if found is not None:
+        audit.hold(s, found[2])
+    else:
+        found = s.execute(_locking(s, select(ProcessInstance, Task).join(Task, Task.instance_id == ProcessInstance.id)
+                                   .where(Task.id == task_id))).first()
+    inst, row = (found[0], found[1]) if found is not None else (None, None)
     if row is None or not _may_see(actor, row, inst):
         raise not_found("任务", "task", task_id)
     if row.status != "open":
@@ -71,6 +80,14 @@ def _lock_task(s: Session, actor: Actor, task_id: str, expected_version: int | N
     if inst.status != instances.Status.RUNNING.value:
         raise instances.not_running(inst)
     return _Locked(row, inst)
+
+
+_CASE_CHAIN = literal("case:", String) + cast(ProcessInstance.id, String)  # audit.record's chain of a case
+
+
+def _locking(s: Session, stmt: Select[Any]) -> Select[Any]:
+    stmt = stmt.execution_options(populate_existing=True)
+    return stmt.with_for_update() if s.get_bind().dialect.name == "postgresql" else stmt
 
 
 def _check_worker(actor: Actor, row: Task) -> None:
@@ -106,6 +123,8 @@ def unclaim(actor: Actor, task_id: str) -> TaskView:
 def _set_assignee(s: Session, locked: _Locked, username: str | None, action: str, actor: Actor,
                   comment: str | None = None, owner: str | None = None) -> None:
     before = {"assignee": locked.row.assignee, "owner": locked.row.owner}
+    if username is not None and locked.row.assignee is None and locked.row.claimed_at is None:
+        locked.row.claimed_at = clock.now()  # first taken from the pool: the end of its wait to be claimed
     locked.row.assignee, locked.row.owner = username, owner
     locked.row.version += 1
     audit.record(s, action, actor=actor.username, instance_id=locked.inst.id, task_id=locked.row.id, before=before,
@@ -244,11 +263,14 @@ def complete_task(actor: Actor, task_id: str, data: dict[str, Any] | None = None
         spiff_task.data.update(payload)
         spiff_task.run()
         row = locked.row
+        if row.assignee is None and row.claimed_at is None:  # done straight from the pool: taken as it was done
+            row.claimed_at = clock.now()
         row.status, row.completed_at, row.completed_by, row.assignee = "completed", clock.now(), actor.username, actor.username
         row.version += 1
         row.draft = None
-        s.execute(update(Job).where(Job.task_id == task_id, Job.status == "pending").values(status="cancelled")
-                  .execution_options(synchronize_session=False))
+        if row.due_at is not None:  # only a task with a due time has reminder or escalation jobs
+            s.execute(update(Job).where(Job.task_id == task_id, Job.status == "pending").values(status="cancelled")
+                      .execution_options(synchronize_session=False))
         audit.record(s, "task.complete", actor=actor.username, instance_id=locked.inst.id, task_id=task_id,
                      before={"task": row.element_id}, after={"data": _masked(payload), "comment": comment})
         _copy_to(s, loaded, row)

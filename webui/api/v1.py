@@ -192,18 +192,21 @@ def _bpmn_upload() -> bytes:
 @bp.post("/processes")
 @doc(summary="Deploy a BPMN diagram (application/xml, or multipart field `file`)", body=BPMN_BODY,
      body_type="application/xml", tag="processes",
+     query=[("override_path_tests", "string", "a reason to deploy although path tests fail (audited)")],
      responses={201: "deployed as a new version", 200: "unchanged: the newest version already has these bytes",
                 403: "not a process owner or admin", 413: "too large", 415: "wrong content type",
-                422: "refused; details list {element_id, line, message_zh, message_en}"})
+                422: "refused; details list {element_id, line, message_zh, message_en} (error path_tests_failed: "
+                     "also {scenario, step} of each failing path test)"})
 def deploy_process() -> Response:
-    """Validate and deploy a diagram; 422 lists every problem with its element id and line."""
-    check_query(())
+    """Validate and deploy a diagram; 422 lists every problem with its element id and line. The process's stored
+    path tests run first: a failing one refuses the deploy unless `override_path_tests` gives a reason."""
+    check_query(("override_path_tests",))
     who = require_role(*DEPLOYERS)
     bpmn = _bpmn_upload()
     if not bpmn.strip():
         raise ApiError(422, "invalid_definition", "BPMN 内容为空", "The BPMN body is empty",
                        [{"element_id": None, "line": None, "message_zh": "内容为空", "message_en": "empty body"}])
-    result = engine.deploy(bpmn, actor=who.username)
+    result = engine.deploy(bpmn, actor=who.username, override_reason=query_str("override_path_tests", max_length=500))
     process = result.process
     location = url_for(".process", key=process.key, version=process.version)
     return json_response({"key": process.key, "version": process.version, "created": result.created, "process": process},
@@ -328,4 +331,4 @@ def openapi_document() -> Response:
     return json_response(openapi.build(current_app))
 
 
-from webui.api import v1_admin, v1_registers, v1_staff, v1_tasks  # noqa: E402,F401 - attach their routes to bp before registration
+from webui.api import v1_admin, v1_path_tests, v1_registers, v1_staff, v1_statistics, v1_tasks  # noqa: E402,F401 - attach their routes to bp before registration
