@@ -29,6 +29,8 @@ def load_reference_data() -> dict[str, int]:
     from . import business_days
     business_days.industry_defaults.cache_clear()
     business_days.industry_defaults()  # each industry's default business days: a bad rule stops init here
+    from . import responsibilities
+    responsibilities.load(role_keys={r["key"] for r in roles})  # the responsibility list (item 2): checked here
     with unit_of_work() as s:
         for item in industries:
             row = s.get(Industry, item["key"]) or Industry(key=item["key"])

@@ -60,3 +60,16 @@ def test_the_openapi_document_describes_the_registers(app, client):
     ops = {path: ops for path, ops in body["paths"].items() if path.endswith("/registers/{kind}")}
     [(path, operations)] = ops.items()
     assert {p["name"] for p in operations["get"]["parameters"]} >= {"kind", "year", "quarter", "state", "limit"}
+
+
+def test_a_register_answers_who_is_responsible_and_the_whole_list_is_bureau_only(app, client, stand):
+    status, body, _ = call(client, "GET", "/registers/hazards?limit=1", headers=bearer(app, "chief"))
+    who = body["responsibility"]
+    assert status == 200 and who["section"]["name_zh"] == "商贸流通科" and who["duty"]["register"] == "hazards"
+    assert who["leader"] == {"username": "zhaomin", "display_name": "zhaomin", "has_account": False}
+    assert who["roles"] == ["bureau_inspector", "section_chief"] and who["duty"]["items"] == [4, 8, 9, 10, 11, 12]
+    status, body, _ = call(client, "GET", "/responsibilities", headers=bearer(app, "chief"))
+    assert status == 200 and [s["key"] for s in body["items"]] == ["trade_circulation", "general_affairs", "office"]
+    assert call(client, "GET", "/responsibilities?x=1", headers=bearer(app, "chief"))[0] == 400
+    status, body, _ = call(client, "GET", "/responsibilities", headers=bearer(app, "officer_oil"))
+    assert status == 403 and body["error"] == "forbidden"

@@ -79,3 +79,24 @@ def test_the_excel_export_has_the_same_table(client, stand):
     values = [list(r) for r in sheet.iter_rows(values_only=True)]
     assert values[0][:7] == ITEM_HEADER[:7] and values[0][-1] == "发现隐患数" and len(values) == 4
     assert sorted(r[6] for r in values[1:]) == sorted(["已办结", "未完成", "办理中"])
+
+
+def test_each_register_names_who_answers_for_it_and_the_list_is_for_bureau_staff(client, stand):
+    import engine
+    engine.add_user("zhaomin", roles=["deputy_director"], display_name="赵敏")
+    log_in_as(client, "chief")
+    html = flat(get(client, "/registers/self_checks").get_data(as_text=True))
+    line = html[html.index('data-responsibility="self_checks"'):][:1200]
+    assert '责任科室： <strong data-section="trade_circulation">商贸流通科</strong>' in line
+    assert "分管领导： <strong>赵敏</strong>" in line and "责任人： zhangwei、lina、wangqiang (业务科室人员)" in line
+    assert 'href="/responsibilities"' in line
+    html = flat(get(client, "/registers/whistleblower").get_data(as_text=True))
+    assert 'data-section="general_affairs">综合科<' in html and "huangli (举报受理人员)" in html
+    html = flat(get(client, "/responsibilities").get_data(as_text=True))
+    assert html.count("data-section=") == 3 and html.count("data-duty=") == 13
+    assert 'href="/registers/drills"' in html and "干部理论学习与党组会议题" in html and "<td>1, 21</td>" in html
+    log_in_as(client, "officer_oil")  # an enterprise sees who answers for its register, not the bureau's list
+    html = flat(get(client, "/registers/inspections").get_data(as_text=True))
+    assert 'data-responsibility="inspections"' in html and 'href="/responsibilities"' not in html
+    response = get(client, "/responsibilities")
+    assert response.status_code == 403 and "权责清单仅供局内人员查看" in response.get_data(as_text=True)

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Response
 
-from engine import registers
+from engine import registers, responsibilities
 from webui.api import v1 as _v1
 from webui.api.common import (PAGING_PARAMS, actor, check_query, doc, json_response, list_response, paging,
                               query_bool, query_choice, query_int, query_str)
@@ -74,8 +74,9 @@ def register_kinds() -> Response:
      query=KIND_FILTERS, responses={200: "the register's page", 404: "no such register, or not one the caller may "
                                                                      "open"})
 def register_page(kind: str) -> Response:
-    """`{"kind", "counts", "items", "total", "limit", "offset", "next_offset"}`; an item links to
-    `/instances/{id}`."""
+    """`{"kind", "responsibility", "counts", "items", "total", "limit", "offset", "next_offset"}`; an item links to
+    `/instances/{id}`. `responsibility` (权责清单, item 2): the section, its leader in charge and chief, the duty
+    and the people and roles responsible (`engine.responsibilities`), or null."""
     check_query([name for name, _, _ in KIND_FILTERS])
     spec = registers.get_kind(kind)
     view = query_choice("view", ("items", "enterprises"), "items")
@@ -94,8 +95,19 @@ def register_page(kind: str) -> Response:
     else:
         page = registers.rows(who, kind, filters, sort=sort, limit=limit, offset=offset)
         items = list(page.items)
-    return json_response({"kind": _kind(spec), "view": view, "counts": _counts(totals), "items": items,
+    return json_response({"kind": _kind(spec), "responsibility": responsibilities.for_register(spec.key),
+                          "view": view, "counts": _counts(totals), "items": items,
                           "total": page.total, "limit": page.limit, "offset": page.offset,
                           "next_offset": page.next_offset})
 
 
+
+
+@bp_routes.get("/responsibilities")
+@doc(summary="The responsibility list (权责清单): sections, their duties, leaders in charge and people responsible",
+     tag="registers", responses={200: "the list", 403: "an enterprise user"})
+def responsibility_list() -> Response:
+    """`{"items": [{"key", "name_zh", "name_en", "leader", "chief", "duties": [{"duty", "people", "roles"}]}]}`
+    (bureau staff only; a person is `{"username", "display_name", "has_account"}`)."""
+    check_query([])
+    return json_response({"items": responsibilities.listing(actor())})

@@ -17,7 +17,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 import engine
-from engine import register, registers
+from engine import register, registers, responsibilities
 from webui import session_auth
 from webui.pages import common
 from webui.pages.auth import error_page
@@ -104,7 +104,8 @@ def show(kind: str) -> ResponseReturnValue:
                            state_badges=STATE_BADGES, count_labels=COUNT_LABELS, field_title=field_title,
                            field_value=field_value, kind_description=kind_description,
                            csv_url=url_for("registers.export_csv", kind=kind, **args),
-                           xlsx_url=url_for("registers.export_xlsx", kind=kind, **args))
+                           xlsx_url=url_for("registers.export_xlsx", kind=kind, **args),
+                           duty=responsibilities.for_register(kind))
 
 
 @bp.get("/my-enterprise")
