@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 mkdir -p test-artifacts
 
+# The layers (pyproject.toml [tool.importlinter]): engine without Flask, webui without SpiffWorkflow or storage.
+.venv/bin/lint-imports --no-cache || exit 1
+
 $PY -m pytest -q --ignore=tests/e2e "$@"
 status=$?
 if [ $status -ne 0 ]; then exit $status; fi

@@ -23,7 +23,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 import engine
 from engine import db, logs
-from webui import i18n, input_guard, request_limits
+from webui import i18n, input_guard, request_limits, session_auth
 
 log = logging.getLogger("safeloop.web")
 
@@ -70,6 +70,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if os.environ.get("SAFELOOP_LOG_FORMAT"):  # unset: leave logging to the host (gunicorn, pytest)
         logs.configure()
     i18n.init_app(app)
+    session_auth.init_app(app)
     request_limits.init_app(app)  # before input_guard: a 100 KB query string is refused before it is read
     input_guard.init_app(app)
     app.after_request(_add_security_headers)

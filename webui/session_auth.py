@@ -3,24 +3,24 @@
 The signed session cookie carries only the username; the actor (roles, enterprise, industries)
 is read from the engine on every request, so a disabled user or a changed role takes effect at
 once. Every state-changing page request (POST/PUT/PATCH/DELETE outside `/api/`) must carry the
-session's CSRF token, as the hidden form field `csrf_token` or the `X-CSRFToken` header (htmx).
+session's CSRF token, as the hidden form field `csrf_token` or the `X-CSRFToken` header (htmx). The tokens are
+Flask-WTF's (`CSRFProtect`: a random value in the session, sent signed with the app's secret key); they last as
+long as the session (a form left open over lunch still posts) and a login starts a new one.
 """
 from __future__ import annotations
 
-import hmac
-import secrets
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
-from flask import abort, g, redirect, request, session, url_for
+from flask import Flask, abort, g, redirect, request, session, url_for
+from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 
 import engine
 
 USER_KEY = "user"
-CSRF_KEY = "csrf"
-CSRF_FIELD = "csrf_token"
+CSRF_FIELD = "csrf_token"  # the form field, and Flask-WTF's session key
 CSRF_HEADER = "X-CSRFToken"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Probes answer for the process, never for a user: they must not read the user (the database) even when a
@@ -32,25 +32,36 @@ EXEMPT_PREFIXES = ("/api/", "/static/", *PROBE_PATHS)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+csrf = CSRFProtect()
+
+
+def init_app(app: Flask) -> None:
+    """Flask-WTF's CSRF protection, checked by `csrf_valid` from the pages' own before-request hook (so `/api/`,
+    static files and probes stay exempt by prefix, and a refusal is our error page, not Flask-WTF's)."""
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # as long as the session
+    app.config.setdefault("WTF_CSRF_FIELD_NAME", CSRF_FIELD)
+    app.config.setdefault("WTF_CSRF_HEADERS", [CSRF_HEADER, "X-CSRF-Token"])
+    csrf.init_app(app)
+
+
 def csrf_token() -> str:
-    """The session's CSRF token, created on first use."""
-    token = session.get(CSRF_KEY)
-    if not token:
-        token = session[CSRF_KEY] = secrets.token_urlsafe(32)
-    return cast(str, token)
+    """The CSRF token for this session's forms (created on first use)."""
+    return cast(str, generate_csrf())
 
 
 def csrf_valid() -> bool:
-    """True when the request carries the session's CSRF token."""
-    expected = session.get(CSRF_KEY)
-    given = request.form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or ""
-    return bool(expected) and hmac.compare_digest(str(expected), given)
+    """True when the request carries a valid CSRF token for this session."""
+    try:
+        csrf.protect()
+    except CSRFError:
+        return False
+    return True
 
 
-def check_csrf() -> None:
-    """Refuse (400) a state-changing page request without the right token."""
-    if request.method in UNSAFE_METHODS and not request.path.startswith(EXEMPT_PREFIXES) and not csrf_valid():
-        abort(400, description="csrf")
+def needs_csrf() -> bool:
+    """A state-changing page request (the JSON API, static files and probes are exempt)."""
+    return request.method in UNSAFE_METHODS and not request.path.startswith(EXEMPT_PREFIXES)
 
 
 def load_actor() -> None:
@@ -72,7 +83,7 @@ def log_in(actor: engine.Actor) -> None:
     if lang:
         session["lang"] = lang
     session[USER_KEY] = actor.username
-    session[CSRF_KEY] = secrets.token_urlsafe(32)
+    g.pop(CSRF_FIELD, None)  # the next form gets a token of the new session
     g.actor = actor
 
 

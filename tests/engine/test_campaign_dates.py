@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 import engine
-from engine import campaign_dates, notice_schedule, scheduled_starts, timers
+from engine import campaign_date_admin, campaign_dates, notice_schedule, scheduled_starts, timers
 from engine.clock import CHINA_TZ
 from engine.db import unit_of_work
 from engine.models import AuditEvent, Job, NoticeSchedule
@@ -75,7 +75,7 @@ def test_the_four_campaign_dates_are_drafted_on_their_working_days_in_2026(board
 
 def test_a_lead_time_across_the_labour_day_holiday_skips_it(board, clock):
     campaign_dates.seed()
-    campaign_dates.update_campaign_date(board["admin"], "disaster_day", {"lead_working_days": 8})
+    campaign_date_admin.update_campaign_date(board["admin"], "disaster_day", {"lead_working_days": 8})
     # Mon 11, Sat 9 (调休), Fri 8, Thu 7, Wed 6; 1–5 May are holidays; Thu 30, Wed 29, Tue 28 April
     assert waiting()["campaign@disaster_day@2026-05-12"] == at_nine("2026-04-28")
 
@@ -147,7 +147,7 @@ def test_editing_re_queues_the_waiting_job_and_inactive_cancels_it(board, clock)
     before = waiting()
     with unit_of_work(write=False) as s:
         job_ids = {j.id for j in s.scalars(select(Job).where(Job.status == "pending"))}
-    changed = campaign_dates.update_campaign_date(board["admin"], "publicity_day", {
+    changed = campaign_date_admin.update_campaign_date(board["admin"], "publicity_day", {
         "month": "6", "day": "15", "lead_working_days": "3", "title": "{year}年安全宣传咨询日",
         "target_type": "industries", "target_values": ["catering"]})
     assert (changed.next_date, changed.next_run) == (date(2026, 6, 15), at_nine("2026-06-10"))
@@ -159,9 +159,9 @@ def test_editing_re_queues_the_waiting_job_and_inactive_cancels_it(board, clock)
     case = next(c for c in notice_cases(board["admin"]) if c.business_key == "campaign@publicity_day@2026-06-15")
     assert case.data["title"] == "2026年安全宣传咨询日" and case.data["target_industries"] == ["catering"]
 
-    campaign_dates.update_campaign_date(board["admin"], "fire_month", {"active": "0"})
+    campaign_date_admin.update_campaign_date(board["admin"], "fire_month", {"active": "0"})
     assert not any(k.startswith("campaign@fire_month") for k in waiting())
-    campaign_dates.update_campaign_date(board["admin"], "fire_month", {"active": "1"})
+    campaign_date_admin.update_campaign_date(board["admin"], "fire_month", {"active": "1"})
     assert waiting()["campaign@fire_month@2026-11-01"] == before["campaign@fire_month@2026-11-01"]
 
 
@@ -179,36 +179,36 @@ def test_editing_re_queues_the_waiting_job_and_inactive_cancels_it(board, clock)
 ])
 def test_bad_input_is_refused_and_changes_nothing(board, fields, field):
     campaign_dates.seed()
-    rows, jobs, events = campaign_dates.list_campaign_dates(board["admin"]), waiting(), audit_count()
+    rows, jobs, events = campaign_date_admin.list_campaign_dates(board["admin"]), waiting(), audit_count()
     with pytest.raises(engine.BadRequest) as refused:
-        campaign_dates.update_campaign_date(board["admin"], "safety_month", fields)
+        campaign_date_admin.update_campaign_date(board["admin"], "safety_month", fields)
     assert refused.value.details[0]["field"] == field and refused.value.message_en
     with pytest.raises(engine.BadRequest):
-        campaign_dates.add_campaign_date(board["admin"], "new_day", {"name_zh": "新宣传日", "title": "t", "body": "b",
+        campaign_date_admin.add_campaign_date(board["admin"], "new_day", {"name_zh": "新宣传日", "title": "t", "body": "b",
                                                                      "month": 3, "day": 1, "lead_working_days": 3,
                                                                      **fields})
-    assert (campaign_dates.list_campaign_dates(board["admin"]), waiting(), audit_count()) == (rows, jobs, events)
+    assert (campaign_date_admin.list_campaign_dates(board["admin"]), waiting(), audit_count()) == (rows, jobs, events)
 
 
 def test_add_and_delete_a_campaign_date(board, clock):
     campaign_dates.seed()
     with pytest.raises(engine.Conflict):
-        campaign_dates.add_campaign_date(board["admin"], "fire_month", {})
+        campaign_date_admin.add_campaign_date(board["admin"], "fire_month", {})
     with pytest.raises(engine.BadRequest):
-        campaign_dates.add_campaign_date(board["admin"], "Bad Key", {})
+        campaign_date_admin.add_campaign_date(board["admin"], "Bad Key", {})
     with pytest.raises(engine.Forbidden):
-        campaign_dates.add_campaign_date(board["auditor"], "drill_day", {})
-    added = campaign_dates.add_campaign_date(board["admin"], "drill_day", {
+        campaign_date_admin.add_campaign_date(board["auditor"], "drill_day", {})
+    added = campaign_date_admin.add_campaign_date(board["admin"], "drill_day", {
         "name_zh": "消防演练日", "name_en": "", "month": "11", "day": "9", "lead_working_days": "3",
         "title": "{year}年11·9消防演练", "body": "请组织一次疏散演练。", "target_type": "risk_grades",
         "target_values": ["red", "orange", "red"]})
     assert (added.name_en, added.target_values, added.next_run) == ("消防演练日", ("orange", "red"), at_nine("2026-11-04"))
-    assert [r.key for r in campaign_dates.list_campaign_dates(board["auditor"])] == [
+    assert [r.key for r in campaign_date_admin.list_campaign_dates(board["auditor"])] == [
         "disaster_day", "safety_month", "publicity_day", "fire_month", "drill_day"]
-    campaign_dates.delete_campaign_date(board["admin"], "drill_day")
+    campaign_date_admin.delete_campaign_date(board["admin"], "drill_day")
     assert not any(k.startswith("campaign@drill_day") for k in waiting())
     with pytest.raises(engine.NotFound):
-        campaign_dates.delete_campaign_date(board["admin"], "drill_day")
+        campaign_date_admin.delete_campaign_date(board["admin"], "drill_day")
 
 
 def test_redeploying_the_notice_process_moves_waiting_notices_to_the_new_version(board, clock):

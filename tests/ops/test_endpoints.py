@@ -88,3 +88,41 @@ def test_each_request_gets_a_request_id_and_one_json_log_line(app):
         ("safeloop.http", "GET", "/no-such-page", 404, "lb-7f3a"),
         ("safeloop.http", "GET", "/no-such-page", 404, fresh.headers["X-Request-ID"])]
     assert all(e["level"] == "INFO" and e["duration_ms"] >= 0 and e["time"].endswith("+00:00") for e in entries)
+
+
+WORKER = """
+import sys
+from webui import create_app
+from webui.pages import ops
+app = create_app({"TESTING": True, "ENGINE_CONFIGURED": True, "DATA_DIR": sys.argv[1]})
+if sys.argv[2] == "scrape":
+    ops.snapshot = lambda now: ops.Snapshot({"running": 3}, 0, 0, 0, 0, 0.0, 0)
+    sys.stdout.write(app.test_client().get("/metrics").get_data(as_text=True))
+else:
+    for _ in range(int(sys.argv[2])):
+        app.test_client().get("/no-such-page")
+"""
+
+
+def test_with_several_gunicorn_workers_a_scrape_of_any_one_sums_every_workers_latency(tmp_path):
+    """prometheus-client's multiprocess mode: each process writes its histogram to PROMETHEUS_MULTIPROC_DIR."""
+    import os
+    import subprocess
+    import sys
+    shared = tmp_path / "prometheus"
+    shared.mkdir()
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(shared)}
+    root = Path(__file__).resolve().parents[2]
+
+    def run(*args: str) -> str:
+        done = subprocess.run([sys.executable, "-c", WORKER, str(tmp_path / "web"), *args], env=env, cwd=root,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stdout
+
+    run("2")
+    run("3")  # a second worker process
+    body = run("scrape")
+    assert _metric(body, "safeloop_http_request_duration_seconds_count",
+                   '{method="GET",route="unmatched",status="404"}') == 5
+    assert _metric(body, "safeloop_cases", '{status="running"}') == 3

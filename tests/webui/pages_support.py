@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
 
 import engine
 from engine import bootstrap
@@ -17,19 +18,21 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 ROOT = Path(__file__).resolve().parents[2]
 ENT_A = "91220881MA00000000"
 ENT_B = "91220881MA10000006"
-CSRF = "test-csrf-token"
+SECRET = "test-secret-key"
+CSRF_RAW = "test-csrf-token"  # what Flask-WTF keeps in the session
+CSRF = URLSafeTimedSerializer(SECRET, salt="wtf-csrf-token").dumps(CSRF_RAW)  # what a form sends
 
 
 def make_app(tmp_path: Path) -> Flask:
     return create_app({"TESTING": True, "ENGINE_CONFIGURED": True, "DATA_DIR": str(tmp_path / "web"),
-                       "SECRET_KEY": "test-secret-key"})
+                       "SECRET_KEY": SECRET})
 
 
 def log_in_as(client: FlaskClient, username: str) -> None:
     """Put `username` in the session directly (only admin and officer_a have passwords)."""
     with client.session_transaction() as session:
         session["user"] = username
-        session["csrf"] = CSRF
+        session["csrf_token"] = CSRF_RAW
 
 
 def post(client: FlaskClient, path: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:

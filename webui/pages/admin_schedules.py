@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 import engine
-from engine import campaign_dates, scheduled_starts
+from engine import campaign_date_admin, campaign_dates, scheduled_starts
 from webui.pages import common
 from webui.pages.admin_common import ADMIN_READERS, actor, roles_required
 
@@ -23,7 +23,7 @@ RISK_GRADES = campaign_dates.RISK_GRADES
 def index() -> ResponseReturnValue:
     return render_template("pages/admin_schedules.html", section="schedules",
                            starts=scheduled_starts.list_scheduled_starts(actor()),
-                           dates=campaign_dates.list_campaign_dates(actor()), can_act=actor().has("admin"),
+                           dates=campaign_date_admin.list_campaign_dates(actor()), can_act=actor().has("admin"),
                            industries=common.industries(), risk_grades=RISK_GRADES, grade_names=_grade_names())
 
 
@@ -72,19 +72,19 @@ def _fields() -> dict[str, Any]:
 @roles_required("admin")
 def add_date() -> ResponseReturnValue:
     key = request.form.get("key", "")
-    return _done(lambda: campaign_dates.add_campaign_date(actor(), key, _fields()),
+    return _done(lambda: campaign_date_admin.add_campaign_date(actor(), key, _fields()),
                  _("Campaign date %(key)s added; its next notice is queued.", key=key))
 
 
 @bp.post("/admin/schedules/campaign-dates/<key>")
 @roles_required("admin")
 def edit_date(key: str) -> ResponseReturnValue:
-    return _done(lambda: campaign_dates.update_campaign_date(actor(), key, _fields()),
+    return _done(lambda: campaign_date_admin.update_campaign_date(actor(), key, _fields()),
                  _("Campaign date %(key)s saved; its next notice is queued again.", key=key))
 
 
 @bp.post("/admin/schedules/campaign-dates/<key>/delete")
 @roles_required("admin")
 def delete_date(key: str) -> ResponseReturnValue:
-    return _done(lambda: campaign_dates.delete_campaign_date(actor(), key),
+    return _done(lambda: campaign_date_admin.delete_campaign_date(actor(), key),
                  _("Campaign date %(key)s deleted; its waiting notice is cancelled.", key=key))

@@ -22,8 +22,7 @@ login_failures = Throttle(limit=10, window_seconds=600)
 @bp.before_app_request
 def _before() -> ResponseReturnValue | None:
     session_auth.load_actor()
-    if request.method in session_auth.UNSAFE_METHODS and not request.path.startswith(session_auth.EXEMPT_PREFIXES) \
-            and not session_auth.csrf_valid():
+    if session_auth.needs_csrf() and not session_auth.csrf_valid():
         return error_page(400, _("The form had expired or did not come from this site. Go back, reload the page and try again."))
     if request.path == "/" and session_auth.current_actor() is not None:
         return redirect(url_for("inbox.index"))

@@ -2,8 +2,8 @@
 (Prometheus text format). `/healthz` (the process answers) is registered by `create_app` itself.
 
 `/metrics` is open unless SAFELOOP_METRICS_TOKEN is set; then it wants `Authorization: Bearer <token>`.
-The request-latency histogram is per process: with several gunicorn workers, scrape each worker or
-read the sum over the `pid` label (see docs/operations.md).
+Written by `prometheus-client`: the request-latency histogram is per process, or — with several gunicorn
+workers and PROMETHEUS_MULTIPROC_DIR set — summed over every worker's files (see docs/operations.md).
 
 Every request is logged once on `safeloop.http` (method, path, status, duration, request id); the request
 id is the caller's `X-Request-ID` when it looks like one, else a fresh one, and is echoed in the response.
@@ -14,15 +14,16 @@ import hmac
 import logging
 import os
 import re
-import threading
 import time
 import uuid
-from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest, multiprocess
+from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import func, select, text
 
 from engine import db, schema
@@ -36,39 +37,33 @@ BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 UNTIMED = frozenset({"/metrics", "/healthz", "/readyz"})
 
 
-class LatencyHistogram:
-    """Request durations by method, route and status: cumulative buckets, sum and count (thread-safe)."""
+class DatabaseGauges:
+    """The gauges read from the database at scrape time (every process reports the same values)."""
 
-    def __init__(self, buckets: tuple[float, ...] = BUCKETS) -> None:
-        self.buckets = buckets
-        self._lock = threading.Lock()
-        self._series: dict[tuple[str, str, str], list[float]] = defaultdict(lambda: [0.0] * (len(buckets) + 2))
-
-    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
-        with self._lock:
-            series = self._series[(method, route, str(status))]
-            for i, bound in enumerate(self.buckets):
-                if seconds <= bound:
-                    series[i] += 1
-            series[-2] += seconds
-            series[-1] += 1
-
-    def lines(self, name: str) -> list[str]:
-        pid = os.getpid()
-        out = [f"# HELP {name} HTTP request duration in seconds.", f"# TYPE {name} histogram"]
-        with self._lock:
-            items = sorted((k, list(v)) for k, v in self._series.items())
-        for (method, route, status), series in items:
-            labels = f'method="{method}",route="{_escape(route)}",status="{status}",pid="{pid}"'
-            for bound, count in zip(self.buckets, series):
-                out.append(f'{name}_bucket{{{labels},le="{bound:g}"}} {count:g}')
-            out.append(f'{name}_bucket{{{labels},le="+Inf"}} {series[-1]:g}')
-            out.append(f"{name}_sum{{{labels}}} {series[-2]:.6f}")
-            out.append(f"{name}_count{{{labels}}} {series[-1]:g}")
-        return out
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        snap = snapshot(datetime.now(timezone.utc))
+        cases = GaugeMetricFamily("safeloop_cases", "Cases by status.", labels=["status"])
+        for status, n in sorted(snap.cases_by_status.items()):
+            cases.add_metric([status], n)
+        yield cases
+        for name, help_text, value in (
+                ("safeloop_open_tasks", "Open human tasks (the inbox).", snap.open_tasks),
+                ("safeloop_overdue_tasks", "Open tasks past their due time.", snap.overdue_tasks),
+                ("safeloop_pending_jobs", "Pending jobs (timers, reminders, escalations, starts).", snap.pending_jobs),
+                ("safeloop_due_jobs", "Pending jobs already due (waiting for a worker).", snap.due_jobs),
+                ("safeloop_job_lag_seconds", "Age of the oldest due, unfired job (0 when none is waiting).",
+                 snap.job_lag_seconds),
+                ("safeloop_job_incidents", "Jobs that failed every retry.", snap.incident_jobs),
+                ("safeloop_failed_deliveries", "Notification e-mails and webhooks given up after every try.",
+                 snap.failed_deliveries)):
+            yield GaugeMetricFamily(name, help_text, value=value)
 
 
-latency = LatencyHistogram()
+# This process's latency histogram. Under gunicorn with PROMETHEUS_MULTIPROC_DIR set (docs/operations.md) the
+# values go to files there and a scrape of any worker sums every worker's.
+REGISTRY = CollectorRegistry(auto_describe=True)
+latency = Histogram("safeloop_http_request_duration_seconds", "HTTP request duration in seconds.",
+                    ["method", "route", "status"], buckets=BUCKETS, registry=REGISTRY)
 # First of all before-request hooks, so that a request another hook answers early (login, CSRF, or a
 # database outage while loading the user) is still timed, logged and given its request id.
 bp.record_once(lambda state: state.app.before_request_funcs.setdefault(None, []).insert(0, _start_timer))
@@ -89,7 +84,7 @@ def _observe(response: Response) -> Response:
     response.headers.setdefault("X-Request-ID", g.request_id)
     if request.path not in UNTIMED:
         route = request.url_rule.rule if request.url_rule is not None else "unmatched"
-        latency.observe(request.method, route, response.status_code, seconds)
+        latency.labels(request.method, route, str(response.status_code)).observe(seconds)
         log.info("%s %s %s", request.method, request.path, response.status_code,
                  extra={"method": request.method, "path": request.path, "status": response.status_code,
                         "duration_ms": round(seconds * 1000, 1), "request_id": g.request_id,
@@ -110,24 +105,15 @@ def metrics() -> Response:
     token = os.environ.get("SAFELOOP_METRICS_TOKEN")
     if token and not hmac.compare_digest(request.headers.get("Authorization", ""), f"Bearer {token}"):
         return Response("unauthorized\n", status=401, mimetype="text/plain")
-    lines = _gauges(snapshot(datetime.now(timezone.utc))) + latency.lines("safeloop_http_request_duration_seconds")
-    return Response("\n".join(lines) + "\n", mimetype="text/plain", content_type="text/plain; version=0.0.4; charset=utf-8")
-
-
-def _gauges(snap: Snapshot) -> list[str]:
-    out = ["# HELP safeloop_cases Cases by status.", "# TYPE safeloop_cases gauge"]
-    out += [f'safeloop_cases{{status="{_escape(k)}"}} {v}' for k, v in sorted(snap.cases_by_status.items())]
-    for name, help_text, value in (
-            ("safeloop_open_tasks", "Open human tasks (the inbox).", snap.open_tasks),
-            ("safeloop_overdue_tasks", "Open tasks past their due time.", snap.overdue_tasks),
-            ("safeloop_pending_jobs", "Pending jobs (timers, reminders, escalations, starts).", snap.pending_jobs),
-            ("safeloop_due_jobs", "Pending jobs already due (waiting for a worker).", snap.due_jobs),
-            ("safeloop_job_lag_seconds", "Age of the oldest due, unfired job (0 when none is waiting).", snap.job_lag_seconds),
-            ("safeloop_job_incidents", "Jobs that failed every retry.", snap.incident_jobs),
-            ("safeloop_failed_deliveries", "Notification e-mails and webhooks given up after every try.",
-             snap.failed_deliveries)):
-        out += [f"# HELP {name} {help_text}", f"# TYPE {name} gauge", f"{name} {value:g}"]
-    return out
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # every worker's histogram, summed from its files
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        body = generate_latest(registry)
+    else:
+        body = generate_latest(REGISTRY)
+    gauges = CollectorRegistry()
+    gauges.register(DatabaseGauges())
+    return Response(generate_latest(gauges) + body, content_type=CONTENT_TYPE_LATEST)
 
 
 # The two queries below read the engine's tables directly (read-only, no SpiffWorkflow). They belong in an
@@ -180,5 +166,3 @@ def snapshot(now: datetime) -> Snapshot:
                     int(due or 0), max(lag, 0.0), int(incidents), int(failed))
 
 
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
