@@ -11,11 +11,11 @@ import sys
 import time
 from dataclasses import dataclass
 
-from . import bounded, hazard, hotspots, inbox, paths, population, script_steps, statements, targets, timing
+from . import bounded, hazard, hotspots, inbox, paths, population, script_steps, statements, step_stats, targets, timing
 from .raw import RowStore
 from .stats import Table, median
 
-SECTIONS = ("overhead", "sandbox", "loops", "inbox", "timers", "size", "http")
+SECTIONS = ("overhead", "sandbox", "loops", "inbox", "timers", "size", "stats", "http")
 
 
 @dataclass(frozen=True)
@@ -36,10 +36,13 @@ class Plan:
     loop_rounds: int = 5_000  # one case round the review send-back loop (two completions a round)
     script_cases: int = 40   # script steps per block in the sandbox comparison (pool vs in-process)
     script_repeats: int = 7
+    stats_tasks: int = 100_000  # completed tasks behind the step statistics (heat map)
+    stats_repeats: int = 7
 
 
 QUICK = Plan(cases=8, hazard_cases=1, repeats=3, sizes=(1_000, 5_000), queries=10, flat_cases=4, flat_blocks=1, due_jobs=300,
-             loaded_cases=300, sqlite_sizes=(), http_seconds=10, loop_rounds=300, script_cases=12, script_repeats=3)
+             loaded_cases=300, sqlite_sizes=(), http_seconds=10, loop_rounds=300, script_cases=12, script_repeats=3,
+             stats_tasks=10_000, stats_repeats=3)
 
 
 def machine() -> str:
@@ -229,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.sizes:
         sizes = tuple(int(x) for x in args.sizes.split(","))
         plan = dataclasses.replace(plan, sizes=sizes, sqlite_sizes=sizes)
-    wanted = set(args.only or ("overhead", "sandbox", "loops", "inbox", "timers", "size")) | ({"http"} if args.http else set())
+    wanted = set(args.only or ("overhead", "sandbox", "loops", "inbox", "timers", "size", "stats")) | ({"http"} if args.http else set())
     table = Table()
     started = time.perf_counter()
     where = machine()
@@ -285,6 +288,10 @@ def _run(table: Table, plan: Plan, wanted: set[str], made: list[targets.Target],
             inbox_and_flatness(table, pg, _new(made, targets.postgres("large")), plan.sizes, plan)
         if lite is not None and plan.sqlite_sizes:
             inbox_and_flatness(table, lite, _new(made, targets.sqlite("large")), plan.sqlite_sizes, plan)
+    if "stats" in wanted:  # a database of its own per engine: 100k completed tasks would weigh on the others
+        for target in (_new(made, targets.sqlite("stats")), _new(made, targets.postgres("stats"))):
+            if target is not None:
+                step_stats.run(table, target, plan.stats_tasks, plan.stats_repeats)
     if "http" in wanted:
         from . import http
         http.run(table, plan.http_seconds)

@@ -16,7 +16,7 @@
    window instead). The button texts come from <script type="application/json" id="bpmn-viewer-text"> (written
    by pages/_bpmn_css.html in the page's language).
 
-   The opening view fits the diagram to the box but never below MIN_READABLE on a desktop, so that labels stay
+   The opening view fits the diagram to the box (data-open-view="fit": whatever the scale) but never below MIN_READABLE on a desktop, so that labels stay
    legible: a large diagram is then shown around its current step (else its start) and is dragged to see the
    rest. On a phone (≤ 600 px) the whole diagram is shown; the page lists the steps above it.
 
@@ -95,6 +95,7 @@
   function openingView(viewer, element) {
     var canvas = viewer.get('canvas');
     fit(canvas);
+    if (element.dataset.openView === 'fit') return;  // an overview first (the statistics' heat map)
     if (window.matchMedia(PHONE).matches || canvas.zoom() >= MIN_READABLE) return;
     var box = canvas.viewbox(), inner = box.inner, outer = box.outer;
     var width = outer.width / MIN_READABLE, height = outer.height / MIN_READABLE;
