@@ -16,8 +16,14 @@ from .clock import Clock, ManualClock, SystemClock, get_clock, reset_clock, set_
 from .config import Settings
 from .definitions import deploy, get_bpmn, get_process, list_processes, may_start, startable_processes, validate_bpmn
 from .errors import (BadRequest, Conflict, DatabaseUnavailable, DefinitionInvalid, EngineError, Forbidden, FormInvalid,
-                     NotAuthenticated, NotFound, SandboxViolation, StorageError, TooLarge, ValidationFailed)
+                     NotAuthenticated, NotFound, PathTestsFailed, SandboxViolation, StorageError, TooLarge,
+                     ValidationFailed)
 from .forms import get_form, list_forms, save_form
+from .path_runs import PathTestReport, ScenarioResult
+from .path_runs import run_for as run_path_tests
+from .path_tests import Scenario
+from .path_tests import save as save_path_tests
+from .path_tests import stored as list_path_tests
 from .public_reports import FiledReport, PublicReply, ReportStage, ReportStatus, file_report, report_status
 from .inbox import list_tasks
 from .task_options import TaskActions, handover_candidates, task_actions
@@ -28,6 +34,7 @@ from .users import (add_enterprise, add_user, authenticate, display_names, get_a
 from .views import (SYSTEM, Actor, DeployResult, EnterpriseView, FormView, HistoryEntry, InstanceView, Page,
                     ProcessVersion, TaskView, UserView)
 from . import report_figures  # noqa: F401,E402  (the campaign registers its script functions: register_figures)
+from . import referral_letters  # noqa: F401,E402  (… and issue_document_no, the referral letter's 文号)
 
 
 def configure(*, database_url: str | None = None, data_dir: str | Path | None = None) -> Settings:
@@ -63,6 +70,7 @@ __all__ = [
     "configure", "init", "deploy_bundled", "DEMO_PASSWORD",
     "deploy", "validate_bpmn", "list_processes", "get_process", "get_bpmn", "startable_processes", "may_start",
     "save_form", "get_form", "list_forms",
+    "list_path_tests", "save_path_tests", "run_path_tests", "Scenario", "ScenarioResult", "PathTestReport",
     "file_report", "report_status", "FiledReport", "PublicReply", "ReportStage", "ReportStatus",
     "start_instance", "get_instance", "list_instances", "instance_history",
     "suspend_instance", "resume_instance", "terminate_instance", "retry_instance",
@@ -74,5 +82,5 @@ __all__ = [
     "Actor", "SYSTEM", "DeployResult", "EnterpriseView", "FormView", "HistoryEntry", "InstanceView", "Page",
     "ProcessVersion", "TaskView", "UserView",
     "EngineError", "BadRequest", "Conflict", "DefinitionInvalid", "Forbidden", "FormInvalid", "NotAuthenticated",
-    "NotFound", "SandboxViolation", "StorageError", "TooLarge", "ValidationFailed", "DatabaseUnavailable",
+    "NotFound", "PathTestsFailed", "SandboxViolation", "StorageError", "TooLarge", "ValidationFailed", "DatabaseUnavailable",
 ]

@@ -1,6 +1,7 @@
 """Database connection and the unit of work. Only the engine commits."""
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -14,6 +15,9 @@ from .config import Settings
 from .errors import RETRY_AFTER_SECONDS, DatabaseUnavailable, EngineError  # noqa: F401
 
 _state: dict[str, Any] = {}
+# A scratch database for this context only (engine.scratch_db: path tests, what-if runs): the rest of the
+# process keeps the configured one, so a request trying a draft never touches the live tables.
+_scratch: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("safeloop_scratch_db", default=None)
 
 
 def is_unavailable(err: BaseException) -> bool:
@@ -85,17 +89,33 @@ def dispose() -> None:
     _state.clear()
 
 
+def _active() -> dict[str, Any]:
+    return _scratch.get() or _state
+
+
 def settings() -> Settings:
     """The settings in force (configuring from the environment on first use)."""
     if "settings" not in _state:
         configure(Settings.from_env())
-    return _state["settings"]
+    return _active()["settings"]
 
 
 def sql_engine() -> Engine:
     """The SQLAlchemy engine in force."""
     settings()
-    return _state["engine"]
+    return _active()["engine"]
+
+
+@contextmanager
+def switched_to(settings_: Settings, engine: Engine) -> Iterator[None]:
+    """Use another database inside this context (thread or task) only; other contexts keep theirs."""
+    token = _scratch.set({"settings": settings_, "engine": engine,
+                          "read": sessionmaker(engine, expire_on_commit=False),
+                          "write": sessionmaker(engine.execution_options(safeloop_write=True), expire_on_commit=False)})
+    try:
+        yield
+    finally:
+        _scratch.reset(token)
 
 
 def is_postgres() -> bool:
@@ -107,7 +127,7 @@ def is_postgres() -> bool:
 def unit_of_work(write: bool = True) -> Iterator[Session]:
     """One transaction: commit on success, roll back on any error."""
     settings()
-    session: Session = _state["write" if write else "read"]()
+    session: Session = _active()["write" if write else "read"]()
     try:
         yield session
         if write:

@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import audit, bpmn_xml, clock, db, forms, schedules, specs, start_rights, validation
+from . import audit, bpmn_xml, clock, db, forms, path_tests, schedules, specs, start_rights, validation
 from .db import unit_of_work
-from .errors import DefinitionInvalid, not_found
+from .errors import BadRequest, DefinitionInvalid, PathTestsFailed, not_found
 from .models import ProcessDefinition, ProcessInstance
 from .roles import RoleBook
 from .views import Actor, DeployResult, ProcessVersion
@@ -37,15 +37,21 @@ def latest(s: Session, key: str) -> ProcessDefinition | None:
                      .order_by(ProcessDefinition.version.desc()).limit(1)).first()
 
 
-def deploy(bpmn: bytes, *, actor: str | None, forms_given: dict[str, dict[str, Any]] | None = None) -> DeployResult:
+def deploy(bpmn: bytes, *, actor: str | None, forms_given: dict[str, dict[str, Any]] | None = None,
+           override_reason: str | None = None, check_paths: bool = True) -> DeployResult:
     """Validate and store a diagram as a new immutable version (a no-op when unchanged).
+
+    The process's stored path tests run first against the diagram (engine.path_tests); a failing one blocks the
+    deploy unless `override_reason` is given, which is audited with the failures.
 
     Raises:
         TooLarge: the bytes exceed the size cap.
         DefinitionInvalid: details list {element_id, line, message_zh, message_en}; nothing is stored.
+        PathTestsFailed: a path test failed (details name the scenario and step); nothing is stored.
     """
     bpmn = bpmn_xml.as_utf8(bpmn, db.settings().max_bpmn_bytes)  # stored as UTF-8 whatever it was sent in
     root = bpmn_xml.parse(bpmn, db.settings().max_bpmn_bytes)
+    ran, failures = _path_test_failures(bpmn, root, forms_given, override_reason) if check_paths else (0, [])
     with unit_of_work() as s:
         for key, schema in (forms_given or {}).items():
             forms.save_in(s, key, schema, actor)
@@ -65,8 +71,33 @@ def deploy(bpmn: bytes, *, actor: str | None, forms_given: dict[str, dict[str, A
         s.add(row)
         s.flush()
         schedules.reschedule(s, row)
-        audit.record(s, "process.deploy", actor=actor, after={"key": row.key, "version": row.version, "checksum": checksum})
+        audit.record(s, "process.deploy", actor=actor, after={"key": row.key, "version": row.version, "checksum": checksum,
+                                                              "path_tests": {"run": ran, "failed": len(failures)}})
+        if failures:
+            audit.record(s, "process.path_tests.override", actor=actor,
+                         after={"key": row.key, "version": row.version, "reason": (override_reason or "").strip(),
+                                "failed": [{"scenario": f["scenario"], "step": f["step"], "message": f["message_en"]}
+                                           for f in failures]})
         return DeployResult(_view(row), created=True)
+
+
+def _path_test_failures(bpmn: bytes, root: Any, forms_given: dict[str, dict[str, Any]] | None,
+                        override_reason: str | None) -> tuple[int, list[dict[str, Any]]]:
+    """How many stored path tests ran on this diagram and which failed (PathTestsFailed unless overridden)."""
+    reason = (override_reason or "").strip()
+    if len(reason) > 500:
+        raise BadRequest("强制部署的理由最长 500 字", "The override reason is at most 500 characters",
+                         [{"field": "override_reason"}])
+    key = path_tests.diagram_key(root)
+    scenarios = path_tests.stored(key) if key and path_tests.valid_key(key) else []
+    if not scenarios:
+        return 0, []
+    from . import path_runs  # runs the draft through this module's deploy, on a scratch database
+    failures = path_tests.as_problems(path_runs.run(bpmn, scenarios, forms_given=forms_given).results)
+    if failures and not reason:
+        raise PathTestsFailed(f"{len(failures)} 个路径测试未通过，未部署（可填写理由后强制部署）",
+                              f"{len(failures)} path test(s) failed; not deployed (deploy anyway with a reason)", failures)
+    return len(scenarios), failures
 
 
 def _running_counts(s: Session) -> dict[int, int]:

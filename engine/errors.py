@@ -63,6 +63,12 @@ class DefinitionInvalid(ValidationFailed):
     code = "invalid_definition"
 
 
+class PathTestsFailed(DefinitionInvalid):
+    """A deploy blocked by a failing path test; details: [{scenario, step, element_id, line, message_zh, message_en}]."""
+
+    code = "path_tests_failed"
+
+
 class FormInvalid(ValidationFailed):
     """Form data refused; details: [{field, message_zh, message_en}]."""
 

@@ -97,6 +97,12 @@ def forget_cached_schemas() -> None:
     _schemas.clear()
 
 
+def forget_url(url: str) -> None:
+    """Drop the cached schemas of one database (a scratch database that is gone)."""
+    for cache_key in [k for k in list(_schemas) if k[0] == url]:
+        _schemas.pop(cache_key, None)
+
+
 def get_form(key: str, version: int | None = None) -> FormView:
     """A form by key (newest version unless one is named)."""
     with unit_of_work(write=False) as s:

@@ -35,6 +35,11 @@ def forget_cached_roles() -> None:
     _CACHE.clear()
 
 
+def forget_url(url: str) -> None:
+    """Drop the cached roles of one database (a scratch database that is gone)."""
+    _CACHE.pop(url, None)
+
+
 @dataclass(frozen=True)
 class RoleBook:
     """Every role by key, with lookups by Chinese and English display name."""

@@ -4,6 +4,8 @@ The page hands the script its data (roles, forms, URLs) in a JSON data block; th
 diagram's XML (`application/xml`, CSRF header) to `validate` and `deploy`, which answer JSON:
 `{"problems": [{element_id, line, message}]}` or, after a deployment, `{"key", "version", "created", "redirect"}`;
 errors are `{error, message, details}` — a diagram over the body limit too (413, `webui.request_limits`).
+A deploy refused by failing path tests answers `path_tests_failed: true`; `?override_reason=` deploys anyway.
+The path-test panel (static/js/editor/path-tests.js) reads, saves and runs the process's scenarios as JSON.
 """
 from __future__ import annotations
 
@@ -43,6 +45,7 @@ def _config(key: str | None, version: int | None) -> dict[str, Any]:
         "bpmnUrl": url_for("admin_processes.download", key=key, version=version, inline=1) if key and version else
         url_for("static", filename="js/editor/blank.bpmn"),
         "validateUrl": url_for(".validate"), "deployUrl": url_for(".deploy"),
+        "pathTestsUrl": url_for(".path_tests", key="__KEY__"), "pathTestsRunUrl": url_for(".run_path_tests", key="__KEY__"),
         "formUrl": url_for("forms_admin.edit", key="__KEY__"),
         "roles": [{"key": r.key, "name": r.name_en if english else r.name_zh, "name_zh": r.name_zh, "name_en": r.name_en}
                   for r in register.list_roles()],
@@ -86,10 +89,12 @@ def validate() -> ResponseReturnValue:
 @bp.post("/processes/deploy")
 @roles_required(*MODELERS)
 def deploy() -> ResponseReturnValue:
+    reason = request.args.get("override_reason", "").strip() or None
     try:
-        result = engine.deploy(_xml(), actor=actor().username)
+        result = engine.deploy(_xml(), actor=actor().username, override_reason=reason)
     except engine.DefinitionInvalid as err:
-        return jsonify(ok=False, message=common.error_text(err), problems=_problems(err.details)), 422
+        return jsonify(ok=False, message=common.error_text(err), problems=_problems(err.details),
+                       path_tests_failed=isinstance(err, engine.PathTestsFailed)), 422
     except engine.EngineError as err:
         return json_error(err)
     p = result.process
@@ -99,3 +104,55 @@ def deploy() -> ResponseReturnValue:
         flash(_("%(name)s is unchanged: version %(version)s stays the newest.", name=p.name, version=p.version), "info")
     return jsonify(ok=True, key=p.key, version=p.version, created=result.created,
                    redirect=url_for("admin_processes.index")), 201 if result.created else 200
+
+
+@bp.get("/processes/<key>/path-tests.json")
+@roles_required(*MODELERS)
+def path_tests(key: str) -> ResponseReturnValue:
+    try:
+        return jsonify(items=[s.as_json() for s in engine.list_path_tests(key)])
+    except engine.EngineError as err:
+        return json_error(err)
+
+
+def _json_object() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise engine.BadRequest("请求体必须是 JSON 对象", "The request body must be a JSON object")
+    return body
+
+
+@bp.post("/processes/<key>/path-tests.json")
+@roles_required(*MODELERS)
+def save_path_tests(key: str) -> ResponseReturnValue:
+    try:
+        saved = engine.save_path_tests(actor(), key, _json_object().get("scenarios"))
+    except engine.EngineError as err:
+        return json_error(err)
+    return jsonify(ok=True, items=[s.as_json() for s in saved],
+                   message=_("Saved %(n)s path test(s): they run at every deploy.", n=len(saved)))
+
+
+def _result(r: engine.ScenarioResult) -> dict[str, Any]:
+    english = current_locale() == "en"
+    where = (f"step {r.step}" if r.step else "the start") if english else (f"第 {r.step} 步" if r.step else "开始")
+    return {"name": r.name, "passed": r.passed, "step": r.step, "element_id": r.element_id, "where": where,
+            "message": r.message_en if english else r.message_zh, "path": list(r.path),
+            "open_tasks": list(r.open_tasks), "ended_at": list(r.ended_at)}
+
+
+@bp.post("/processes/<key>/path-tests/run")
+@roles_required(*MODELERS)
+def run_path_tests(key: str) -> ResponseReturnValue:
+    """Run the scenarios sent against the diagram sent (the draft in the modeler); nothing is deployed or stored."""
+    try:
+        body = _json_object()
+        bpmn = body.get("bpmn")
+        if not isinstance(bpmn, str) or not bpmn.strip():
+            raise engine.BadRequest("缺少流程图", "The diagram is missing", [{"field": "bpmn"}])
+        report = engine.run_path_tests(key, bpmn=bpmn.encode("utf-8"), scenarios=body.get("scenarios"))
+    except engine.DefinitionInvalid as err:
+        return jsonify(ok=False, message=common.error_text(err), problems=_problems(err.details)), 422
+    except engine.EngineError as err:
+        return json_error(err)
+    return jsonify(ok=True, passed=report.passed, results=[_result(r) for r in report.results])

@@ -8,7 +8,8 @@
    the offending shapes (marker + overlay) and listed. Download BPMN / SVG / PNG, open a local file.
    Leaving the page with unsaved changes asks first (beforeunload).
 
-   Exposes window.SafeloopEditor = { modeler } for tests and the console. */
+   Exposes window.SafeloopEditor = { modeler, showProblems, clearProblems, focusElement, csrfToken } for the path-test
+   panel (path-tests.js), tests and the console. */
 (function () {
   'use strict';
 
@@ -61,7 +62,8 @@
       refreshPanel();
     });
     if (config.locale !== 'en') translateTitles(document.querySelector('#properties'), modeler.get('translate'));
-    window.SafeloopEditor = { modeler: modeler };
+    window.SafeloopEditor = { modeler: modeler, showProblems: showProblems, clearProblems: clearProblems,
+      focusElement: focusElement, csrfToken: csrfToken, setStatus: setStatus };
   }
 
   // The properties panel's built-in tooltips ("Toggle section", "Open pop-up editor") fall back to English:
@@ -373,6 +375,7 @@
     markedIds = [];
     problemOverlays = [];
     $('[data-problems]').hidden = true;
+    $('[data-override]').hidden = true;
     $('[data-problem-list]').replaceChildren();
   }
 
@@ -451,17 +454,26 @@
     }).catch(function () { setStatus(text.networkError, 'error'); });
   }
 
-  function deploy() {
+  // A deploy refused by failing path tests offers "deploy anyway" with a reason (audited by the engine).
+  function deploy(reason) {
     setStatus(text.deploying, 'info');
-    return post(config.deployUrl).then(function (answer) {
+    var url = config.deployUrl + (reason ? '?override_reason=' + encodeURIComponent(reason) : '');
+    return post(url).then(function (answer) {
       if (answer.body.ok) {
         markDirty(false);
         window.location.assign(answer.body.redirect);
         return;
       }
       showProblems(answer.body.problems || []);
-      setStatus((answer.body.message || text.deployFailed), 'error');
+      $('[data-override]').hidden = !answer.body.path_tests_failed;
+      setStatus(answer.body.path_tests_failed ? text.overrideNeeded : (answer.body.message || text.deployFailed), 'error');
     }).catch(function () { setStatus(text.networkError, 'error'); });
+  }
+
+  function deployOverride() {
+    var reason = $('[data-override-reason]').value.trim();
+    if (!reason) { setStatus(text.reasonNeeded, 'error'); $('[data-override-reason]').focus(); return; }
+    deploy(reason);
   }
 
   // --- files -----------------------------------------------------------------------------------
@@ -527,7 +539,7 @@
 
   function bindToolbar() {
     var actions = {
-      'validate': validate, 'deploy': deploy, 'download-bpmn': downloadBpmn,
+      'validate': validate, 'deploy': function () { deploy(); }, 'deploy-override': deployOverride, 'download-bpmn': downloadBpmn,
       'download-svg': downloadSvg, 'download-png': downloadPng
     };
     document.querySelectorAll('[data-editor] button[data-action]').forEach(function (button) {
