@@ -56,7 +56,7 @@ def _side_rows(tasks: list[dict[str, Any]], rng: random.Random) -> tuple[list[di
     jobs = [{"kind": "reminder", "instance_id": t["instance_id"], "task_id": t["id"], "due_at": t["created_at"],
              "status": "done", "attempts": 1, "payload": {}, "created_at": t["created_at"]}
             for t in tasks if t["due_at"] and t["completed_at"] > t["due_at"] - timedelta(days=1)]
-    sent = [{"chain": f"stats:{t['id']}", "seq": 1, "at": t["completed_at"], "actor": "bench",
+    sent = [{"chain": f"sb:{t['id'][:32]}", "seq": 1, "at": t["completed_at"], "actor": "bench",
              "action": "task.send_back", "instance_id": t["instance_id"], "task_id": t["id"], "before": None,
              "after": None, "prev_hash": "0" * 64, "hash": "f" * 64}
             for t in tasks if t["element_id"] == "accept" and rng.random() < 0.03]
