@@ -53,7 +53,19 @@ def _sign_head(head: AuditHead) -> None:
     head.mac = _head_mac(head.key_id, head.chain, head.count, head.head_hash)
 
 
+_HELD = "safeloop_held_audit_heads"
+
+
+def hold(session: Session, head: AuditHead) -> None:
+    """Note a chain head the caller read *with a row lock* in this transaction (e.g. together with its case): the
+    next append to that chain takes it from the session instead of reading it again."""
+    session.info.setdefault(_HELD, {})[head.chain] = head  # held here: the session's identity map is weak
+
+
 def _head(session: Session, chain: str) -> AuditHead:
+    held = session.info.get(_HELD, {}).get(chain)
+    if held is not None:
+        return held
     stmt = select(AuditHead).where(AuditHead.chain == chain)
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update()
