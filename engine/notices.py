@@ -1,8 +1,9 @@
 """Read-only coverage of a published notice (通知公告已读回执): one row per target enterprise.
 
-`notice_distribution` starts one `notice_acknowledgement` case per target enterprise (its children).
-`coverage(actor, notice_id)` tells, for each, whether the enterprise has confirmed reading, is still
-within its deadline (pending), or is past it (overdue). Bureau-side users who may see the notice case
+`notice_distribution` starts one `notice_acknowledgement` case per target enterprise (its children); a notice
+of kind `study` (理论学习 / 党组会议题, item 21, `engine.study_notices`) one `study_receipt` case per bureau staff
+member instead. `coverage(actor, notice_id)` tells, for each enterprise or person, whether it has confirmed,
+is still within its deadline (pending), or is past it (overdue). Bureau-side users who may see the notice case
 only; enterprise users get `Forbidden`. `recent_coverage` gives the same for the newest published notices
 (the dashboard's notice tile).
 """
@@ -14,7 +15,7 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import access, clock
+from . import access, clock, study_notices
 from .db import unit_of_work
 from .errors import Forbidden, NotFound
 from .models import Enterprise, ProcessInstance, Task
@@ -24,11 +25,14 @@ NOTICE_PROCESS = "notice_distribution"
 ACK_PROCESS = "notice_acknowledgement"
 CONFIRM_STEP = "confirm_read"
 STATES = ("confirmed", "pending", "overdue")
+KINDS = ("notice", "study")  # notice_kind: to enterprises, or study material for bureau staff (per person)
+RECEIPT_PROCESSES = (ACK_PROCESS, study_notices.STUDY_PROCESS)
+RECEIPT_STEPS = (CONFIRM_STEP, study_notices.STUDY_STEP)
 
 
 @dataclass(frozen=True)
 class AckRow:
-    """One target enterprise's read receipt."""
+    """One target enterprise's read receipt, or (a study notice) one person's study receipt."""
 
     case_id: int
     enterprise_code: str | None
@@ -39,6 +43,8 @@ class AckRow:
     confirmed_at: datetime | None
     confirmed_by: str | None
     case_status: str
+    reader: str | None = None  # a study receipt: the bureau user who studies
+    reader_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,7 @@ class Coverage:
     status: str
     rows: tuple[AckRow, ...]
     published_at: datetime | None = None  # when the notice case ended (its publish step ran)
+    kind: str = "notice"  # notice (per enterprise) | study (per person)
 
     @property
     def total(self) -> int:
@@ -118,22 +125,27 @@ def recent_coverage(actor: Actor, *, limit: int = 5) -> tuple[Coverage, ...]:
 def _coverage_of(s: Session, notice: ProcessInstance, now: datetime) -> Coverage:
     stmt = (select(ProcessInstance, Enterprise)
             .outerjoin(Enterprise, Enterprise.id == ProcessInstance.enterprise_id)
-            .where(ProcessInstance.parent_id == notice.id, ProcessInstance.process_key == ACK_PROCESS))
+            .where(ProcessInstance.parent_id == notice.id, ProcessInstance.process_key.in_(RECEIPT_PROCESSES)))
     found = list(s.execute(stmt))
     ids = [inst.id for inst, _ in found]
     tasks: dict[int, Task] = {}
     if ids:
-        for task in s.scalars(select(Task).where(Task.instance_id.in_(ids), Task.element_id == CONFIRM_STEP)
+        for task in s.scalars(select(Task).where(Task.instance_id.in_(ids), Task.element_id.in_(RECEIPT_STEPS))
                               .order_by(Task.created_at)):
             tasks[task.instance_id] = task  # the newest confirm task of each case
     rows = [_ack_row(inst, ent, tasks.get(inst.id), now) for inst, ent in found]
-    rows.sort(key=lambda r: (r.enterprise_code or "", r.case_id))
-    return Coverage(notice.id, notice.title, notice.status, tuple(rows), _aware(notice.ended_at))
+    rows.sort(key=lambda r: (r.enterprise_code or "", r.reader or "", r.case_id))
+    kind = (notice.summary or {}).get("notice_kind")
+    return Coverage(notice.id, notice.title, notice.status, tuple(rows), _aware(notice.ended_at),
+                    kind if kind in KINDS else "notice")
 
 
 def _ack_row(inst: ProcessInstance, ent: Enterprise | None, task: Task | None, now: datetime) -> AckRow:
     done = inst.status == "completed" and task is not None and task.status == "completed"
+    reader = (inst.summary or {}).get("reader") if inst.process_key == study_notices.STUDY_PROCESS else None
     return AckRow(inst.id, ent.code if ent else None, ent.name if ent else None, ent.industry_key if ent else None,
                   _state(inst, task, now), _aware(task.due_at) if task else None,
                   _aware(task.completed_at) if done and task else None,
-                  task.completed_by if done and task else None, inst.status)
+                  task.completed_by if done and task else None, inst.status,
+                  reader if isinstance(reader, str) else None,
+                  str((inst.summary or {}).get("reader_name") or reader) if reader else None)

@@ -75,8 +75,10 @@ KINDS: tuple[RegisterKind, ...] = (
                  task_overdue=True, bureau_only=True, variant="trigger",
                  fields=("trigger", "letter_no", "received_on", "urge_count", "committee_decision", "press_count",
                          "decision_document_no")),  # v2: urge_count (催办); v1 cases: press_count (督办)
-    RegisterKind("notices", "通知已读回执台账", "Notice receipts", ("notice_acknowledgement",), dated_by="started",
-                 task_overdue=True, fields=("notice_title", "published_on", "read_confirmed")),
+    RegisterKind("notices", "通知已读回执台账", "Notice receipts", ("notice_acknowledgement", "study_receipt"),
+                 dated_by="started", task_overdue=True,
+                 fields=("notice_kind", "notice_title", "published_on", "read_confirmed", "reader_name",
+                         "study_confirmed")),  # study_receipt: one bureau person's study record (item 21)
     RegisterKind("whistleblower", "举报受理台账", "Whistleblower reports", ("whistleblower_intake",),
                  dated_by="started", task_overdue=True, bureau_only=True, in_time=True, variant="screening_result",
                  fields=("screening_result", "verified_on", "category")),

@@ -79,6 +79,8 @@ def answers(sim: Simulator, task: Any, case: dict[str, Any]) -> dict[str, Any]:
         return progress_figures(sim)
     if form == "rectification_plan" and case.get("deadline"):
         return {"deadline": case["deadline"]}
+    if form == "notice_compose":  # notice_distribution v2: the drafted notices go to enterprises
+        return {"notice_kind": "notice", "target_type": case.get("target_type") or "all"}
     return {}
 
 def graded_on_site(sim: Simulator, e: Any, item: dict[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ import pytest
 
 import engine
 from engine import attachments, notices
-from tests.processes.campaign_support import CATERING, DEMO, ENTERPRISES, GRAIN, OIL, Campaign
+from tests.processes.campaign_support import CATERING, DEMO, ENTERPRISES, GRAIN, OIL, USERS, Campaign
 
 NOTICE = {"title": "关于做好节前安全生产工作的通知", "body": "请各单位开展节前安全检查。", "target_type": "all"}
 
@@ -20,7 +20,7 @@ def board(campaign: Campaign) -> Campaign:
         if code not in ENTERPRISES:
             engine.add_enterprise(code, e["name"], e["industry"], category=e["category"], risk_grade=e["risk_grade"],
                                   township=e["township"], address=e["address"])
-    campaign.deploy("notice_acknowledgement", "notice_distribution")
+    campaign.deploy("notice_acknowledgement", "study_receipt", "notice_distribution")
     return campaign
 
 
@@ -224,3 +224,85 @@ def test_holiday_warnings_are_drafted_three_working_days_before_counting_a_make_
 
     board.go_to("2025-10-02T09:00")
     assert len(warnings()) == 1  # the next holiday's warning waits for its own day
+
+
+# ---- cadre study records (item 21): a notice of kind `study`, one receipt per bureau person -------------------
+STUDY = {"title": "学习习近平总书记关于安全生产的重要论述", "body": "请认真学习并结合工作谈体会。", "notice_kind": "study",
+         "study_type": "theory_study", "target_roles": ["bureau_inspector", "section_chief"]}
+
+
+def test_study_material_goes_to_bureau_staff_and_each_person_confirms(board):
+    from engine import user_admin
+    engine.add_user("inspector_gone", roles=["bureau_inspector"])
+    user_admin.set_user_active(board.admin, "inspector_gone", False)  # left the bureau: not a reader
+    case = board.start("inspector", "notice_distribution", {"title": STUDY["title"]})
+    case = board.do("inspector", case.id, "draft", **STUDY)
+    case = board.do("chief", case.id, "approve", approval_decision="approved")
+    assert case.status == "completed" and case.title == "学习：" + STUDY["title"] and case.data["notice_kind"] == "study"
+    receipts = board.children(case.id, "study_receipt")
+    readers = {r.data["reader"] for r in receipts}
+    expected = {"inspector", "chief"}  # inspector_oil etc. of the campaign: see USERS
+    expected |= {u for u, spec in USERS.items() if set(spec["roles"]) & {"bureau_inspector", "section_chief"}
+                 and not spec.get("enterprise")}
+    assert readers == expected and case.data["target_count"] == len(expected)
+    assert not board.children(case.id, "notice_acknowledgement")  # no enterprise gets study material
+    assert all(r.enterprise_code is None and r.title == "学习：" + STUDY["title"] for r in receipts)
+
+    # each task is the person's own: the other reader cannot take it; the enterprise never sees it
+    by_reader = {r.data["reader"]: r for r in receipts}
+    task = by_reader["chief"].open_tasks[0]
+    assert (task.element_id, task.assignee) == ("confirm_study", "chief")
+    with pytest.raises((engine.Forbidden, engine.NotFound)):
+        engine.complete_task(board.actors["inspector"], task.id, {"study_confirmed": True})
+    with pytest.raises(engine.FormInvalid):
+        engine.complete_task(board.actors["chief"], task.id, {"study_confirmed": False})
+    assert engine.list_tasks(board.actors["officer"], scope="mine").total == 0
+    board.do("chief", by_reader["chief"].id, "confirm_study", study_confirmed=True, study_notes="结合岗位抓落实。")
+
+    cover = notices.coverage(board.actors["inspector"], case.id)
+    assert cover.kind == "study" and (cover.total, cover.confirmed) == (len(expected), 1)
+    rows = {r.reader: r for r in cover.rows}
+    assert rows["chief"].state == "confirmed" and rows["chief"].confirmed_by == "chief"
+    assert rows["inspector"].state == "pending" and rows["inspector"].enterprise_code is None
+    # five working days from Monday 2025-03-03: due Monday the 10th; on the 12th the rest are overdue
+    board.go_to("2025-03-12T10:00")
+    cover = notices.coverage(board.actors["inspector"], case.id)
+    assert (cover.confirmed, cover.overdue) == (1, len(expected) - 1)
+
+    from engine import registers
+    found = registers.rows(board.admin, "notices", registers.Filters(), limit=50)
+    study_rows = [r for r in found.items if r.process_key == "study_receipt"]
+    assert {r.fields["reader_name"] for r in study_rows} >= {"chief", "inspector"}
+    assert {r.fields["notice_kind"] for r in study_rows} == {"study"}
+    assert registers.counts(board.actors["officer"], "notices").due == 0  # an enterprise sees no study record
+
+
+def test_study_material_needs_its_roles_and_the_old_kind_still_goes_to_enterprises(board):
+    case = board.start("inspector", "notice_distribution", {"title": STUDY["title"]})
+    with pytest.raises(engine.FormInvalid):
+        board.do("inspector", case.id, "draft", **{k: v for k, v in STUDY.items() if k != "target_roles"})
+    with pytest.raises(engine.FormInvalid):
+        board.do("inspector", case.id, "draft", **{**STUDY, "target_roles": ["enterprise_principal"]})
+    notice = publish(board, target_type="enterprises", target_enterprises=[CATERING])  # no kind: a notice
+    [receipt] = board.children(notice.id, "notice_acknowledgement")
+    assert receipt.data["notice_kind"] == "notice" and notices.coverage(board.admin, notice.id).kind == "notice"
+
+
+def test_the_receipts_page_and_csv_of_study_material_list_people(board, tmp_path):
+    from tests.webui.pages_support import get, log_in_as, make_app
+
+    case = board.start("inspector", "notice_distribution", {"title": STUDY["title"]})
+    board.do("inspector", case.id, "draft", **{**STUDY, "study_type": "party_group_agenda",
+                                               "target_roles": ["section_chief"]})
+    case = board.do("chief", case.id, "approve", approval_decision="approved")
+    [receipt] = board.children(case.id, "study_receipt")
+    board.do("chief", receipt.id, "confirm_study", study_confirmed=True)
+    client = make_app(tmp_path).test_client()
+    log_in_as(client, "inspector")
+    html = " ".join(get(client, f"/notices/{case.id}").get_data(as_text=True).split())
+    assert 'data-kind="study"' in html and "应学习人数" in html and "<th scope=\"col\">人员</th>" in html
+    assert 'data-count="total">1<' in html and 'data-count="confirmed">1<' in html
+    lines = get(client, f"/notices/{case.id}.csv").get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("用户名,人员,") and lines[1].startswith("chief,chief,") and ",已确认," in lines[1]
+    log_in_as(client, "officer")
+    assert get(client, f"/notices/{case.id}").status_code == 403

@@ -23,10 +23,11 @@ bp = Blueprint("notices", __name__)
 STATES = {"confirmed": _l("Confirmed"), "pending": _l("Pending"), "overdue": _l("Overdue")}  # AckRow.state
 
 
-def csv_header() -> list[str]:
+def csv_header(kind: str = "notice") -> list[str]:
     """The CSV's column headers in the request's language (looked up per request, not lazily as in register.py,
-    because "Due" needs a message context)."""
-    return [_("Credit code"), _("Enterprise"), _("Industry"), _("State"), pgettext("notice receipt", "Due"),
+    because "Due" needs a message context). A study notice (item 21) lists people, not enterprises."""
+    who = [_("Username"), _("Person")] if kind == "study" else [_("Credit code"), _("Enterprise")]
+    return [*who, _("Industry"), _("State"), pgettext("notice receipt", "Due"),
             _("Confirmed at"), _("Confirmed by"), _("Case")]
 
 
@@ -40,7 +41,9 @@ def _coverage(notice_id: int) -> notices.Coverage | ResponseReturnValue:
 
 
 def _cells(row: notices.AckRow) -> list[str]:
-    return [row.enterprise_code or "", row.enterprise_name or "", common.industry_name(row.industry) or "",
+    who = [row.reader, row.reader_name or row.reader] if row.reader else [row.enterprise_code or "",
+                                                                         row.enterprise_name or ""]
+    return [*who, common.industry_name(row.industry) or "",
             str(STATES[row.state]), common.fmt_dt(row.due_at) if row.due_at else "",
             common.fmt_dt(row.confirmed_at) if row.confirmed_at else "", common.person(row.confirmed_by) if row.confirmed_by else "", str(row.case_id)]
 
@@ -62,4 +65,5 @@ def export_csv(notice_id: int) -> ResponseReturnValue:
     cover = _coverage(notice_id)
     if not isinstance(cover, notices.Coverage):
         return cover
-    return common.csv_response(f"notice-{notice_id}-receipts.csv", csv_header(), (_cells(r) for r in cover.rows))
+    return common.csv_response(f"notice-{notice_id}-receipts.csv", csv_header(cover.kind),
+                               (_cells(r) for r in cover.rows))

@@ -28,14 +28,16 @@ DESCRIPTIONS = {
                  "inspector accepts the drill report."),
     "training": _l("One enrolment per enterprise and year, person by person from its staff register. Settled when "
                    "every enrolled person passed; overdue when a step is late or the year is over."),
-    "self_checks": _l("One self-check per enterprise and working day. A check not done by 23:59 is not done; "
-                      "withdrawn checks are not counted."),
+    "self_checks": _l("One self-check per enterprise and business day (every day, or working days, as set for "
+                      "the enterprise or its industry). A check not done by 23:59 is not done; withdrawn checks and "
+                      "days the enterprise is closed are not counted."),
     "hazards": _l("Every hazard case, dated by when it was reported. Overdue when the rectification deadline has "
                   "passed."),
     "referrals": _l("Referrals to the city work-safety committee for enforcement. Overdue when the feedback "
                     "deadline or a step is late."),
-    "notices": _l("One read receipt per notice and enterprise. Overdue when not confirmed within three working "
-                  "days."),
+    "notices": _l("One read receipt per notice and enterprise, and one study record per study material and bureau "
+                  "staff member. Overdue when not confirmed in time (three working days for a notice, five for "
+                  "study)."),
     "whistleblower": _l("Reports from the public. Overdue when screening, the reward decision or the answer is late."),
     "accidents": _l("Accidents and near misses, dated by when they were reported, by level. Settled when the bureau "
                     "has verified the record; the goal is no major or especially major accident."),
@@ -52,6 +54,7 @@ FIELD_TITLES = {
     "letter_no": _l("Letter number"), "received_on": _l("Receipt date"), "urge_count": _l("Times urged"),
     "decision_document_no": _l("Decision document no."), "notice_title": _l("Notice"),
     "published_on": _l("Published on"), "read_confirmed": _l("Read confirmed"),
+    "notice_kind": _l("Kind"), "reader_name": _l("Studied by"), "study_confirmed": _l("Study confirmed"),
     "screening_result": _l("Screening result"), "verified_on": _l("Verified on"),
     "people_enrolled": _l("People enrolled"), "people_passed": _l("People passed"), "event_type": _l("Type"),
     "accident_level": _l("Accident level"), "occurred_on": _l("Occurred on"), "deaths": _l("Deaths"),
