@@ -142,3 +142,32 @@ def test_a_path_test_fails_on_a_broken_draft_then_passes_and_gates_the_deploy(wa
     page.wait_for_url("**/processes")
     assert engine.get_process("review").version == 2
     assert [e for e in walker.errors if "status of 422" not in e] == []  # the blocked deploys answer 422
+
+
+def test_a_token_runs_through_the_diagram_on_the_chosen_branch(walker: Any, server: str) -> None:
+    page = walker.as_user("owner")
+    open_editor(page, server)
+    toggle = page.locator('[data-action="token-simulation"]')
+    assert toggle.inner_text() == "令牌模拟"
+    toggle.click()
+    assert toggle.get_attribute("aria-pressed") == "true"
+    assert "令牌模拟" in page.inner_text("[data-status]")
+    branch = "() => { const m = window.SafeloopEditor.modeler; return m.get('simulator').getConfig(m.get('elementRegistry').get('gw')).activeOutgoing.id; }"
+    fork = page.locator('.djs-overlays[data-container-id="gw"] .bts-context-pad[title="选择此分支"]')
+    assert page.evaluate(branch) == "f_pass"
+    fork.click()  # the owner tries the other branch, then back to 通过 → 销号
+    assert page.evaluate(branch) == "f_fail"
+    fork.click()
+    assert page.evaluate(branch) == "f_pass"
+    page.locator('.djs-overlays[data-container-id="start"] .bts-context-pad[title="触发事件"]').click()
+    page.wait_for_selector('.djs-overlays[data-container-id="end"] .bts-element-notification:has-text("已结束")', timeout=30_000)
+    assert page.locator('.djs-overlays[data-container-id="end_timeout"] .bts-element-notification').count() == 0
+    assert page.locator(".bts-toggle-mode").is_hidden()
+    titles = page.eval_on_selector_all(".bts-palette [title], .bts-context-pad[title]", "els => els.map(e => e.title)")
+    assert titles and latin_words(" ".join(titles)) == set(), titles
+    notes = page.inner_text(".bts-notifications")
+    assert "流程已结束" in notes and latin_words(notes) == set(), notes
+    save_screenshots(page, "owner-token-simulation")
+    toggle.click()
+    assert toggle.get_attribute("aria-pressed") == "false"
+    assert walker.errors == []

@@ -25,6 +25,7 @@ OUTPUTS=(
   bpmn-js/dist/assets/bpmn-js.css
   bpmn-js/dist/assets/bpmn-font/css/bpmn.css
   properties-panel/properties-panel.css
+  token-simulation/bpmn-js-token-simulation.css
   safeloop-modeler/modeler.bundle.js
   chart.js/chart.umd.min.js
   htmx/htmx.min.js
@@ -56,6 +57,9 @@ copy_dist() {
   cp -R "$NM/bpmn-js/dist/assets" "$out/bpmn-js/dist/assets"
   cp "$NM/bpmn-js/LICENSE" "$out/bpmn-js/LICENSE"
   cp "$NM/@bpmn-io/properties-panel/dist/assets/properties-panel.css" "$out/properties-panel/"
+  mkdir -p "$out/token-simulation"
+  cp "$NM/bpmn-js-token-simulation/assets/css/bpmn-js-token-simulation.css" "$out/token-simulation/"
+  cp "$NM/bpmn-js-token-simulation/LICENSE" "$out/token-simulation/"
   cp "$NM"/chart.js/dist/chart.umd.min.js{,.map} "$out/chart.js/"
   cp "$NM/chart.js/LICENSE.md" "$out/chart.js/"
   cp "$NM/htmx.org/dist/htmx.min.js" "$out/htmx/"

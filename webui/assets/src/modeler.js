@@ -17,3 +17,4 @@ export { default as CamundaBehaviorsModule } from 'camunda-bpmn-js-behaviors/lib
 export { default as camundaModdleDescriptor } from 'camunda-bpmn-moddle/resources/camunda.json';
 export { zhCN, zhTranslateModule, createTranslate, createTranslateModule } from './translate.js';
 export { KeepExplicitDefaultsModule } from './keep-defaults.js';
+export { TokenSimulationModule, TokenSimulationZhModule } from './token-simulation.js';

@@ -6,7 +6,8 @@
    nothing selected) who may start it (camunda:candidateStarterGroups / candidateStarterUsers) with the effective starters.
    Validate and Deploy post the XML to the server (the engine's own checks); problems are marked on
    the offending shapes (marker + overlay) and listed. Download BPMN / SVG / PNG, open a local file.
-   Leaving the page with unsaved changes asks first (beforeunload).
+   Leaving the page with unsaved changes asks first (beforeunload). 令牌模拟 (bpmn-js-token-simulation) plays tokens
+   through the diagram as drawn: start events and gateway branches are chosen on the canvas; editing waits meanwhile.
 
    Exposes window.SafeloopEditor = { modeler, showProblems, clearProblems, focusElement, csrfToken } for the path-test
    panel (path-tests.js), tests and the console. */
@@ -44,8 +45,9 @@
 
   function createModeler() {
     var lib = window.SafeloopModeler;
-    var modules = [lib.BpmnPropertiesPanelModule, lib.BpmnPropertiesProviderModule, lib.KeepExplicitDefaultsModule];
-    if (config.locale !== 'en') modules.push(lib.zhTranslateModule);
+    var modules = [lib.BpmnPropertiesPanelModule, lib.BpmnPropertiesProviderModule, lib.KeepExplicitDefaultsModule,
+      lib.TokenSimulationModule];
+    if (config.locale !== 'en') modules.push(lib.zhTranslateModule, lib.TokenSimulationZhModule);
     // No moddle descriptor for spiffworkflow or camunda: their elements and attributes stay generic and are
     // written back as read (see spiff-properties.js).
     modeler = new lib.BpmnModeler({
@@ -60,6 +62,12 @@
     modeler.on('selection.changed', function (event) {
       selected = event.newSelection.length === 1 ? event.newSelection[0] : null;
       refreshPanel();
+    });
+    modeler.on('tokenSimulation.toggleMode', function (event) {
+      var button = $('[data-action="token-simulation"]');
+      button.setAttribute('aria-pressed', event.active ? 'true' : 'false');
+      document.querySelector('[data-editor]').dataset.simulating = event.active ? 'true' : 'false';
+      setStatus(event.active ? text.simulating : '', 'info');
     });
     if (config.locale !== 'en') translateTitles(document.querySelector('#properties'), modeler.get('translate'));
     window.SafeloopEditor = { modeler: modeler, showProblems: showProblems, clearProblems: clearProblems,
@@ -539,6 +547,7 @@
 
   function bindToolbar() {
     var actions = {
+      'token-simulation': function () { modeler.get('toggleMode').toggleMode(); },
       'validate': validate, 'deploy': function () { deploy(); }, 'deploy-override': deployOverride, 'download-bpmn': downloadBpmn,
       'download-svg': downloadSvg, 'download-png': downloadPng
     };
