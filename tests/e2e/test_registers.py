@@ -21,6 +21,14 @@ USERS = {
     "officer": dict(roles=["enterprise_safety_officer"], enterprise=ENT_A, display_name="何永刚"),
     "chief": dict(roles=["section_chief"], display_name="刘洋"),
     "admin": dict(roles=["admin"], display_name="管理员"),
+    # named in engine/reference_data/responsibilities.json (权责清单): the register pages show them by name
+    "zhaomin": dict(roles=["deputy_director"], display_name="赵敏"),
+    "zhangwei": dict(roles=["bureau_inspector"], display_name="张伟"),
+    "lina": dict(roles=["bureau_inspector"], display_name="李娜"),
+    "wangqiang": dict(roles=["bureau_inspector"], display_name="王强"),
+    "liujing": dict(roles=["section_chief"], display_name="刘静"),
+    "huangli": dict(roles=["whistleblower_handler"], display_name="黄丽"),
+    "sunlei": dict(roles=["director"], display_name="孙磊"),
 }
 
 
@@ -68,7 +76,15 @@ def test_a_leader_walks_the_registers(walker: Walker, server: str) -> None:
     inspections.get_by_role("link", name="行业安全检查台账").click()
     page.wait_for_url("**/registers/inspections*")
     assert page.locator("tbody tr").count() == 4 and page.locator("tr.is-overdue").count() == 2
+    duty = page.locator('[data-responsibility="inspections"]')  # 权责清单 (item 2): who answers for this register
+    assert duty.is_visible() and "商贸流通科" in duty.inner_text() and "赵敏" in duty.inner_text()
+    assert "张伟、李娜、王强" in duty.inner_text()
     shots(page, "inspections")
+    duty.get_by_role("link", name="权责清单").click()
+    page.wait_for_url("**/responsibilities")
+    assert page.locator("[data-section]").count() == 3 and page.locator("[data-duty]").count() == 13
+    shots(page, "responsibilities")
+    page.goto(f"{server}/registers/inspections")
     page.select_option("#g-state", "overdue")
     page.get_by_role("button", name="筛选").click()
     page.wait_for_url("**state=overdue*")
