@@ -69,7 +69,7 @@ def test_a_major_hazard_walks_from_report_to_strike_off(walker: Walker, staff_se
     assert "何永刚" in header and "企业安全管理人员" in header and "洮南市甲餐饮有限公司" in header
     officer.goto(f"{base}/start/hazard_closure")
     fill(officer, {"case_title": TITLE, "location": "二楼后厨燃气表间", "category": "gas",
-                   "description": "燃气软管老化开裂，闻到燃气味。"})
+                   "description": "燃气软管老化开裂，闻到燃气味。", "reported_level": "major"})  # judged major: the bureau grades it
     shot(officer, "start")
     officer.get_by_role("button", name="发起").click()
     officer.wait_for_url("**/cases/*")
@@ -102,6 +102,14 @@ def test_a_major_hazard_walks_from_report_to_strike_off(walker: Walker, staff_se
     take(expert, base, "专家会商确认重大隐患")
     complete(expert, {"hazard_level": "major", "judged_by": "gas", "standard_clause": "第六条",
                       "expert_names": "周健", "expert_opinion": "同意认定为重大事故隐患。"})
+    # 3a. The section chief lists it for supervision and reports it to the city safety committee office.
+    chief = walker.as_user("chief")
+    take(chief, base, "决定挂牌督办及停产整顿")
+    complete(chief, {"supervision_listed": True, "supervision_listed_by": "洮南市商务局",
+                     "supervision_listed_on": today.isoformat(), "supervising_leader": "王副局长",
+                     "supervision_deadline": later, "committee_reported": True,
+                     "committee_reported_on": today.isoformat(), "committee_document_no": "洮商安〔2025〕12号",
+                     "suspension_ordered": False})
     principal = walker.as_user("principal")
     take(principal, base, "签收重大隐患通知")
     complete(principal, {"principal_name": "黄丽华", "actual_controller_name": "黄丽华", "acknowledged": True,
@@ -113,7 +121,6 @@ def test_a_major_hazard_walks_from_report_to_strike_off(walker: Walker, staff_se
                          "deadline": later, "contingency_plan": "整改期间停用燃气，配备灭火器两具。"})
 
     # 6. The section chief approves the plan, from the inbox; the task page shows the case beside the form.
-    chief = walker.as_user("chief")
     shot(chief, "inbox")
     take(chief, base, "审批整改方案")
     assert "五落实" in chief.content() or "整改" in chief.locator(".case-aside").inner_text()
@@ -137,6 +144,7 @@ def test_a_major_hazard_walks_from_report_to_strike_off(walker: Walker, staff_se
     # The register's major list shows the five fixes while the case is still open (publicity pending).
     chief.goto(f"{base}/register?view=major")
     assert "金属波纹管" in chief.locator(".register-table").inner_text()
+    assert "王副局长" in chief.locator(".register-table").inner_text()  # listed for supervision (挂牌督办)
     shot(chief, "register-major")
 
     # 10. The principal publicizes the result: the case is struck off.

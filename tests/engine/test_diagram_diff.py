@@ -142,7 +142,7 @@ def test_added_and_removed_elements_and_a_rerouted_flow():
 
 
 def test_moving_a_shape_is_layout_only():
-    moved = HAZARD.replace('<dc:Bounds x="366" y="535"', '<dc:Bounds x="380" y="540"')
+    moved = HAZARD.replace('<dc:Bounds x="606" y="665"', '<dc:Bounds x="620" y="670"')
     diff = _diff(HAZARD, moved)
     assert diff.same_meaning and [c.element_id for c in diff.layout] == ["grade_hazard"]
 

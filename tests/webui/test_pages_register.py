@@ -83,3 +83,40 @@ def test_the_register_links_to_the_daily_self_check_view(client, people):
     html = get(client, "/register").get_data(as_text=True)
     assert 'href="/register/self-checks">每日自查<' in html
     assert 'href="/register/self-checks">Daily self-checks<' in get(client, "/register?lang=en").get_data(as_text=True)
+
+
+def _hazard_with(actor: engine.Actor, **data: object) -> None:
+    """A stand-in hazard case carrying case data hazard_closure v2 sets along the way (its start form let open)."""
+    engine.save_form("review_start", {**engine.get_form("review_start").schema, "additionalProperties": True}, actor="owner")
+    start_review(actor, "hazard_closure", **data)
+
+
+def test_the_major_list_shows_listing_supervision_and_suspension_and_exports_them(client, people, hazards):
+    _hazard_with(people["officer_a"], case_title="丙挂牌重大隐患", hazard_level="major",
+                 supervision_listed_on="2025-03-04", supervising_leader="王副局长", supervision_deadline="2025-04-30",
+                 committee_reported_on="2025-03-05", committee_document_no="洮商安〔2025〕12号",
+                 suspension_decision_no="洮商停〔2025〕3号", suspension_decided_on="2025-03-04",
+                 suspension_scope="二楼后厨停止使用", suspension_lifted_on="")
+    log_in_as(client, "chief")
+    html = get(client, "/register?view=major").get_data(as_text=True)
+    assert "挂牌督办" in html and "王副局长" in html and "洮商停〔2025〕3号" in html and "停产整顿中" in html
+    table = rows(get(client, "/register.csv?view=major").get_data())
+    header = table[0]
+    assert {"挂牌日期", "督办领导", "报告文号", "停产停业整顿决定书文号", "解除停产停业整顿日期"} <= set(header)
+    [listed] = [r for r in table[1:] if r[1] == "丙挂牌重大隐患"]
+    assert listed[header.index("督办领导")] == "王副局长" and listed[header.index("解除停产停业整顿日期")] == ""
+    assert listed[header.index("报告文号")] == "洮商安〔2025〕12号"
+
+
+def test_the_register_shows_who_closed_a_hazard_and_its_sample_check(client, people, hazards):
+    _hazard_with(people["officer_a"], case_title="丁自查自改隐患", closed_on="2025-03-02",
+                 closed_by="enterprise", self_closed=True, spot_check_result="pending", deadline="2025-03-01")
+    log_in_as(client, "chief")
+    html = get(client, "/register").get_data(as_text=True)
+    assert "企业（自查自改）" in html and "待抽查" in html
+    table = rows(get(client, "/register.csv").get_data())
+    header = table[0]
+    [row] = [r for r in table[1:] if r[1] == "丁自查自改隐患"]
+    assert (row[header.index("销号日期")], row[header.index("销号方")], row[header.index("抽查")]) == \
+        ("2025-03-02", "企业（自查自改）", "待抽查")
+    assert row[header.index("已逾期")] == ""  # closed by the enterprise: not overdue while the check is pending
