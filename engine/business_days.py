@@ -9,8 +9,9 @@ A rule is one of:
 | rule | 中文 | due on |
 |---|---|---|
 | `every_day` | 每天营业 | every day, weekends and public holidays included (catering, retail, fuel stations) |
-| `working_days` | 工作日营业 | working days of the official calendar: weekdays that are not public holidays, and 调休 make-up days |
-| `days:1,2,3,4,5,6[;holidays]` | 自定义 | the ISO weekdays listed (1 = Monday … 7 = Sunday); on a public holiday only with `;holidays` (营业 on holidays). A 调休 make-up day counts by its weekday |
+| `working_days` | 工作日营业 | official working days: weekdays not public holidays, and 调休 make-up days |
+| `days:1,2,3,4,5,6[;holidays]` | 自定义 | the ISO weekdays listed (1 = Monday … 7 = Sunday); a public holiday |
+|   |   | only with `;holidays`; a 调休 make-up day counts by its weekday |
 
 An enterprise's own rule (`enterprise.business_days`) wins; NULL follows its industry's `business_days` in
 `reference_data/industries.json` (`working_days` when the industry names none).

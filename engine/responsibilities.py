@@ -143,9 +143,9 @@ def check(data: Any, role_keys: set[str] | None = None) -> ResponsibilityList:
         for name, value in (("leader", leader), ("chief", chief)):
             if value is not None and (not isinstance(value, str) or not 0 < len(value) <= 80):
                 problems.append(f"{where}: {name} 应为用户名")
-        sections.append(Section(key, _text(raw, "name_zh", where, problems, 100), _text(raw, "name_en", where, problems, 100),
-                                leader if isinstance(leader, str) else None, chief if isinstance(chief, str) else None,
-                                tuple(duties)))
+        names = (_text(raw, "name_zh", where, problems, 100), _text(raw, "name_en", where, problems, 100))
+        sections.append(Section(key, *names, leader if isinstance(leader, str) else None,
+                                chief if isinstance(chief, str) else None, tuple(duties)))
     twice = sorted({r for r in registers_named if registers_named.count(r) > 1})
     missing = sorted(set(kinds) - set(registers_named))
     if twice:

@@ -184,7 +184,8 @@ def _checked(day: date) -> set[str]:
     from engine.db import unit_of_work
     from engine.models import Enterprise, ProcessInstance
     with unit_of_work(write=False) as s:
-        return set(s.scalars(select(Enterprise.code).join(ProcessInstance, ProcessInstance.enterprise_id == Enterprise.id)
+        return set(s.scalars(select(Enterprise.code)
+                             .join(ProcessInstance, ProcessInstance.enterprise_id == Enterprise.id)
                              .where(ProcessInstance.process_key == "daily_self_check",
                                     ProcessInstance.deadline == day)))
 
