@@ -33,7 +33,8 @@ USERS = {
     "officer": dict(roles=["enterprise_safety_officer"], enterprise=ENT, display_name="何永刚"),
 }
 REPORT = {"enterprise_code": ENT, "source": "self_check", "location": "二楼后厨", "description": "燃气管道锈蚀",
-          "category": "gas", "found_by": "何永刚", "found_at": "2025-03-01"}
+          "category": "gas", "found_by": "何永刚", "found_at": "2025-03-01",
+          "reported_level": "major"}  # judged major by the enterprise: the bureau grades it (v2)
 TARGET_FLOW = "Flow_register_general_gw_rectify_in"  # a long flow inside the enterprise safety officer's lane
 
 
@@ -252,7 +253,7 @@ def test_owner_changes_hazard_closure_and_admin_follows_the_old_case(browser: An
     admin.wait_for_selector("[data-case-path][data-marks-done]", state="attached")
     assert admin.locator('.djs-element.sl-completed[data-element-id="start_report"]').count() == 1
     assert admin.locator('.djs-element.sl-current[data-element-id="grade_hazard"]').count() == 1
-    assert admin.locator('.djs-connection.sl-completed[data-element-id="Flow_start_report_grade_hazard"]').count() == 1
+    assert admin.locator('.djs-connection.sl-completed[data-element-id="Flow_gw_intake_grade_hazard"]').count() == 1
     save_screenshots(admin, "admin-case-path")
 
     admin.goto(f"{server}/admin/audit")
