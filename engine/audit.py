@@ -62,25 +62,28 @@ def hold(session: Session, head: AuditHead) -> None:
     session.info.setdefault(_HELD, {})[head.chain] = head  # held here: the session's identity map is weak
 
 
-def _head(session: Session, chain: str) -> AuditHead:
+def _head(session: Session, chain: str, new_chain: bool = False) -> AuditHead:
     held = session.info.get(_HELD, {}).get(chain)
     if held is not None:
         return held
-    stmt = select(AuditHead).where(AuditHead.chain == chain)
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    head = session.scalars(stmt).first()
+    head = None
+    if not new_chain:
+        stmt = select(AuditHead).where(AuditHead.chain == chain)
+        if session.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update()
+        head = session.scalars(stmt).first()
     if head is None:
         if chain != REGISTRY:
             _append(session, REGISTRY, "chain.open", actor="system", after={"chain": chain, "sealed_count": 0})
         head = AuditHead(chain=chain, head_hash=GENESIS, count=0)
         session.add(head)
+        hold(session, head)  # new in this transaction: its row is ours until commit
     return head
 
 
 def _append(session: Session, chain: str, action: str, *, actor: str | None, instance_id: int | None = None,
-            task_id: str | None = None, before: Any = None, after: Any = None) -> AuditEvent:
-    head = _head(session, chain)
+            task_id: str | None = None, before: Any = None, after: Any = None, new_chain: bool = False) -> AuditEvent:
+    head = _head(session, chain, new_chain)
     at = clock.now()
     before, after = _canonical(before), _canonical(after)
     seq, key_id = head.count + 1, audit_keys.current()
@@ -95,11 +98,14 @@ def _append(session: Session, chain: str, action: str, *, actor: str | None, ins
 
 
 def record(session: Session, action: str, *, actor: str | None, instance_id: int | None = None,
-           task_id: str | None = None, before: Any = None, after: Any = None) -> AuditEvent:
-    """Append one event to its chain (the case's, or 'system')."""
+           task_id: str | None = None, before: Any = None, after: Any = None, new_case: bool = False) -> AuditEvent:
+    """Append one event to its chain (the case's, or 'system').
+
+    `new_case`: the case row was inserted in this transaction, so its chain cannot exist yet: it is opened (and
+    registered) without looking for it first (case ids are never reused: cases are not deleted)."""
     chain = f"case:{instance_id}" if instance_id is not None else "system"
     return _append(session, chain, action, actor=actor, instance_id=instance_id, task_id=task_id,
-                   before=before, after=after)
+                   before=before, after=after, new_chain=new_case and instance_id is not None)
 
 
 def seal(session: Session) -> int:

@@ -6,10 +6,10 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
-from . import access, case_data, definitions, instances, start_rights
+from . import access, case_data, definitions, fixed_rows, instances, projection, start_rights
 from .db import unit_of_work
 from .errors import Forbidden
-from .models import AuditEvent, Enterprise, ProcessDefinition, ProcessInstance, Task
+from .models import AuditEvent, Enterprise, ProcessInstance, Task
 from .projection import CONFIDENTIAL_PREFIX
 from .roles import CONFIDENTIAL_READERS
 from .tasks import task_view
@@ -17,15 +17,17 @@ from .views import Actor, HistoryEntry, InstanceView, Page
 
 
 def _view(s: Any, inst: ProcessInstance, actor: Actor, with_data: bool = False) -> InstanceView:
-    definition = s.get(ProcessDefinition, inst.definition_id)
-    code = s.scalar(select(Enterprise.code).where(Enterprise.id == inst.enterprise_id)) if inst.enterprise_id else None
+    definition = fixed_rows.definition(s, inst.definition_id)
+    code = fixed_rows.enterprise_code(s, inst.enterprise_id) if inst.enterprise_id else None
     data: dict[str, Any] = {}
     if with_data:
         from .projection import case_data
         data = case_data(instances.load(s, inst).wf)
         if not actor.has(*CONFIDENTIAL_READERS):
             data = {k: v for k, v in data.items() if not k.startswith(CONFIDENTIAL_PREFIX)}
-    tasks = s.scalars(select(Task).where(Task.instance_id == inst.id, Task.status == "open").order_by(Task.created_at))
+    tasks = projection.open_rows(s, inst.id)  # this step's projection knows them already
+    if tasks is None:
+        tasks = s.scalars(select(Task).where(Task.instance_id == inst.id, Task.status == "open").order_by(Task.created_at))
     return InstanceView(
         inst.id, inst.process_key, definition.version if definition else 0, inst.business_key, inst.status, inst.version,
         code, inst.industry_key, inst.hazard_level, inst.deadline, inst.source, inst.title, inst.current_step,

@@ -13,8 +13,8 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from . import (access, audit, business_days, clock, compaction, definitions, forms, projection, schedules, scripting,
-               specs, workdays)
+from . import (access, audit, business_days, clock, compaction, definitions, fixed_rows, forms, projection, schedules,
+               scripting, specs, workdays)
 from .errors import BadRequest, Conflict, EngineError, Forbidden, NotFound, not_found
 from .models import Enterprise, ProcessDefinition, ProcessInstance
 from .roles import RoleBook
@@ -47,6 +47,7 @@ class Loaded:
     definition: ProcessDefinition
     wf: BpmnWorkflow
     roles: RoleBook
+    fresh: bool = False  # being started in this transaction: no task row or job of it is stored yet
 
 
 def lock(s: Session, instance_id: int | ColumnElement[int]) -> ProcessInstance | None:
@@ -60,7 +61,7 @@ def lock(s: Session, instance_id: int | ColumnElement[int]) -> ProcessInstance |
 
 def load(s: Session, inst: ProcessInstance) -> Loaded:
     """Rebuild the workflow of a locked case (compacted: a case stored deeper than the bounds heals on load)."""
-    definition = s.get(ProcessDefinition, inst.definition_id)
+    definition = fixed_rows.definition(s, inst.definition_id)
     assert definition is not None
     wf = specs.load_state(inst.state, definition_spec(definition))
     if compaction.size(wf) > compaction.HEAL_ABOVE:  # stored before compaction existed, or by an older bound
@@ -152,7 +153,7 @@ def save(s: Session, loaded: Loaded) -> None:
     inst.updated_at = clock.now()
     if wf.completed and inst.status == Status.RUNNING.value:
         inst.status, inst.ended_at = Status.COMPLETED.value, clock.now()
-    projection.sync(s, inst, wf, loaded.definition.meta.get("steps", {}), loaded.roles)
+    projection.sync(s, inst, wf, loaded.definition.meta.get("steps", {}), loaded.roles, fresh=loaded.fresh)
     try:
         s.flush()
     except StaleDataError as err:
@@ -195,8 +196,8 @@ def create(s: Session, definition: ProcessDefinition, data: dict[str, Any], *, a
     s.flush()
     audit.record(s, "case.start", actor=actor.username, instance_id=inst.id,
                  after={"process": definition.key, "version": definition.version, "business_key": business_key,
-                        "parent_id": parent_id, "data": _public(data)})
-    loaded = Loaded(inst, definition, wf, RoleBook.load(s))
+                        "parent_id": parent_id, "data": _public(data)}, new_case=True)
+    loaded = Loaded(inst, definition, wf, RoleBook.load(s), fresh=True)
     pending = advance(s, loaded, actor.username)
     start_children(s, inst, pending, actor, depth)
     return inst

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
@@ -92,12 +93,14 @@ def _task_jobs(s: Session, inst: ProcessInstance, row: Task, props: dict[str, st
     now = clock.now()
     if row.due_at <= now:
         row.due_at = now + overdue_grace()
+    # the task row is new in this step, so no job of it is stored yet: no look-up (the unique key still backs this)
     if props.get("remindBefore"):
         remind_at = row.due_at - parse_duration(props["remindBefore"])
         queue_once(s, Job(kind="reminder", instance_id=inst.id, task_id=row.id, due_at=max(remind_at, now),
-                          status="pending", attempts=0, payload={}, created_at=now))
+                          status="pending", attempts=0, payload={}, created_at=now), new_task=True)
     queue_once(s, Job(kind="escalation", instance_id=inst.id, task_id=row.id, due_at=row.due_at, status="pending",
-                      attempts=0, payload={"level": 1, "escalate_to": props.get("escalateTo")}, created_at=now))
+                      attempts=0, payload={"level": 1, "escalate_to": props.get("escalateTo")}, created_at=now),
+               new_task=True)
 
 
 def overdue_grace() -> timedelta:
@@ -115,11 +118,15 @@ def dedupe_key(job: Job) -> str:
     return f"escalation:{job.task_id}:{int((job.payload or {}).get('level', 1))}"
 
 
-def queue_once(s: Session, job: Job) -> bool:
-    """Add a reminder or escalation job unless the task already has one for that level (the unique key backs this)."""
+def queue_once(s: Session, job: Job, *, new_task: bool = False) -> bool:
+    """Add a reminder or escalation job unless the task already has one for that level (the unique key backs this).
+
+    `new_task`: the job's task row was made in this transaction, so only the session's new jobs can clash."""
     job.dedupe_key = dedupe_key(job)
-    with s.no_autoflush:
-        taken = s.scalar(select(Job.id).where(Job.dedupe_key == job.dedupe_key))
+    taken = None
+    if not new_task:
+        with s.no_autoflush:
+            taken = s.scalar(select(Job.id).where(Job.dedupe_key == job.dedupe_key))
     if taken is not None or any(getattr(o, "dedupe_key", None) == job.dedupe_key for o in s.new):
         return False
     s.add(job)
@@ -138,18 +145,19 @@ def _timer_due(spiff_task: Any) -> datetime | None:
         return None
 
 
-def _sync_timer_jobs(s: Session, inst: ProcessInstance, wf: BpmnWorkflow) -> None:
+def _sync_timer_jobs(s: Session, inst: ProcessInstance, wf: BpmnWorkflow, fresh: bool) -> None:
     wanted: dict[str, datetime] = {}
     for t in wf.get_tasks(state=TaskState.WAITING):
         definition = getattr(t.task_spec, "event_definition", None)
         if isinstance(definition, TimerEventDefinition) and (due := _timer_due(t)) is not None:
             wanted[str(t.id)] = due
     if not wanted:
-        s.execute(update(Job).where(Job.instance_id == inst.id, Job.kind == "timer", Job.status == "pending")
-                  .values(status="cancelled").execution_options(synchronize_session=False))
+        if not fresh:
+            s.execute(update(Job).where(Job.instance_id == inst.id, Job.kind == "timer", Job.status == "pending")
+                      .values(status="cancelled").execution_options(synchronize_session=False))
         return
-    existing = {j.task_id: j for j in s.scalars(select(Job).where(Job.instance_id == inst.id, Job.kind == "timer",
-                                                                   Job.status == "pending"))}
+    existing = {} if fresh else {j.task_id: j for j in s.scalars(select(Job).where(
+        Job.instance_id == inst.id, Job.kind == "timer", Job.status == "pending"))}
     now = clock.now()
     for task_id, job in existing.items():
         if task_id not in wanted:
@@ -166,7 +174,9 @@ def _domain_columns(s: Session, inst: ProcessInstance, data: dict[str, Any]) -> 
     code = data.get("enterprise_code")
     known = (inst.summary or {}).get("enterprise_code")
     if isinstance(code, str) and code and not (inst.enterprise_id is not None and code == known):
-        ent = s.scalar(select(Enterprise).where(Enterprise.code == code.strip().upper()))
+        held = s.identity_map.get(identity_key(Enterprise, inst.enterprise_id)) if inst.enterprise_id else None
+        ent = held if held is not None and held.code == code.strip().upper() else \
+            s.scalar(select(Enterprise).where(Enterprise.code == code.strip().upper()))
         if ent is not None and inst.enterprise_id in (None, ent.id):
             inst.enterprise_id, inst.industry_key = ent.id, ent.industry_key
     level = data.get("hazard_level")
@@ -194,8 +204,11 @@ def outcome(wf: BpmnWorkflow) -> str | None:
     return "、".join(dict.fromkeys(names))[:300] or None
 
 
-def sync(s: Session, inst: ProcessInstance, wf: BpmnWorkflow, steps: dict[str, dict[str, Any]], roles: RoleBook) -> None:
-    """Bring the task rows, jobs and domain columns in line with the workflow state."""
+def sync(s: Session, inst: ProcessInstance, wf: BpmnWorkflow, steps: dict[str, dict[str, Any]], roles: RoleBook, *,
+         fresh: bool = False) -> None:
+    """Bring the task rows, jobs and domain columns in line with the workflow state.
+
+    `fresh`: the case is being started in this transaction, so it has no task row or job to read yet."""
     data = case_data(wf)
     ready = {str(t.id): t for t in wf.get_tasks(state=TaskState.READY, manual=True)}
     names = [steps.get(t.task_spec.name, {}).get("name") or t.task_spec.bpmn_name or t.task_spec.name for t in ready.values()]
@@ -205,11 +218,13 @@ def sync(s: Session, inst: ProcessInstance, wf: BpmnWorkflow, steps: dict[str, d
         inst.current_step = "、".join(n for n in names if n)[:300] or (outcome(wf) if wf.completed else None)
         # the case's open rows (their index) or the ready ones (primary key): never a scan of a long case's history
         open_ids = select(Task.id).where(Task.instance_id == inst.id, Task.status == "open")
-        known = {r.id: r for r in s.scalars(select(Task).where(or_(Task.id.in_(open_ids), Task.id.in_(list(ready)))))
-                 if r.instance_id == inst.id}
+        known = {} if fresh else {r.id: r for r in s.scalars(select(Task).where(
+            or_(Task.id.in_(open_ids), Task.id.in_(list(ready))))) if r.instance_id == inst.id}
         for task_id, row in known.items():
             if row.status == "open" and task_id not in ready:
                 row.status, row.completed_at = "cancelled", clock.now()
+                if row.due_at is None:  # only a task with a due time has reminder or escalation jobs
+                    continue
                 s.execute(update(Job).where(Job.task_id == task_id, Job.status == "pending").values(status="cancelled")
                           .execution_options(synchronize_session=False))
         for task_id, spiff_task in ready.items():
@@ -220,5 +235,16 @@ def sync(s: Session, inst: ProcessInstance, wf: BpmnWorkflow, steps: dict[str, d
                 old.status, old.assignee, old.completed_at, old.version = "open", old.completed_by, None, old.version + 1
                 continue
             step = steps.get(spiff_task.task_spec.name, {"name": spiff_task.task_spec.bpmn_name, "properties": {}})
-            _new_task_row(s, inst, spiff_task, step, roles)
-        _sync_timer_jobs(s, inst, wf)
+            known[task_id] = _new_task_row(s, inst, spiff_task, step, roles)
+        _sync_timer_jobs(s, inst, wf, fresh)
+    # every open row of the case is in `known` now: the case view after the step reads them from here
+    s.info.setdefault(_OPEN_ROWS, {})[inst.id] = sorted((r for r in known.values() if r.status == "open"),
+                                                       key=lambda r: r.created_at)
+
+
+_OPEN_ROWS = "safeloop_open_task_rows"
+
+
+def open_rows(s: Session, instance_id: int) -> list[Task] | None:
+    """The case's open task rows (oldest first) as this session's last projection of it left them, or None."""
+    return s.info.get(_OPEN_ROWS, {}).get(instance_id)
