@@ -29,6 +29,7 @@ from typing import Any
 from flask import Flask, current_app, g, has_request_context
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+import engine
 from engine import token_revocations
 
 TOKEN_TTL = timedelta(hours=8)
@@ -157,6 +158,22 @@ class TokenService:
             self.revoked.add(claims.token_id, claims.issued_at + self.ttl)
             raise TokenInvalid("revoked")
         return claims
+
+    def verify_actor(self, token: str) -> tuple[TokenClaims, engine.Actor | None]:
+        """`verify` and the token user's actor, read in one unit of work (None: the user is unknown or disabled).
+
+        Raises:
+            TokenInvalid: forged, expired or revoked.
+            engine.DatabaseUnavailable: the database cannot answer (never read as "valid").
+        """
+        claims = self._claims(token)
+        if claims.token_id in self.revoked:
+            raise TokenInvalid("revoked")
+        revoked, actor = token_revocations.actor_unless_revoked(claims.token_id, claims.username, claims.issued_at)
+        if revoked:
+            self.revoked.add(claims.token_id, claims.issued_at + self.ttl)
+            raise TokenInvalid("revoked")
+        return claims, actor
 
     def _claims(self, token: str) -> TokenClaims:
         try:
