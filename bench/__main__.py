@@ -277,6 +277,11 @@ def _run(table: Table, plan: Plan, wanted: set[str], made: list[targets.Target],
     if profile:
         targets.use(dbs[-1])
         print(hotspots.profile(dbs[-1].people, 20))
+        for target in dbs:
+            split = request_split.measure(target, 20)
+            table.add("http", "API request CPU ms (in process): total = Flask + auth + engine + JSON", target.name,
+                      f"{split['total']:.1f} = {split['Flask']:.1f} + {split['auth']:.1f} + {split['engine']:.1f} + "
+                      f"{split['JSON']:.1f}")
     # size and timers fill a database of their own: the flatness baseline must stay at 1k cases
     aux = _new(made, targets.postgres("aux")) if pg is not None and wanted & {"size", "timers"} else None
     if "size" in wanted:

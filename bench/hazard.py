@@ -18,14 +18,17 @@ from .raw import RawReview
 from .targets import ROOT
 
 DEMO_CASE = "DEMO-HZ-12"
-# SAFELOOP_BENCH_PROCESSES: another folder of diagrams (e.g. a committed copy while processes/ is being edited)
+# SAFELOOP_BENCH_PROCESSES: another folder of diagrams (e.g. a committed copy while processes/ is being edited); a
+# demo_cases.json there goes with them
 PROCESSES = Path(os.environ.get("SAFELOOP_BENCH_PROCESSES") or ROOT / "processes")
 BPMN = PROCESSES / "hazard_closure.bpmn"
 
 
 def demo_case() -> dict[str, Any] | None:
     """The demo case's start data and steps, or None when the demo data does not have it."""
-    path = ROOT / "engine" / "reference_data" / "demo_cases.json"
+    path = PROCESSES / "demo_cases.json"
+    if not path.exists():
+        path = ROOT / "engine" / "reference_data" / "demo_cases.json"
     if not path.exists() or not BPMN.exists():
         return None
     raw = json.loads(path.read_text(encoding="utf-8"))
