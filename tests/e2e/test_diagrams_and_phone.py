@@ -40,7 +40,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     fresh_database(data_dir, {ENT: ("洮南市甲餐饮有限公司", "catering")}, USERS)
     case = engine.start_instance(engine.get_actor("officer"), "hazard_closure", {
         "enterprise_code": ENT, "case_title": "后厨灭火器过期", "source": "self_check", "location": "后厨",
-        "description": "两具灭火器压力不足", "category": "fire", "found_by": "何永刚", "found_at": "2025-03-03"})
+        "description": "两具灭火器压力不足", "category": "fire", "found_by": "何永刚", "found_at": "2025-03-03",
+        "reported_level": "major"})  # judged major by the enterprise: the bureau grades it (hazard_closure v2)
     inspector = engine.get_actor("inspector")
     [task] = case.open_tasks
     engine.claim(inspector, task.id)

@@ -54,7 +54,8 @@ def test_start_lists_what_each_role_may_start(walker: Walker, server: str) -> No
 def test_the_handover_picker_offers_only_eligible_colleagues(walker: Walker, server: str) -> None:
     engine.start_instance(engine.get_actor("officer"), "hazard_closure", {
         "enterprise_code": ENT_A, "case_title": "后厨灭火器过期", "source": "self_check", "location": "后厨",
-        "description": "两具灭火器压力不足", "category": "fire", "found_by": "何永刚", "found_at": "2025-03-03"})
+        "description": "两具灭火器压力不足", "category": "fire", "found_by": "何永刚", "found_at": "2025-03-03",
+        "reported_level": "major"})  # judged major by the enterprise: the bureau grades it (hazard_closure v2)
     page = walker.as_user("inspector")
     take(page, server, "核实定级")
     assert page.locator("details.handover__item summary", has_text="退回").count() == 0
