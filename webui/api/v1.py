@@ -331,4 +331,4 @@ def openapi_document() -> Response:
     return json_response(openapi.build(current_app))
 
 
-from webui.api import v1_admin, v1_path_tests, v1_registers, v1_staff, v1_statistics, v1_tasks  # noqa: E402,F401 - attach their routes to bp before registration
+from webui.api import v1_admin, v1_path_tests, v1_registers, v1_staff, v1_statistics, v1_tasks, v1_what_if  # noqa: E402,F401 - attach their routes to bp before registration
