@@ -11,7 +11,7 @@ import sys
 import time
 from dataclasses import dataclass
 
-from . import bounded, hazard, hotspots, inbox, paths, population, script_steps, statements, step_stats, targets, timing
+from . import bounded, hazard, hotspots, inbox, paths, population, request_split, script_steps, statements, step_stats, targets, timing
 from .raw import RowStore
 from .stats import Table, median
 
