@@ -1,4 +1,5 @@
-"""Draw every bundled procedure (processes/*.bpmn) as docs/img/process-<key>.png, as bpmn-js shows it in the app.
+"""Draw the bundled procedures the guides show (every `img/process-<key>.png` a docs/*.md links, from
+processes/<key>.bpmn) as bpmn-js shows them in the app; names on the command line draw those instead.
 
 `make diagram-images` (after `make assets`): a headless chromium (Debian's, never downloaded) opens one local page
 with the vendored bpmn-js viewer, imports each diagram, fits it and saves the canvas at a readable scale. The
@@ -8,6 +9,7 @@ listed and the exit code is 1.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -17,6 +19,7 @@ VENDOR = ROOT / "webui" / "static" / "vendor" / "bpmn-js" / "dist"
 PROCESSES = ROOT / "processes"
 IMAGES = ROOT / "docs" / "img"
 CHROMIUM = Path(os.environ.get("SAFELOOP_CHROMIUM", "/usr/bin/chromium"))
+LINK = re.compile(r"\]\(img/process-([a-z0-9_]+)\.png\)")
 SCALE = 1.0  # labels are drawn at 12 px: full size keeps them legible
 MARGIN = 24
 
@@ -43,7 +46,8 @@ window.draw = async function (xml) {{
 def main(names: list[str]) -> int:
     from playwright.sync_api import sync_playwright
 
-    chosen = [PROCESSES / f"{n}.bpmn" for n in names] if names else sorted(PROCESSES.glob("*.bpmn"))
+    linked = sorted({m for doc in (ROOT / "docs").glob("*.md") for m in LINK.findall(doc.read_text("utf-8"))})
+    chosen = [PROCESSES / f"{n}.bpmn" for n in (names or linked)]
     page_html = PAGE.format(css=(VENDOR / "assets").as_uri(), js=(VENDOR / "bpmn-viewer.production.min.js").as_uri(),
                             scale=SCALE, margin=MARGIN)
     failed: list[str] = []
