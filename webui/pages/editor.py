@@ -6,6 +6,8 @@ diagram's XML (`application/xml`, CSRF header) to `validate` and `deploy`, which
 errors are `{error, message, details}` — a diagram over the body limit too (413, `webui.request_limits`).
 A deploy refused by failing path tests answers `path_tests_failed: true`; `?override_reason=` deploys anyway.
 The path-test panel (static/js/editor/path-tests.js) reads, saves and runs the process's scenarios as JSON.
+The what-if panel (static/js/editor/what-if.js) posts the draft with the months to replay and shows the side-by-side
+figures of `engine.what_if` (labels and notes in the page's language).
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 import engine
-from engine import register
+from engine import register, what_if
 from webui import request_limits
 from webui.i18n import current_locale
 from webui.pages import common
@@ -46,6 +48,7 @@ def _config(key: str | None, version: int | None) -> dict[str, Any]:
         url_for("static", filename="js/editor/blank.bpmn"),
         "validateUrl": url_for(".validate"), "deployUrl": url_for(".deploy"),
         "pathTestsUrl": url_for(".path_tests", key="__KEY__"), "pathTestsRunUrl": url_for(".run_path_tests", key="__KEY__"),
+        "whatIfUrl": url_for(".run_what_if", key="__KEY__"),
         "formUrl": url_for("forms_admin.edit", key="__KEY__"),
         "roles": [{"key": r.key, "name": r.name_en if english else r.name_zh, "name_zh": r.name_zh, "name_en": r.name_en}
                   for r in register.list_roles()],
@@ -156,3 +159,25 @@ def run_path_tests(key: str) -> ResponseReturnValue:
     except engine.EngineError as err:
         return json_error(err)
     return jsonify(ok=True, passed=report.passed, results=[_result(r) for r in report.results])
+
+
+@bp.post("/processes/<key>/what-if.json")
+@roles_required(*MODELERS)
+def run_what_if(key: str) -> ResponseReturnValue:
+    """Replay the chosen months with the deployed version and with the diagram sent (the draft in the modeler)."""
+    english = current_locale() == "en"
+    try:
+        body = _json_object()
+        bpmn = body.get("bpmn")
+        if not isinstance(bpmn, str) or not bpmn.strip():
+            raise engine.BadRequest("缺少流程图", "The diagram is missing", [{"field": "bpmn"}])
+        result = what_if.compare(key, bpmn=bpmn.encode("utf-8"), months=body.get("months", what_if.DEFAULT_MONTHS),
+                                 seed=body.get("seed", 1)).as_json()
+    except engine.DefinitionInvalid as err:
+        return jsonify(ok=False, message=common.error_text(err), problems=_problems(err.details)), 422
+    except engine.EngineError as err:
+        return json_error(err)
+    for row in result["measures"]:
+        row["label"] = row["label_en"] if english else row["label_zh"]
+    result["notes"] = result["notes_en"] if english else result["notes_zh"]
+    return jsonify(ok=True, **result)
