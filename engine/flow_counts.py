@@ -15,12 +15,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import String, and_, case, cast, func, literal_column, null, or_, select, union_all
+from sqlalchemy import and_, case, exists, func, literal_column, or_, select, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import Subquery
 
 from .flow_graph import FlowGraph
-from .models import Task
+from .models import ProcessInstance as Case, Task
 from .step_queries import Scope
 
 START, END = "", ""  # a hand-over from the start event / to an end event (the empty element id)
@@ -33,40 +33,46 @@ class FlowTotals:
 
 
 def _events(rows: Subquery, scope: Scope) -> Subquery:
-    """Creations of the counted tasks, and every completion in their cases (kind 0: completed, 1: created)."""
-    in_period = and_(Task.created_at >= scope.start, Task.created_at < scope.end)
+    """Creations of the counted tasks, and every completion in their cases (kind 0: completed, 1: created).
+
+    The counted rows carry their own completions; only tasks created before the period (in the same cases) are
+    read again, through the case's tasks (`ix_task_instance_status`)."""
     created = select(rows.c.instance_id, rows.c.created_at.label("at"), literal_column("1").label("kind"),
-                     rows.c.element_id, literal_column("1").label("counted"), rows.c.case_status)
-    completed = (select(Task.instance_id, Task.completed_at.label("at"), literal_column("0").label("kind"),
-                        Task.element_id, case((in_period, 1), else_=0).label("counted"),
-                        cast(null(), String(20)).label("case_status"))
-                 .where(Task.status == "completed", Task.instance_id.in_(select(rows.c.instance_id)),
-                        Task.completed_at < scope.end))
-    return union_all(created, completed).subquery("events")
+                     rows.c.element_id, literal_column("1").label("counted"))
+    completed = (select(rows.c.instance_id, rows.c.completed_at, literal_column("0"), rows.c.element_id,
+                        literal_column("1"))
+                 .where(rows.c.status == "completed", rows.c.completed_at < scope.end))
+    before = (select(Task.instance_id, Task.completed_at, literal_column("0"), Task.element_id, literal_column("0"))
+              .where(Task.status == "completed", Task.instance_id.in_(select(rows.c.instance_id)),
+                     Task.created_at < scope.start, Task.completed_at < scope.end))
+    return union_all(created, completed, before).subquery("events")
 
 
 def _hand_overs(rows: Subquery, scope: Scope) -> Subquery:
-    """One row per hand-over: the completed step ('' = start), the created steps (space-separated), its count."""
+    """One row per hand-over kind: the completed step (NULL: the start event), the created steps (space-separated),
+    how many.
+
+    One window pass numbers the hand-overs of each case (`grp`: completions so far) and marks a case's last event
+    (`after`: the kind of the next event, NULL for the last); a completion that is its case's last event, counted
+    in the period, in a completed case, is a hand-over to an end event."""
     ev = _events(rows, scope)
     order = (ev.c.at, ev.c.kind)
     numbered = select(ev, func.sum(1 - ev.c.kind).over(partition_by=ev.c.instance_id, order_by=order,
-                                                       rows=(None, 0)).label("grp")).subquery("numbered")
+                                                       rows=(None, 0)).label("grp"),
+                      func.lead(ev.c.kind).over(partition_by=ev.c.instance_id, order_by=order).label("after"),
+                      ).subquery("numbered")
+    last = and_(numbered.c.kind == 0, numbered.c.after.is_(None), numbered.c.counted == 1)
     grouped = select(
-        numbered.c.instance_id, numbered.c.grp,
+        numbered.c.instance_id,
         func.max(case((numbered.c.kind == 0, numbered.c.element_id))).label("prev"),
-        func.max(case((numbered.c.kind == 0, numbered.c.counted), else_=0)).label("prev_counted"),
         func.aggregate_strings(case((numbered.c.kind == 1, numbered.c.element_id)), " ").label("nexts"),
-        func.max(numbered.c.case_status).label("case_status"),
-        func.max(func.max(numbered.c.grp)).over(partition_by=numbered.c.instance_id).label("last"),
+        func.max(case((last, 1), else_=0)).label("ends"),
     ).group_by(numbered.c.instance_id, numbered.c.grp).subquery("grouped")
-    # a case's status rides on its created rows: carry it to every group of the case
-    status = func.max(grouped.c.case_status).over(partition_by=grouped.c.instance_id)
-    keep = select(func.coalesce(grouped.c.prev, START).label("prev"), grouped.c.nexts, grouped.c.grp,
-                  grouped.c.last, grouped.c.prev_counted, status.label("case_status")).subquery("kept")
-    ends = and_(keep.c.nexts.is_(None), keep.c.grp == keep.c.last, keep.c.prev_counted == 1,
-                keep.c.case_status == "completed", keep.c.grp > 0)
-    return (select(keep.c.prev, keep.c.nexts, func.count().label("n"))
-            .where(or_(keep.c.nexts.is_not(None), ends)).group_by(keep.c.prev, keep.c.nexts).subquery("hand_overs"))
+    completed = exists().where(Case.id == grouped.c.instance_id, Case.status == "completed")
+    ends = and_(grouped.c.nexts.is_(None), grouped.c.ends == 1, completed)
+    return (select(grouped.c.prev, grouped.c.nexts, func.count().label("n"))  # prev NULL: the start event
+            .where(or_(grouped.c.nexts.is_not(None), ends)).group_by(grouped.c.prev, grouped.c.nexts)
+            .subquery("hand_overs"))
 
 
 def flow_totals(s: Session, rows: Subquery, scope: Scope, graph: FlowGraph) -> FlowTotals:

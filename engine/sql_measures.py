@@ -30,7 +30,8 @@ class seconds_between(FunctionElement[float]):  # noqa: N801 - an SQL function r
 @compiles(seconds_between)
 def _epoch_seconds(element: seconds_between, compiler: Any, **kw: Any) -> str:
     start, end = (compiler.process(c, **kw) for c in element.clauses)
-    return f"EXTRACT(EPOCH FROM ({end} - {start}))"
+    # EXTRACT gives a numeric since PostgreSQL 14: a double sorts (percentiles, slowest cases) several times faster
+    return f"CAST(EXTRACT(EPOCH FROM ({end} - {start})) AS DOUBLE PRECISION)"
 
 
 @compiles(seconds_between, "sqlite")

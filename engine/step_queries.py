@@ -1,7 +1,11 @@
 """The SQL behind the step statistics: one process's task rows in a period, grouped by step (element id).
 
-`task_rows` is the filtered set every figure is computed over; `step_counts`, `step_percentiles` and `slowest_cases`
-each read it once (SQLAlchemy Core; PostgreSQL and SQLite alike, see `engine.sql_measures`).
+`task_rows` is the filtered set every figure is computed over. It reads the covering index `ix_task_statistics`
+(process, created, then every task column the figures use; migration 0019) and joins the cases only when a case
+filter (version, industry, township, enterprise) asks for it. `step_figures` is one grouped pass over it: counts,
+lateness, escalations, reminders and send-backs (probes into two small partial indexes) and, on PostgreSQL, the
+wait percentiles (`percentile_cont … WITHIN GROUP`); SQLite has no percentile_cont, so there `step_percentiles`
+reads the ranked rows of both waits in one window pass (`engine.sql_measures`). `slowest_cases` ranks per-case time.
 """
 from __future__ import annotations
 
@@ -9,12 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, case, func, literal, select
+from sqlalchemy import ColumnElement, Integer, case, func, literal, literal_column, select, text
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.selectable import Subquery
+from sqlalchemy.sql.selectable import Select, Subquery
 
 from .models import AuditEvent, Enterprise, Job, ProcessDefinition, ProcessInstance as Case, Task, UTCDateTime
-from .sql_measures import interpolate, percentile_points, seconds_between
+from .sql_measures import PERCENTILES, interpolate, percentile_points, seconds_between
 
 WORKED = ("open", "completed")  # a cancelled task (sent back, a boundary timer, the case ended) was never done
 
@@ -32,22 +36,19 @@ class Scope:
     township: str | None = None
     enterprise_id: int | None = None
 
+    @property
+    def filters_cases(self) -> bool:
+        """Does a filter read the case row (otherwise the task index alone answers)."""
+        return (self.definition_id is not None or bool(self.industry) or bool(self.township)
+                or self.enterprise_id is not None)
 
-def task_rows(scope: Scope) -> Subquery:
-    """The tasks counted, one row each, with their durations in seconds and whether they ran late."""
-    now = literal(scope.now, UTCDateTime())
-    done = Task.status == "completed"
-    ended = case((done, Task.completed_at), else_=now)
-    late = case((Task.due_at.is_(None) | Task.status.not_in(WORKED), None),
-                (done & (Task.completed_at > Task.due_at), 1), (~done & (Task.due_at < now), 1), else_=0)
-    stmt = (select(Task.id, Task.element_id, Task.instance_id, Task.status, Task.name, Task.created_at,
-                   Task.escalation_level, Case.status.label("case_status"),
-                   seconds_between(Task.created_at, Task.claimed_at).label("claim_s"),
-                   case((done, seconds_between(Task.created_at, Task.completed_at))).label("done_s"),
-                   case((Task.status.in_(WORKED), seconds_between(Task.created_at, ended))).label("spent_s"),
-                   late.label("late"))
-            .join(Case, Case.id == Task.instance_id)
-            .where(Task.process_key == scope.key, Task.created_at >= scope.start, Task.created_at < scope.end))
+
+def scoped(stmt: Select[Any], scope: Scope) -> Select[Any]:
+    """`stmt` (over `Task`) limited to the scope's tasks: the process, the period and the case filters."""
+    stmt = stmt.where(Task.process_key == scope.key, Task.created_at >= scope.start, Task.created_at < scope.end)
+    if not scope.filters_cases:
+        return stmt
+    stmt = stmt.join(Case, Case.id == Task.instance_id)
     if scope.definition_id is not None:
         stmt = stmt.where(Case.definition_id == scope.definition_id)
     if scope.industry:
@@ -56,7 +57,23 @@ def task_rows(scope: Scope) -> Subquery:
         stmt = stmt.where(Case.enterprise_id == scope.enterprise_id)
     if scope.township:
         stmt = stmt.where(Case.enterprise_id.in_(select(Enterprise.id).where(Enterprise.township == scope.township)))
-    return stmt.subquery("counted")
+    return stmt
+
+
+def task_rows(scope: Scope) -> Subquery:
+    """The tasks counted, one row each, with their durations in seconds and whether they ran late."""
+    now = literal(scope.now, UTCDateTime())
+    done = Task.status == "completed"
+    ended = case((done, Task.completed_at), else_=now)
+    late = case((Task.due_at.is_(None) | Task.status.not_in(WORKED), None),
+                (done & (Task.completed_at > Task.due_at), 1), (~done & (Task.due_at < now), 1), else_=0)
+    stmt = select(Task.id, Task.element_id, Task.instance_id, Task.status, Task.created_at, Task.completed_at,
+                  Task.escalation_level,
+                  seconds_between(Task.created_at, Task.claimed_at).label("claim_s"),
+                  case((done, seconds_between(Task.created_at, Task.completed_at))).label("done_s"),
+                  case((Task.status.in_(WORKED), seconds_between(Task.created_at, ended))).label("spent_s"),
+                  late.label("late"))
+    return scoped(stmt, scope).subquery("counted")
 
 
 @dataclass(frozen=True)
@@ -69,28 +86,66 @@ class Counts:
     escalations: int
     reminders: int
     send_backs: int
-    name: str
 
 
-def step_counts(s: Session, rows: Subquery) -> dict[str, Counts]:
-    """Per element id: tasks, completed, open, late of those with a due time, escalations, reminders, send-backs."""
-    reminded = (select(Job.task_id).where(Job.kind == "reminder", Job.status == "done")
-                .group_by(Job.task_id).subquery("reminded"))
-    sent = (select(AuditEvent.task_id, func.count().label("n")).where(AuditEvent.action == "task.send_back")
-            .group_by(AuditEvent.task_id).subquery("sent_back"))
+Waits = dict[tuple[str, str], dict[str, float | int]]  # ("claim" | "done", element id) → {"n", "p50", "p90"}
+
+
+def _on_postgresql(s: Session) -> bool:
+    return s.get_bind().dialect.name == "postgresql"
+
+
+def tune(s: Session) -> None:
+    """For this transaction on PostgreSQL: no JIT (the per-row probes make the planner's cost estimate large enough
+    to compile the statements, which took 1.4 s of a 1.5 s statement at 100k tasks) and room to sort in memory."""
+    if _on_postgresql(s):
+        s.execute(text("SET LOCAL jit = off"))
+        s.execute(text("SET LOCAL work_mem = '32MB'"))
+
+
+def step_figures(s: Session, rows: Subquery) -> tuple[dict[str, Counts], Waits]:
+    """Per element id: tasks, completed, open, late of those with a due time, escalations, reminders, send-backs;
+    and the waits' percentiles (seconds). One grouped pass over `rows` (plus, on SQLite, one window pass)."""
+    # the constants written out, so that both databases see the partial indexes' conditions (migration 0019)
+    reminded = (select(Job.task_id)
+                .where(Job.kind == literal_column("'reminder'"), Job.status == literal_column("'done'")))
+    sent = (select(AuditEvent.task_id, func.count().label("n"))
+            .where(AuditEvent.action == literal_column("'task.send_back'")).group_by(AuditEvent.task_id)
+            .subquery("sent_back"))
     flag = lambda cond: func.sum(case((cond, 1), else_=0))  # noqa: E731
-    stmt = (select(rows.c.element_id, func.count(), flag(rows.c.status == "completed"), flag(rows.c.status == "open"),
-                   func.coalesce(func.sum(rows.c.late), 0), func.count(rows.c.late),
-                   func.coalesce(func.sum(rows.c.escalation_level), 0), func.count(reminded.c.task_id),
-                   func.coalesce(func.sum(sent.c.n), 0), func.max(rows.c.name))
-            .outerjoin(reminded, reminded.c.task_id == rows.c.id).outerjoin(sent, sent.c.task_id == rows.c.id)
-            .group_by(rows.c.element_id))
-    return {element: Counts(*(int(v or 0) for v in numbers), name=name or element)
-            for element, *numbers, name in s.execute(stmt)}
+    columns: list[ColumnElement[Any]] = [
+        rows.c.element_id, func.count(), flag(rows.c.status == "completed"), flag(rows.c.status == "open"),
+        func.coalesce(func.sum(rows.c.late), 0), func.count(rows.c.late),
+        func.coalesce(func.sum(rows.c.escalation_level), 0), flag(rows.c.id.in_(reminded)),
+        func.coalesce(func.sum(sent.c.n), 0)]
+    postgres = _on_postgresql(s)
+    if postgres:  # the percentiles in the same pass: (n, p50, p90) per wait
+        for value in (rows.c.claim_s, rows.c.done_s):
+            columns.append(func.count(value))
+            columns.extend(func.percentile_cont(a / b).within_group(value) for a, b in PERCENTILES.values())
+    counts: dict[str, Counts] = {}
+    waits: Waits = {}
+    stmt = select(*columns).outerjoin(sent, sent.c.task_id == rows.c.id).group_by(rows.c.element_id)
+    for element, *numbers in s.execute(stmt):
+        counts[element] = Counts(*(int(v or 0) for v in numbers[:8]))
+        for i, metric in enumerate(("claim", "done") if postgres else ()):
+            n, *points = numbers[8 + i * 3: 11 + i * 3]
+            if n:
+                waits[(metric, element)] = {"n": int(n), **{k: float(p) for k, p in zip(PERCENTILES, points)}}
+    return counts, waits if postgres else step_percentiles(s, rows)
 
 
-def step_percentiles(s: Session, rows: Subquery) -> dict[tuple[str, str], dict[str, float | int]]:
-    """{("claim" | "done", element id): {"n", "p50", "p90"}} in seconds."""
+def step_names(s: Session, scope: Scope, elements: list[str]) -> dict[str, str]:
+    """The names the tasks of `elements` carry (for steps the shown diagram does not name): read from those
+    steps' rows only, as the name is not in the statistics index."""
+    if not elements:
+        return {}
+    stmt = scoped(select(Task.element_id, func.max(Task.name)), scope).where(Task.element_id.in_(elements))
+    return {e: n for e, n in s.execute(stmt.group_by(Task.element_id)) if n}
+
+
+def step_percentiles(s: Session, rows: Subquery) -> Waits:
+    """{("claim" | "done", element id): {"n", "p50", "p90"}} in seconds (ranked rows: SQLite)."""
     stmt = percentile_points(rows, "element_id", "claim_s", "claim").union_all(
         percentile_points(rows, "element_id", "done_s", "done"))
     return interpolate(s.execute(stmt))

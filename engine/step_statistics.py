@@ -5,7 +5,8 @@ cases; per sequence flow how often it was taken (`engine.flow_counts`).
 Who may read them: process owners, section chiefs and the leaders above them, auditors and admins see every case;
 enterprise users see their own enterprise's cases only (another enterprise answers 404); everyone else gets 403.
 The figures are counted over the task rows created in the period (default: the last 12 months, at most 5 years) in
-SQL (`engine.step_queries`), so a year of a busy process answers in well under a second (bench section `stats`).
+SQL (`engine.step_queries`, `engine.flow_counts`): four statements over one covering index (bench section `stats`,
+docs/performance.md for what a year of a busy process costs).
 """
 from __future__ import annotations
 
@@ -22,8 +23,8 @@ from .flow_counts import flow_totals
 from .flow_graph import FlowGraph, graph_of
 from .models import Enterprise, Industry, ProcessDefinition
 from .roles import LEADERS
-from .step_queries import (Counts, Scope, case_labels, slowest_cases, step_counts, step_percentiles, task_rows,
-                           versions_of)
+from .step_queries import (Counts, Scope, Waits, case_labels, slowest_cases, step_figures, step_names, task_rows,
+                           tune, versions_of)
 from .views import Actor
 
 READERS = frozenset({"process_owner", "section_chief", "auditor", "admin"}) | LEADERS
@@ -157,7 +158,7 @@ def _definition(s: Session, key: str, version: int | None) -> tuple[ProcessDefin
     return s.get(ProcessDefinition, wanted), [v for _, v, _ in versions]  # type: ignore[return-value]
 
 
-def _steps(graph: FlowGraph, counts: dict[str, Counts], waits: dict[tuple[str, str], dict[str, float | int]],
+def _steps(graph: FlowGraph, counts: dict[str, Counts], waits: Waits, names: dict[str, str],
            slow: dict[str, tuple[SlowCase, ...]]) -> tuple[StepStatistics, ...]:
     def wait(kind: str, element: str) -> Wait:
         w = waits.get((kind, element))
@@ -165,7 +166,7 @@ def _steps(graph: FlowGraph, counts: dict[str, Counts], waits: dict[tuple[str, s
 
     def step(element: str) -> StepStatistics:
         c = counts.get(element)
-        name = graph.names.get(element) or (c.name if c else element)
+        name = graph.names.get(element) or names.get(element, element)
         if c is None:
             return StepStatistics(element, name, element in graph.kinds)
         return StepStatistics(element, name, element in graph.kinds, c.tasks, c.completed, c.open,
@@ -207,9 +208,11 @@ def process_statistics(actor: Actor, key: str, filters: Filters = Filters()) -> 
                       definition.id if filters.version is not None else None, filters.industry or None,
                       filters.township or None, _enterprise_id(s, actor, filters.enterprise_code))
         graph = graph_of(definition.checksum, definition.bpmn_xml, key)
+        tune(s)
         rows = task_rows(scope)
-        steps = _steps(graph, step_counts(s, rows), step_percentiles(s, rows),
-                       _slowest(s, actor, scope, rows, filters.slowest))
+        counts, waits = step_figures(s, rows)
+        names = step_names(s, scope, [e for e in counts if not graph.names.get(e)])
+        steps = _steps(graph, counts, waits, names, _slowest(s, actor, scope, rows, filters.slowest))
         totals = flow_totals(s, rows, scope, graph)
     flows = tuple(FlowStatistics(f.id, f.source, f.target, f.name, totals.counts.get(f.id, 0)) for f in graph.flows)
     return ProcessStatistics(key, definition.name, filters.version, definition.version, tuple(versions), start, end,
