@@ -79,7 +79,8 @@ class WhatIf:
             out.append({"element_id": element, "name": (b or a).name,  # type: ignore[union-attr]
                         "deployed_tasks": a.tasks if a else 0, "draft_tasks": b.tasks if b else 0,
                         "deployed_overdue": a.overdue if a else 0, "draft_overdue": b.overdue if b else 0,
-                        "deployed_escalations": a.escalations if a else 0, "draft_escalations": b.escalations if b else 0,
+                        "deployed_escalations": a.escalations if a else 0,
+                        "draft_escalations": b.escalations if b else 0,
                         **_difference(a.overdue if a else 0, b.overdue if b else 0, True)})
         return out
 

@@ -167,7 +167,8 @@ class Run:
             current = (s.get(ProcessInstance, row.instance_id).summary or {}) if row.instance_id else {}
         data = example(self.schema(row.form_key), rng, self.today(), None, prefill=current)
         worker = Actor(username=row.assignee or SIMULATED.username, display_name=SIMULATED.display_name,
-                       roles=frozenset(r for r in (row.role_key, row.alt_role_key) if r), enterprise_id=row.enterprise_id)
+                       roles=frozenset(r for r in (row.role_key, row.alt_role_key) if r),
+                       enterprise_id=row.enterprise_id)
         try:
             tasks.complete_task(worker, row.id, data, trust_file_ids=True)
         except (Conflict, NotFound):  # done meanwhile, or cancelled by a boundary timer
@@ -241,8 +242,8 @@ class Run:
                          simulated_until=now.astimezone(clock.CHINA_TZ).isoformat(timespec="minutes"),
                          partial=self.partial, problems=list(dict.fromkeys(self.problems)))
         if closed:
-            out.median_close_hours = round(statistics.median((c.ended_at - c.started_at).total_seconds() for c in closed)
-                                           / 3600, 1)
+            seconds = statistics.median((c.ended_at - c.started_at).total_seconds() for c in closed)
+            out.median_close_hours = round(seconds / 3600, 1)
         per_step: dict[str, StepFigures] = {}
         for element, step in self.steps.items():
             if step.get("kind") != "startEvent":

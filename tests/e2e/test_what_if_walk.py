@@ -80,7 +80,8 @@ def test_a_shorter_deadline_shows_more_escalations_side_by_side(walker: Any, ser
     assert page.locator("[data-wi-months]").input_value() == "3"
 
     # the owner shortens 整改 to two days in the draft, then compares it with the deployed version
-    page.evaluate("async (xml) => { await window.SafeloopEditor.modeler.importXML(xml); }", shortened(2).decode("utf-8"))
+    page.evaluate("async (xml) => { await window.SafeloopEditor.modeler.importXML(xml); }",
+                  shortened(2).decode("utf-8"))
     page.click('[data-wi-action="run"]')
     page.wait_for_selector("[data-wi-result]:not([hidden])", timeout=90_000)
     assert "试算完成" in page.inner_text("[data-wi-status]")
@@ -99,7 +100,8 @@ def test_a_shorter_deadline_shows_more_escalations_side_by_side(walker: Any, ser
     assert float(row("escalations_per_working_day")[2]) > float(row("escalations_per_working_day")[1])
     assert escalations.evaluate("el => getComputedStyle(el).color") == "rgb(179, 38, 30)"  # --c-danger
     rectify = page.locator('[data-wi-step="rectify"] > *').all_inner_texts()
-    assert rectify[0] == "整改" and page.locator('[data-wi-step="rectify"] .what-if__diff').get_attribute("data-change") == "worse"
+    assert rectify[0] == "整改"
+    assert page.locator('[data-wi-step="rectify"] .what-if__diff').get_attribute("data-change") == "worse"
     basis = page.inner_text("[data-wi-basis]")
     assert "回放" in basis and "个工作日" in basis
     assert latin_words(page.evaluate(PANEL_TEXT)) == set()

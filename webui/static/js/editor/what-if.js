@@ -45,7 +45,9 @@
     if (row.difference === null || row.difference === undefined) return '—';
     var sign = row.difference > 0 ? '+' : '';
     var text_ = sign + number(row.difference);
-    if (row.ratio !== null && row.ratio !== undefined && row.difference !== 0) text_ += ' (×' + number(row.ratio) + ')';
+    if (row.ratio !== null && row.ratio !== undefined && row.difference !== 0) {
+      text_ += ' (×' + number(row.ratio) + ')';
+    }
     return text_;
   }
 
@@ -68,12 +70,13 @@
     });
     var steps = $('[data-wi-steps] tbody');
     steps.replaceChildren();
+    function ofTasks(overdue, tasks) {
+      return el('td', { className: 'num', text: text.wi.tasksOverdue.replace('{overdue}', overdue).replace('{tasks}', tasks) });
+    }
     body.steps.forEach(function (row) {
       steps.appendChild(el('tr', { 'data-wi-step': row.element_id }, [
-        el('th', { scope: 'row', text: row.name }),
-        el('td', { className: 'num', text: text.wi.tasksOverdue.replace('{overdue}', row.deployed_overdue).replace('{tasks}', row.deployed_tasks) }),
-        el('td', { className: 'num', text: text.wi.tasksOverdue.replace('{overdue}', row.draft_overdue).replace('{tasks}', row.draft_tasks) }),
-        changeCell(row)]));
+        el('th', { scope: 'row', text: row.name }), ofTasks(row.deployed_overdue, row.deployed_tasks),
+        ofTasks(row.draft_overdue, row.draft_tasks), changeCell(row)]));
     });
     var b = body.basis;
     $('[data-wi-basis]').textContent = text.wi.basis.replace('{from}', b.from).replace('{to}', b.to)
