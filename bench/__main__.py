@@ -98,10 +98,16 @@ def overhead(table: Table, target: targets.Target, plan: Plan) -> None:
     table.add("overhead", "engine cases/s", db, f"{median(eng_cps):.1f}")
     table.add("overhead", "raw SpiffWorkflow cases/s", db, f"{median(raw_cps):.1f}")
     ratio = median(ratios)
-    table.add("overhead", "ratio engine / raw", db, f"{ratio:.2f}x", f"<= 2x: {'met' if ratio <= 2 else 'MISSED'}")
+    limit = _ratio_target(db)
+    table.add("overhead", "ratio engine / raw", db, f"{ratio:.2f}x", f"<= {limit}x: {'met' if ratio <= limit else 'MISSED'}")
     # this process's CPU only (SQLite works in it; PostgreSQL's server does not): less moved by other load than wall time
     table.add("overhead", "ratio engine / raw, CPU time of this process", db, f"{median(cpu_ratios):.2f}x")
     _statement_rows(table, db, "review", statements.count_cases(lambda t: paths.engine_case(target.people, t), 3))
+
+
+def _ratio_target(db: str) -> int:
+    """Issue 18: an engine step within 2x of raw SpiffWorkflow's on SQLite, 3x on PostgreSQL (its round trips)."""
+    return 2 if db == "SQLite" else 3
 
 
 def _statement_rows(table: Table, db: str, label: str, counts: statements.StepCounts) -> None:
@@ -141,8 +147,9 @@ def hazard_overhead(table: Table, target: targets.Target, plan: Plan) -> None:
     table.add("overhead", f"{label}: engine / raw cases/s", target.name,
               f"{1000 / median(eng_ms) / (1 + len(spec['steps'])):.1f} / {1000 / median(raw_ms) / (1 + len(spec['steps'])):.1f}")
     ratio = median(ratios)
+    limit = _ratio_target(target.name)
     table.add("overhead", f"{label}: ratio engine / raw", target.name, f"{ratio:.2f}x",
-              f"<= 2x: {'met' if ratio <= 2 else 'MISSED'}")
+              f"<= {limit}x: {'met' if ratio <= limit else 'MISSED'}")
     _statement_rows(table, target.name, "hazard_closure", statements.count_cases(lambda t: hazard.engine_case(spec, t), 1))
 
 
