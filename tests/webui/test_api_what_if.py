@@ -13,7 +13,7 @@ def test_a_draft_is_compared_with_the_deployed_version_over_http(app, client, de
     assert status == 200, body
     assert live_counts() == before
     assert (body["key"], body["months"], body["seed"], body["partial"]) == ("what_if", 1, 7, False)
-    assert body["limits"] == {"max_cases": 300, "seconds": 60.0}
+    assert body["limits"] == {"max_cases": 300, "seconds": 50.0}
     measures = {m["measure"]: m for m in body["measures"]}
     overdue = measures["overdue_tasks"]
     assert overdue["draft"] > overdue["deployed"] and overdue["change"] == "worse"

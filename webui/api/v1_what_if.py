@@ -1,7 +1,7 @@
 """`/api/v1` for what-if runs: `POST /processes/{key}/what-if` replays the last N months of a process with its latest
 deployed version and with a draft (the BPMN sent, or a stored version) on scratch databases and answers the
-side-by-side figures (engine.what_if). It runs synchronously, bounded by the engine's caps (300 cases, 60 s for
-both runs; beyond them the answer says `partial`). Process owners and admins only; nothing is stored.
+side-by-side figures (engine.what_if). It runs synchronously, bounded by the engine's caps (300 cases, 50 s for
+the whole request; beyond them the answer says `partial`). Process owners and admins only; nothing is stored.
 The route is attached to `webui.api.v1.bp`, which imports this module before it is registered.
 """
 from __future__ import annotations
@@ -32,7 +32,7 @@ BODY = {"type": "object", "additionalProperties": False, "properties": {
                 422: "the draft would not deploy (details list its problems)"})
 def run_what_if(key: str) -> Response:
     """Replay `months` (1–12, default 3) with the latest deployed version and with the draft; synchronous and capped
-    (300 cases, 60 s): a run cut short answers `partial: true` with its notes."""
+    (300 cases, 50 s): a run cut short answers `partial: true` with its notes."""
     check_query(())
     require_role(*_v1.DEPLOYERS)
     body = json_body(("bpmn", "version", "months", "seed"), optional=True)
