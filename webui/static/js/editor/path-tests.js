@@ -11,31 +11,10 @@
   var HUMAN = ['bpmn:UserTask', 'bpmn:ManualTask'];
   var config, text, editor, list, scenarios = [];
 
-  function $(selector, root) { return (root || document).querySelector(selector); }
+  var kit = window.SafeloopPanelKit;
+  var $ = kit.$, el = kit.el, status = kit.statusLine('[data-pt-status]');
 
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (key) {
-      if (key === 'text') node.textContent = attrs[key];
-      else if (key === 'className') node.className = attrs[key];
-      else node.setAttribute(key, attrs[key]);
-    });
-    (children || []).forEach(function (child) { node.appendChild(child); });
-    return node;
-  }
-
-  function status(message, kind) {
-    var node = $('[data-pt-status]');
-    node.textContent = message || '';
-    node.dataset.kind = kind || '';
-  }
-
-  function processKey() {
-    var roots = editor.modeler.getDefinitions().rootElements || [];
-    var process = roots.filter(function (e) { return e.$type === 'bpmn:Process' && e.isExecutable; })[0] ||
-      roots.filter(function (e) { return e.$type === 'bpmn:Process'; })[0];
-    return process ? process.id : config.key;
-  }
+  function processKey() { return kit.processKey(editor.modeler, config.key); }
 
   function url(template) { return template.replace('__KEY__', encodeURIComponent(processKey() || '')); }
 
