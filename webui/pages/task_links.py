@@ -99,33 +99,35 @@ def issue(task_id: str) -> ResponseReturnValue:
     return make_response(page, 200, PRIVATE)
 
 
-@bp.get("/link/<token>")
-def form(token: str) -> ResponseReturnValue:
+def _opened(token: str) -> Any:
+    """The link's task and party, opened — or the refusal page (bad, expired, used or unknown link)."""
     read = _read(token)
     if not isinstance(read, tuple):
         return read
     task_id, party = read
     try:
-        linked = task_links.open_task(task_id, party)
+        return task_links.open_task(task_id, party), task_id, party
     except task_links.LinkClosed:
         return _closed()
     except engine.NotFound:
         return _refusal(404, _("This link is not valid. Check that it was copied whole."))
+
+
+@bp.get("/link/<token>")
+def form(token: str) -> ResponseReturnValue:
+    opened = _opened(token)
+    if not isinstance(opened, tuple):
+        return opened
+    linked = opened[0]
     return _render(token, linked, dict(linked.values))
 
 
 @bp.post("/link/<token>")
 def submit(token: str) -> ResponseReturnValue:
-    read = _read(token)
-    if not isinstance(read, tuple):
-        return read
-    task_id, party = read
-    try:
-        linked = task_links.open_task(task_id, party)
-    except task_links.LinkClosed:
-        return _closed()
-    except engine.NotFound:
-        return _refusal(404, _("This link is not valid. Check that it was copied whole."))
+    opened = _opened(token)
+    if not isinstance(opened, tuple):
+        return opened
+    linked, task_id, party = opened
     coerced = forms_render.coerce(linked.schema, request.form, current_locale())
     values = {**coerced.data, **{k: request.form.get(k, "") for k in coerced.errors if "." not in k}}
     try:
