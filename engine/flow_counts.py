@@ -12,16 +12,16 @@ create none, so they are counted per step instead (`step_queries.step_counts`).
 """
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import and_, case, exists, func, literal_column, or_, select, union_all
+from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.selectable import Subquery
 
 from .flow_graph import FlowGraph
-from .models import ProcessInstance as Case, Task
-from .step_queries import Scope
+from .models import ProcessInstance as Case
+from .task_pass import TaskPass
 
 START, END = "", ""  # a hand-over from the start event / to an end event (the empty element id)
 
@@ -32,55 +32,52 @@ class FlowTotals:
     unmatched: int  # created tasks whose hand-over the diagram had no way for
 
 
-def _events(rows: Subquery, scope: Scope) -> Subquery:
-    """Creations of the counted tasks, and every completion in their cases (kind 0: completed, 1: created).
+def hand_overs(s: Session, walk: TaskPass) -> Counter[tuple[str | None, str | None]]:
+    """Hand-overs by kind: (the completed step, None: the start event; the created steps, space-separated and
+    sorted, None: an end event) → how many.
 
-    The counted rows carry their own completions; only tasks created before the period (in the same cases) are
-    read again, through the case's tasks (`ix_task_instance_status`)."""
-    created = select(rows.c.instance_id, rows.c.created_at.label("at"), literal_column("1").label("kind"),
-                     rows.c.element_id, literal_column("1").label("counted"))
-    completed = (select(rows.c.instance_id, rows.c.completed_at, literal_column("0"), rows.c.element_id,
-                        literal_column("1"))
-                 .where(rows.c.status == "completed", rows.c.completed_at < scope.end))
-    before = (select(Task.instance_id, Task.completed_at, literal_column("0"), Task.element_id, literal_column("0"))
-              .where(Task.status == "completed", Task.instance_id.in_(select(rows.c.instance_id)),
-                     Task.created_at < scope.start, Task.completed_at < scope.end))
-    return union_all(created, completed, before).subquery("events")
-
-
-def _hand_overs(rows: Subquery, scope: Scope) -> Subquery:
-    """One row per hand-over kind: the completed step (NULL: the start event), the created steps (space-separated),
-    how many.
-
-    One window pass numbers the hand-overs of each case (`grp`: completions so far) and marks a case's last event
-    (`after`: the kind of the next event, NULL for the last); a completion that is its case's last event, counted
-    in the period, in a completed case, is a hand-over to an end event."""
-    ev = _events(rows, scope)
-    order = (ev.c.at, ev.c.kind)
-    numbered = select(ev, func.sum(1 - ev.c.kind).over(partition_by=ev.c.instance_id, order_by=order,
-                                                       rows=(None, 0)).label("grp"),
-                      func.lead(ev.c.kind).over(partition_by=ev.c.instance_id, order_by=order).label("after"),
-                      ).subquery("numbered")
-    last = and_(numbered.c.kind == 0, numbered.c.after.is_(None), numbered.c.counted == 1)
-    grouped = select(
-        numbered.c.instance_id,
-        func.max(case((numbered.c.kind == 0, numbered.c.element_id))).label("prev"),
-        func.aggregate_strings(case((numbered.c.kind == 1, numbered.c.element_id)), " ").label("nexts"),
-        func.max(case((last, 1), else_=0)).label("ends"),
-    ).group_by(numbered.c.instance_id, numbered.c.grp).subquery("grouped")
-    completed = exists().where(Case.id == grouped.c.instance_id, Case.status == "completed")
-    ends = and_(grouped.c.nexts.is_(None), grouped.c.ends == 1, completed)
-    return (select(grouped.c.prev, grouped.c.nexts, func.count().label("n"))  # prev NULL: the start event
-            .where(or_(grouped.c.nexts.is_not(None), ends)).group_by(grouped.c.prev, grouped.c.nexts)
-            .subquery("hand_overs"))
+    Per case its events in time order, completions before creations at the same moment: the creations after a
+    completion (or before the first: the start event) are one hand-over; a completion in the period that is the
+    case's last event, in a completed case, is a hand-over to an end event."""
+    # case → (at, kind 0: completed 1: created, step, counted: a task created in the period)
+    events: dict[int, list[tuple[Any, int, str, bool]]] = defaultdict(list)
+    for instance_id, element, _status, created, completed, *_ in walk.rows:
+        events[instance_id].append((created, 1, element, True))
+        if completed is not None:
+            events[instance_id].append((completed, 0, element, True))
+    for instance_id, element, completed in walk.before:
+        events[instance_id].append((completed, 0, element, False))
+    found: Counter[tuple[str | None, str | None]] = Counter()
+    ends: dict[int, str] = {}  # case → its last event's step: a completion of a counted task
+    for instance_id, case_events in events.items():
+        case_events.sort(key=lambda e: (e[0], e[1]))
+        prev: str | None = None
+        created: set[str] = set()
+        for _at, kind, element, _counted in case_events:
+            if kind == 1:
+                created.add(element)
+                continue
+            if created:
+                found[(prev, " ".join(sorted(created)))] += 1
+                created = set()
+            prev = element
+        if created:
+            found[(prev, " ".join(sorted(created)))] += 1
+        elif case_events[-1][3]:
+            ends[instance_id] = case_events[-1][2]
+    if ends:
+        completed = select(Case.id).where(Case.status == "completed", Case.id.in_(select(walk.source.c.instance_id)))
+        for instance_id in s.scalars(completed):
+            if instance_id in ends:
+                found[(ends[instance_id], None)] += 1
+    return found
 
 
-def flow_totals(s: Session, rows: Subquery, scope: Scope, graph: FlowGraph) -> FlowTotals:
+def flow_totals(s: Session, walk: TaskPass, graph: FlowGraph) -> FlowTotals:
     """Times each flow of `graph` was taken by the counted tasks' cases (see the module's docstring)."""
-    hand_overs = _hand_overs(rows, scope)
     counts: Counter[str] = Counter()
     unmatched = 0
-    for prev, nexts, n in s.execute(select(hand_overs)):
+    for (prev, nexts), n in hand_overs(s, walk).items():
         targets = sorted(set((nexts or "").split())) or [END]
         ways = [graph.path(prev or None, target or None) for target in targets]
         unmatched += n * sum(way is None for way in ways)

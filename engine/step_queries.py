@@ -4,8 +4,8 @@
 (process, created, then every task column the figures use; migration 0019) and joins the cases only when a case
 filter (version, industry, township, enterprise) asks for it. `step_figures` is one grouped pass over it: counts,
 lateness, escalations, reminders and send-backs (probes into two small partial indexes) and, on PostgreSQL, the
-wait percentiles (`percentile_cont … WITHIN GROUP`); SQLite has no percentile_cont, so there `step_percentiles`
-reads the ranked rows of both waits in one window pass (`engine.sql_measures`). `slowest_cases` ranks per-case time.
+wait percentiles (`percentile_cont … WITHIN GROUP`); SQLite has no percentile_cont, so there they come from the
+one read of the counted rows in `engine.task_pass`, as do the slowest cases and the flows.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import Select, Subquery
 
 from .models import AuditEvent, Enterprise, Job, ProcessDefinition, ProcessInstance as Case, Task, UTCDateTime
-from .sql_measures import PERCENTILES, interpolate, percentile_points, seconds_between
+from .sql_measures import PERCENTILES, seconds_between
 
 WORKED = ("open", "completed")  # a cancelled task (sent back, a boundary timer, the case ended) was never done
 
@@ -106,9 +106,10 @@ def tune(s: Session) -> None:
         s.execute(text("SET LOCAL work_mem = '32MB'"))
 
 
-def step_figures(s: Session, rows: Subquery) -> tuple[dict[str, Counts], Waits]:
+def step_figures(s: Session, rows: Subquery) -> tuple[dict[str, Counts], Waits | None]:
     """Per element id: tasks, completed, open, late of those with a due time, escalations, reminders, send-backs;
-    and the waits' percentiles (seconds). One grouped pass over `rows` (plus, on SQLite, one window pass)."""
+    and on PostgreSQL the waits' percentiles (seconds; None on SQLite, `engine.task_pass.percentiles`). One grouped
+    pass over `rows`."""
     # the constants written out, so that both databases see the partial indexes' conditions (migration 0019)
     reminded = (select(Job.task_id)
                 .where(Job.kind == literal_column("'reminder'"), Job.status == literal_column("'done'")))
@@ -135,7 +136,7 @@ def step_figures(s: Session, rows: Subquery) -> tuple[dict[str, Counts], Waits]:
             n, *points = numbers[8 + i * 3: 11 + i * 3]
             if n:
                 waits[(metric, element)] = {"n": int(n), **{k: float(p) for k, p in zip(PERCENTILES, points)}}
-    return counts, waits if postgres else step_percentiles(s, rows)
+    return counts, waits if postgres else None
 
 
 def step_names(s: Session, scope: Scope, elements: list[str]) -> dict[str, str]:
@@ -147,32 +148,12 @@ def step_names(s: Session, scope: Scope, elements: list[str]) -> dict[str, str]:
     return {e: n for e, n in s.execute(stmt.group_by(Task.element_id)) if n}
 
 
-def step_percentiles(s: Session, rows: Subquery) -> Waits:
-    """{("claim" | "done", element id): {"n", "p50", "p90"}} in seconds (ranked rows: SQLite)."""
-    stmt = percentile_points(rows, "element_id", "claim_s", "claim").union_all(
-        percentile_points(rows, "element_id", "done_s", "done"))
-    return interpolate(s.execute(stmt))
-
-
 @dataclass(frozen=True)
 class SlowRow:
     element_id: str
     instance_id: int
     seconds: float
     still_open: bool
-
-
-def slowest_cases(s: Session, rows: Subquery, limit: int) -> list[SlowRow]:
-    """Per step the `limit` cases that spent longest in it (all their visits; an open task counts until now)."""
-    per_case = (select(rows.c.element_id, rows.c.instance_id, func.sum(rows.c.spent_s).label("spent"),
-                       func.max(case((rows.c.status == "open", 1), else_=0)).label("still"))
-                .where(rows.c.spent_s.is_not(None)).group_by(rows.c.element_id, rows.c.instance_id).subquery())
-    rank = func.row_number().over(partition_by=per_case.c.element_id,
-                                  order_by=(per_case.c.spent.desc(), per_case.c.instance_id))
-    ranked = select(per_case, rank.label("rank")).subquery()
-    stmt = (select(ranked.c.element_id, ranked.c.instance_id, ranked.c.spent, ranked.c.still)
-            .where(ranked.c.rank <= limit).order_by(ranked.c.element_id, ranked.c.rank))
-    return [SlowRow(e, int(i), float(v), bool(o)) for e, i, v, o in s.execute(stmt)]
 
 
 def case_labels(s: Session, ids: list[int], visible: Any) -> dict[int, tuple[str | None, str | None, str | None, bool]]:

@@ -16,15 +16,14 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import access, clock
+from . import access, clock, task_pass
 from .db import unit_of_work
 from .errors import BadRequest, Forbidden, NotFound
 from .flow_counts import flow_totals
 from .flow_graph import FlowGraph, graph_of
 from .models import Enterprise, Industry, ProcessDefinition
 from .roles import LEADERS
-from .step_queries import (Counts, Scope, Waits, case_labels, slowest_cases, step_figures, step_names, task_rows,
-                           tune, versions_of)
+from .step_queries import Counts, Scope, Waits, case_labels, step_figures, step_names, task_rows, tune, versions_of
 from .views import Actor
 
 READERS = frozenset({"process_owner", "section_chief", "auditor", "admin"}) | LEADERS
@@ -176,8 +175,8 @@ def _steps(graph: FlowGraph, counts: dict[str, Counts], waits: Waits, names: dic
     return tuple(step(e) for e in [*graph.steps, *sorted(set(counts) - set(graph.steps))])
 
 
-def _slowest(s: Session, actor: Actor, scope: Scope, rows, limit: int) -> dict[str, tuple[SlowCase, ...]]:  # noqa: ANN001
-    found = slowest_cases(s, rows, limit)
+def _slowest(s: Session, actor: Actor, walk: task_pass.TaskPass, limit: int) -> dict[str, tuple[SlowCase, ...]]:
+    found = task_pass.slowest(walk, limit)
     labels = case_labels(s, sorted({r.instance_id for r in found}), access.instance_clause(actor))
     result: dict[str, list[SlowCase]] = {}
     for r in found:
@@ -211,9 +210,12 @@ def process_statistics(actor: Actor, key: str, filters: Filters = Filters()) -> 
         tune(s)
         rows = task_rows(scope)
         counts, waits = step_figures(s, rows)
+        walk = task_pass.read(s, rows, scope, waits=waits is None)
+        if waits is None:
+            waits = task_pass.percentiles(walk)
         names = step_names(s, scope, [e for e in counts if not graph.names.get(e)])
-        steps = _steps(graph, counts, waits, names, _slowest(s, actor, scope, rows, filters.slowest))
-        totals = flow_totals(s, rows, scope, graph)
+        steps = _steps(graph, counts, waits, names, _slowest(s, actor, walk, filters.slowest))
+        totals = flow_totals(s, walk, graph)
     flows = tuple(FlowStatistics(f.id, f.source, f.target, f.name, totals.counts.get(f.id, 0)) for f in graph.flows)
     return ProcessStatistics(key, definition.name, filters.version, definition.version, tuple(versions), start, end,
                              filters, actor.enterprise_code if access.is_enterprise_user(actor) else None, steps,
