@@ -12,7 +12,7 @@ create none, so they are counted per step instead (`step_queries.step_counts`).
 """
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,34 +39,44 @@ def hand_overs(s: Session, walk: TaskPass) -> Counter[tuple[str | None, str | No
     Per case its events in time order, completions before creations at the same moment: the creations after a
     completion (or before the first: the start event) are one hand-over; a completion in the period that is the
     case's last event, in a completed case, is a hand-over to an end event."""
-    # case → (at, kind 0: completed 1: created, step, counted: a task created in the period)
-    events: dict[int, list[tuple[Any, int, str, bool]]] = defaultdict(list)
-    for instance_id, element, _status, created, completed, *_ in walk.rows:
-        events[instance_id].append((created, 1, element, True))
-        if completed is not None:
-            events[instance_id].append((completed, 0, element, True))
+    # case → its events (at, kind 0: completed 1: created, step, counted: a completion of a task counted)
+    events: dict[int, list[tuple[Any, int, str, bool]]] = {}
+    of_case = events.get
+    for row in walk.rows:  # (instance id, element id, status, created, completed in the period, …)
+        case_events = of_case(row[0])
+        if case_events is None:
+            case_events = events[row[0]] = []
+        case_events.append((row[3], 1, row[1], True))
+        if row[4] is not None:
+            case_events.append((row[4], 0, row[1], True))
     for instance_id, element, completed in walk.before:
         events[instance_id].append((completed, 0, element, False))
     found: Counter[tuple[str | None, str | None]] = Counter()
     ends: dict[int, str] = {}  # case → its last event's step: a completion of a counted task
     for instance_id, case_events in events.items():
-        case_events.sort(key=lambda e: (e[0], e[1]))
+        case_events.sort()  # time, completions first (ties at the same moment: by step, for a stable answer)
         prev: str | None = None
-        created: set[str] = set()
+        created: str | set[str] | None = None  # the steps created since `prev` (one: its id)
         for _at, kind, element, _counted in case_events:
-            if kind == 1:
-                created.add(element)
+            if kind:
+                if created is None:
+                    created = element
+                elif isinstance(created, set):
+                    created.add(element)
+                elif element != created:
+                    created = {created, element}
                 continue
-            if created:
-                found[(prev, " ".join(sorted(created)))] += 1
-                created = set()
+            if created is not None:
+                found[(prev, created if isinstance(created, str) else " ".join(sorted(created)))] += 1
+                created = None
             prev = element
-        if created:
-            found[(prev, " ".join(sorted(created)))] += 1
+        if created is not None:
+            found[(prev, created if isinstance(created, str) else " ".join(sorted(created)))] += 1
         elif case_events[-1][3]:
             ends[instance_id] = case_events[-1][2]
-    if ends:
-        completed = select(Case.id).where(Case.status == "completed", Case.id.in_(select(walk.source.c.instance_id)))
+    if ends:  # which of those cases ended: the completed ones in the counted cases' id range
+        completed = select(Case.id).where(Case.process_key == walk.source_key, Case.status == "completed",
+                                          Case.id.between(min(ends), max(ends)))
         for instance_id in s.scalars(completed):
             if instance_id in ends:
                 found[(ends[instance_id], None)] += 1

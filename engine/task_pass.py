@@ -34,7 +34,7 @@ class TaskPass:
     claim s, done s), and the completions in the same cases of tasks created before the period: (instance id,
     element id, completed)."""
 
-    source: Subquery  # the counted rows' statement (`step_queries.task_rows`)
+    source_key: str  # the process
     rows: list[tuple[Any, ...]]
     before: list[tuple[Any, ...]]
 
@@ -56,7 +56,7 @@ def read(s: Session, rows: Subquery, scope: Scope, *, waits: bool) -> TaskPass:
     before = (select(Task.instance_id, Task.element_id, _moment(s, Task.completed_at))
               .where(Task.status == "completed", Task.instance_id.in_(select(rows.c.instance_id)),
                      Task.created_at < scope.start, Task.completed_at < scope.end))
-    return TaskPass(rows, counted, [tuple(r) for r in s.execute(before)])
+    return TaskPass(scope.key, counted, [tuple(r) for r in s.execute(before)])
 
 
 def slowest(walk: TaskPass, limit: int) -> list[SlowRow]:
