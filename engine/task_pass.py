@@ -14,7 +14,6 @@ from __future__ import annotations
 import heapq
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import DateTime, String, case, select, type_coerce
@@ -25,13 +24,10 @@ from .models import Task
 from .sql_measures import PERCENTILES, interpolate
 from .step_queries import Scope, SlowRow, Waits
 
-Moment = str | datetime  # SQLite: the stored text; PostgreSQL: a naive UTC timestamp
-
-
 @dataclass(frozen=True)
 class TaskPass:
-    """The counted rows: (instance id, element id, status, created, completed in the period or None, spent s,
-    claim s, done s), and the completions in the same cases of tasks created before the period: (instance id,
+    """The counted rows: (instance id, element id, status, created, completed in the period or None, spent s[,
+    claim s]), and the completions in the same cases of tasks created before the period: (instance id,
     element id, completed)."""
 
     source_key: str  # the process
@@ -50,32 +46,33 @@ def read(s: Session, rows: Subquery, scope: Scope, *, waits: bool) -> TaskPass:
     columns = [rows.c.instance_id, rows.c.element_id, rows.c.status, _moment(s, rows.c.created_at),
                _moment(s, completed), rows.c.spent_s]
     if waits:
-        columns += [rows.c.claim_s, rows.c.done_s]
-    counted = [tuple(r) for r in s.execute(select(*columns))]
+        columns.append(rows.c.claim_s)  # a completed task's time to done is its time spent: the same expression
+    counted = list(s.execute(select(*columns)).all())
     # tasks created before the period in the same cases: their completions start the period's first hand-overs
     before = (select(Task.instance_id, Task.element_id, _moment(s, Task.completed_at))
               .where(Task.status == "completed", Task.instance_id.in_(select(rows.c.instance_id)),
                      Task.created_at < scope.start, Task.completed_at < scope.end))
-    return TaskPass(scope.key, counted, [tuple(r) for r in s.execute(before)])
+    return TaskPass(scope.key, counted, list(s.execute(before).all()))
 
 
 def slowest(walk: TaskPass, limit: int) -> list[SlowRow]:
     """Per step the `limit` cases that spent longest in it (all their visits; an open task counts until now):
     per (step, case) the sum, then a bounded heap per step (ties: the lower case id first)."""
-    spent: dict[tuple[str, int], float] = defaultdict(float)
+    spent: dict[str, dict[int, float]] = {}  # step → case → seconds
     still: set[tuple[str, int]] = set()
-    for instance_id, element, status, _created, _completed, seconds, *_ in walk.rows:
+    for row in walk.rows:  # (instance id, element id, status, created, completed, spent s, …)
+        seconds = row[5]
         if seconds is None:
             continue
-        spent[(element, instance_id)] += seconds
-        if status == "open":
-            still.add((element, instance_id))
-    per_step: dict[str, list[tuple[float, int]]] = defaultdict(list)
-    for (element, instance_id), seconds in spent.items():
-        per_step[element].append((seconds, instance_id))
+        per_case = spent.get(row[1])
+        if per_case is None:
+            per_case = spent[row[1]] = {}
+        per_case[row[0]] = per_case.get(row[0], 0.0) + seconds
+        if row[2] == "open":
+            still.add((row[1], row[0]))
     found: list[SlowRow] = []
-    for element in sorted(per_step):
-        for seconds, instance_id in heapq.nsmallest(limit, per_step[element], key=lambda p: (-p[0], p[1])):
+    for element in sorted(spent):
+        for instance_id, seconds in heapq.nsmallest(limit, spent[element].items(), key=lambda p: (-p[1], p[0])):
             found.append(SlowRow(element, int(instance_id), float(seconds), (element, instance_id) in still))
     return found
 
@@ -84,11 +81,11 @@ def percentiles(walk: TaskPass) -> Waits:
     """{("claim" | "done", element id): {"n", "p50", "p90"}} in seconds, as percentile_cont (for SQLite, which
     has none): the values per step sorted, the two around each percentile's position interpolated."""
     values: dict[tuple[str, str], list[float]] = defaultdict(list)
-    for _instance, element, _status, _created, _completed, _spent, claim, done in walk.rows:
+    for _instance, element, status, _created, _completed, spent, claim in walk.rows:
         if claim is not None:
             values[("claim", element)].append(claim)
-        if done is not None:
-            values[("done", element)].append(done)
+        if status == "completed":
+            values[("done", element)].append(spent)
     points = []
     for (metric, element), found in values.items():
         found.sort()
