@@ -5,8 +5,9 @@ cases; per sequence flow how often it was taken (`engine.flow_counts`).
 Who may read them: process owners, section chiefs and the leaders above them, auditors and admins see every case;
 enterprise users see their own enterprise's cases only (another enterprise answers 404); everyone else gets 403.
 The figures are counted over the task rows created in the period (default: the last 12 months, at most 5 years) in
-SQL (`engine.step_queries`, `engine.flow_counts`): four statements over one covering index (bench section `stats`,
-docs/performance.md for what a year of a busy process costs).
+one read transaction: a grouped pass in SQL (`engine.step_queries`) and one read of the counted rows' few columns
+for the flows, the slowest cases and SQLite's percentiles (`engine.task_pass`, `engine.flow_counts`), both over one
+covering index (bench section `stats`, docs/performance.md for what a year of a busy process costs).
 """
 from __future__ import annotations
 
