@@ -21,7 +21,7 @@ def _listed(client, username: str) -> str:
 
 def test_an_enterprise_officer_sees_only_enterprise_procedures(client, bundled):
     html = _listed(client, "officer_a")
-    assert "隐患排查治理闭环" in html and "上报一项安全隐患，经核实定级、限期整改、验收销号形成闭环。" in html
+    assert "隐患排查治理闭环" in html and "上报一项安全隐患，经核实定级、限期整改、验收销号形成闭环；企业自查的一般隐患自查自改、企业销号、局里抽查。" in html
     for bureau_only in ("年度安全培训", "移送执法", "通知公告发布", "治本攻坚季度汇报", "行业安全检查"):
         assert bureau_only not in html
     assert "hazard_closure · v" not in html and "· v1" not in html
