@@ -22,7 +22,7 @@ from .roles import RoleBook
 from .views import Actor
 
 DESCRIPTION_CHARS = 80
-_SENTENCE_END = re.compile(r"(?<=[。；！？])|(?<=[.;!?])\s")
+_SENTENCE_END = re.compile(r"(?<=[。！？])|(?<=[.!?])\s")  # a full stop: a clause after ；or ; reads cut off
 _DERIVED: dict[str, dict[str, Any]] = {}  # checksum → meta entries derived from the XML of versions stored before
 
 
