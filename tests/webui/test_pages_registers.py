@@ -88,10 +88,11 @@ def test_each_register_names_who_answers_for_it_and_the_list_is_for_bureau_staff
     html = flat(get(client, "/registers/self_checks").get_data(as_text=True))
     line = html[html.index('data-responsibility="self_checks"'):][:1200]
     assert '责任科室： <strong data-section="trade_circulation">商贸流通科</strong>' in line
-    assert "分管领导： <strong>赵敏</strong>" in line and "责任人： zhangwei、lina、wangqiang (业务科室人员)" in line
+    assert "分管领导： <strong>赵敏</strong>" in line and ('责任人： <span translate="no" data-no-account>zhangwei</span>（尚未开通账号）、'
+                                                      '<span translate="no" data-no-account>lina</span>（尚未开通账号）') in line
     assert 'href="/responsibilities"' in line
     html = flat(get(client, "/registers/whistleblower").get_data(as_text=True))
-    assert 'data-section="general_affairs">综合科<' in html and "huangli (举报受理人员)" in html
+    assert 'data-section="general_affairs">综合科<' in html and "huangli</span>（尚未开通账号） (举报受理人员)" in html
     html = flat(get(client, "/responsibilities").get_data(as_text=True))
     assert html.count("data-section=") == 3 and html.count("data-duty=") == 13
     assert 'href="/registers/drills"' in html and "干部理论学习与党组会议题" in html and "<td>1, 21</td>" in html
