@@ -1,6 +1,6 @@
 /**
  * Token simulation in the editor (issue 19 §2): bpmn-js-token-simulation's modeler module, plus Chinese for the
- * words it writes itself (it has no translate service): the titles of its palette and context-pad buttons and
+ * words it writes itself (it has no translate service): the titles and labels of its palette and context-pad buttons (speeds included) and
  * the texts of its notifications. The page's own toolbar button toggles it (`toggleMode`); the package's
  * "Token Simulation" switch and its English log are hidden by webui/static/css/editor-trials.css.
  */
@@ -26,14 +26,16 @@ export const tokenSimulationZh = {
   'Process canceled': '流程已取消',
   'SubProcess started': '子流程已开始',
   'SubProcess finished': '子流程已结束',
-  'SubProcess canceled': '子流程已取消'
+  'SubProcess canceled': '子流程已取消',
+  'Close': '关闭'
 };
+const SPEEDS = { Slow: '慢', Normal: '正常', Fast: '快' };
 
 function zh(text) {
   if (!text) return text;
   if (tokenSimulationZh[text]) return tokenSimulationZh[text];
   var speed = /^Set animation speed = (.+)$/.exec(text);
-  if (speed) return '动画速度 ' + speed[1];
+  if (speed) return '动画速度：' + (SPEEDS[speed[1]] || speed[1]);
   var focus = /^Focus process instance (.+)$/.exec(text);
   if (focus) return '聚焦流程实例 ' + focus[1];
   var sub = /^(.+) (started|finished|canceled)$/.exec(text);  // a named subprocess
@@ -42,9 +44,11 @@ function zh(text) {
 
 function translateNode(node) {
   if (node.nodeType !== 1) return;
-  [node].concat(Array.prototype.slice.call(node.querySelectorAll('[title]'))).forEach(function (el) {
-    var title = el.getAttribute && el.getAttribute('title');
-    if (title && zh(title) !== title) el.setAttribute('title', zh(title));
+  [node].concat(Array.prototype.slice.call(node.querySelectorAll('[title], [aria-label]'))).forEach(function (el) {
+    ['title', 'aria-label'].forEach(function (name) {
+      var value = el.getAttribute && el.getAttribute(name);
+      if (value && zh(value) !== value) el.setAttribute(name, zh(value));
+    });
   });
 }
 
@@ -65,7 +69,7 @@ function TokenSimulationChinese(eventBus, canvas, notifications, elementNotifica
       if (record.type === 'attributes') translateNode(record.target);
       record.addedNodes.forEach(translateNode);
     });
-  }).observe(container, { childList: true, subtree: true, attributes: true, attributeFilter: ['title'] });
+  }).observe(container, { childList: true, subtree: true, attributes: true, attributeFilter: ['title', 'aria-label'] });
   translateNode(container);
 }
 
