@@ -29,12 +29,14 @@ from .inbox import list_tasks
 from .task_options import TaskActions, handover_candidates, task_actions
 from .tasks import (claim, complete_task, delegate, get_task, reassign, resolve, save_draft, send_back,
                     unclaim)
-from .users import (add_enterprise, add_user, authenticate, display_names, get_actor, list_enterprises, list_users,
+from .enterprises import add_enterprise, list_enterprises
+from .users import (add_user, authenticate, display_names, get_actor, list_users,
                     set_password)
 from .views import (SYSTEM, Actor, DeployResult, EnterpriseView, FormView, HistoryEntry, InstanceView, Page,
                     ProcessVersion, TaskView, UserView)
 from . import report_figures  # noqa: F401,E402  (the campaign registers its script functions: register_figures)
 from . import referral_letters  # noqa: F401,E402  (… and issue_document_no, the referral letter's 文号)
+from . import campaign_dates, notices, script_lookups  # noqa: F401,E402  (notice queue refills, shared notice files, lookups)
 
 
 def configure(*, database_url: str | None = None, data_dir: str | Path | None = None) -> Settings:

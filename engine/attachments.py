@@ -25,7 +25,6 @@ from . import access, audit, clock, db, instances
 from .db import unit_of_work
 from .errors import BadRequest, StorageError, TooLarge, not_found
 from .models import Attachment, ProcessInstance
-from .notices import NOTICE_PROCESS
 from .views import Actor
 
 # content type -> magic prefixes; the declared type must match what the bytes are
@@ -189,15 +188,24 @@ def store(actor: Actor, filename: str, content_type: str, data: bytes, *, instan
                    task_id=task_id)
 
 
+_SHARED_WITH_CHILDREN: set[str] = set()
+
+
+def share_with_children(process_key: str) -> None:
+    """Let whoever sees one child case of a `process_key` case read the parent's files (the campaign's notices:
+    the notice's attachments reach every enterprise it was sent to). No other parent shares its files."""
+    _SHARED_WITH_CHILDREN.add(process_key)
+
+
 def _may_read(s: Session, actor: Actor, instance_id: int) -> bool:
-    """The case is visible to the actor, or it is a published notice and one of its receipts is (the notice's
-    attachments reach every enterprise it was sent to; no other parent shares its files with its children)."""
+    """The case is visible to the actor, or its process shares its files with its children
+    (`share_with_children`) and one of its children is."""
     case = s.get(ProcessInstance, instance_id)
     if case is None:
         return False
     if access.can_see(actor, case):
         return True
-    if case.process_key != NOTICE_PROCESS:
+    if case.process_key not in _SHARED_WITH_CHILDREN:
         return False
     receipts = select(ProcessInstance.id).where(ProcessInstance.parent_id == instance_id, access.instance_clause(actor))
     return s.scalar(receipts.limit(1)) is not None

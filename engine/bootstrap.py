@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from . import audit, definitions, forms, schema, staff, users
+from . import audit, definitions, enterprises, forms, schema, staff, users
 from .db import unit_of_work
 from .errors import Conflict, EngineError
 from .models import AuditHead, Industry, Role, User
@@ -88,7 +88,7 @@ def load_demo() -> dict[str, int]:
     counts = {"enterprises": 0, "users": 0}
     for e in _read("demo_enterprises.json") if (REFERENCE / "demo_enterprises.json").exists() else []:
         try:
-            users.add_enterprise(e["code"], e["name"], e["industry"], category=e.get("category"),
+            enterprises.add_enterprise(e["code"], e["name"], e["industry"], category=e.get("category"),
                                  risk_grade=e.get("risk_grade"), township=e.get("township"), address=e.get("address"),
                                  scale=e.get("scale"), standard_grade=e.get("standard_grade"),
                                  benchmark=bool(e.get("benchmark")))

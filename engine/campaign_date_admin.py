@@ -16,7 +16,8 @@ from .admin_rights import require_admin, require_reader
 from .campaign_dates import RISK_GRADES, TARGET_TYPES, WAITING, campaign_jobs, sync
 from .db import unit_of_work
 from .errors import BadRequest, Conflict, not_found
-from .models import Industry, Job, NoticeSchedule
+from .campaign_models import NoticeSchedule
+from .models import Industry, Job
 from .views import Actor
 
 FIELDS = ("name_zh", "name_en", "month", "day", "lead_working_days", "title", "body", "target_type", "target_values",

@@ -19,9 +19,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import audit, clock, definitions, schedules, workdays
+from . import audit, clock, definitions, notice_schedule, schedules, workdays
 from .db import unit_of_work
-from .models import Job, NoticeSchedule, ProcessDefinition, ProcessInstance
+from .campaign_models import NoticeSchedule
+from .models import Job, ProcessDefinition, ProcessInstance
 
 PROCESS = "notice_distribution"
 DRAFT_TIME = time(9, 0)
@@ -160,3 +161,16 @@ def seed() -> list[str]:
 
 __all__ = ["PROCESS", "TARGET_TYPES", "RISK_GRADES", "WAITING", "Occurrence", "next_occurrence", "start_data",
            "campaign_jobs", "sync", "queue_campaign_dates", "seed"]
+
+
+@schedules.on_scheduled_start
+def _keep_queued(s: Session, definition: ProcessDefinition, fired: bool) -> None:
+    """After a queued notice fired (or its process was redeployed): queue the next campaign dates and holidays.
+
+    This is what keeps next year's 安全生产月 notice, and holidays beyond the first horizon, queued on a server
+    that is never re-initialised: every holiday warning or campaign notice that fires tops the queue up."""
+    if definition.key != PROCESS:
+        return
+    sync(s)
+    if fired:
+        notice_schedule.queue_in(s)

@@ -6,33 +6,14 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
-from . import access, case_data, definitions, fixed_rows, instances, projection, start_rights
+from . import access, case_data, definitions, instances, start_rights
 from .db import unit_of_work
 from .errors import Forbidden
-from .models import AuditEvent, Enterprise, ProcessInstance, Task
+from .models import AuditEvent, Enterprise, ProcessInstance
 from .projection import CONFIDENTIAL_PREFIX
 from .roles import CONFIDENTIAL_READERS
-from .tasks import task_view
+from .row_views import instance_view
 from .views import Actor, HistoryEntry, InstanceView, Page
-
-
-def _view(s: Any, inst: ProcessInstance, actor: Actor, with_data: bool = False) -> InstanceView:
-    definition = fixed_rows.definition(s, inst.definition_id)
-    code = fixed_rows.enterprise_code(s, inst.enterprise_id) if inst.enterprise_id else None
-    data: dict[str, Any] = {}
-    if with_data:
-        from .projection import case_data
-        data = case_data(instances.load(s, inst).wf)
-        if not actor.has(*CONFIDENTIAL_READERS):
-            data = {k: v for k, v in data.items() if not k.startswith(CONFIDENTIAL_PREFIX)}
-    tasks = projection.open_rows(s, inst.id)  # this step's projection knows them already
-    if tasks is None:
-        tasks = s.scalars(select(Task).where(Task.instance_id == inst.id, Task.status == "open").order_by(Task.created_at))
-    return InstanceView(
-        inst.id, inst.process_key, definition.version if definition else 0, inst.business_key, inst.status, inst.version,
-        code, inst.industry_key, inst.hazard_level, inst.deadline, inst.source, inst.title, inst.current_step,
-        inst.started_by, inst.started_at, inst.updated_at, inst.ended_at, inst.parent_id, inst.error_element,
-        inst.error_message, data, tuple(task_view(t, code, inst.title) for t in tasks))
 
 
 def start_instance(actor: Actor, process_key: str, data: dict[str, Any] | None = None, *,
@@ -52,13 +33,13 @@ def start_instance(actor: Actor, process_key: str, data: dict[str, Any] | None =
         instances.start_form_check(s, definition, payload)
         inst = instances.create(s, definition, payload, actor=actor, business_key=business_key)
         s.flush()
-        return _view(s, inst, actor)
+        return instance_view(s, inst, actor)
 
 
 def get_instance(actor: Actor, instance_id: int, *, with_data: bool = True) -> InstanceView:
     """One case the actor may see, with its data (confidential fields only for the designated role)."""
     with unit_of_work(write=False) as s:
-        return _view(s, instances.visible(s, actor, instance_id), actor, with_data)
+        return instance_view(s, instances.visible(s, actor, instance_id), actor, with_data)
 
 
 def list_instances(actor: Actor, *, process_key: str | None = None, status: str | None = None,
@@ -89,7 +70,7 @@ def list_instances(actor: Actor, *, process_key: str | None = None, status: str 
             stmt = stmt.where(ProcessInstance.started_at < started_before)
         total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
         rows = s.scalars(stmt.order_by(ProcessInstance.id.desc()).limit(limit).offset(offset))
-        return Page(tuple(_view(s, r, actor) for r in rows), total, limit, offset)
+        return Page(tuple(instance_view(s, r, actor) for r in rows), total, limit, offset)
 
 
 def instance_history(actor: Actor, instance_id: int) -> list[HistoryEntry]:
@@ -124,7 +105,7 @@ def _transition(actor: Actor, instance_id: int, name: str, reason: str | None) -
             inst.error_element = inst.error_message = None
             instances.start_children(s, inst, instances.advance(s, loaded, actor.username), actor, 0)
         s.flush()
-        return _view(s, inst, actor)
+        return instance_view(s, inst, actor)
 
 
 def suspend_instance(actor: Actor, instance_id: int, reason: str | None = None) -> InstanceView:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Select, create_engine, event, func, select
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -151,3 +151,9 @@ def _roll_back(session: Session) -> None:
         session.rollback()
     except DBAPIError:
         pass
+
+
+def paged(s: Session, stmt: Select[Any], limit: int, offset: int) -> tuple[int, list[Any]]:
+    """How many rows `stmt` answers and one page of them (at most 500)."""
+    total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    return total, list(s.scalars(stmt.limit(max(1, min(limit, 500))).offset(max(0, offset))))

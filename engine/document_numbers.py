@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from .models import DocumentNumber
+from .campaign_models import DocumentNumber
 
 # series: (prefix, the letter's kind in Chinese); the number reads 洮商安移〔2026〕3号
 SERIES: dict[str, tuple[str, str]] = {

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from . import audit, business_days, enterprise_fields
-from .admin import require_admin
+from .admin_rights import require_admin
 from .db import unit_of_work
 from .errors import ValidationFailed
 from .models import Enterprise, Industry

@@ -9,7 +9,7 @@ from . import access, db
 from .db import unit_of_work
 from .errors import BadRequest, Forbidden
 from .models import Enterprise, Notification, ProcessInstance, Task
-from .tasks import task_view
+from .row_views import task_view
 from .views import Actor, Page
 
 SCOPES = ("mine", "candidate", "all", "done", "started", "cc")

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
@@ -13,8 +12,8 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from . import (access, audit, business_days, clock, compaction, definitions, fixed_rows, forms, projection, schedules,
-               scripting, specs, workdays)
+from . import (access, audit, clock, compaction, definitions, fixed_rows, forms, projection, schedules,
+               scripting, specs)
 from .errors import BadRequest, Conflict, EngineError, Forbidden, NotFound, not_found
 from .models import Enterprise, ProcessDefinition, ProcessInstance
 from .roles import RoleBook
@@ -73,34 +72,9 @@ def definition_spec(definition: ProcessDefinition) -> specs.ParsedSpec:
     return definitions.parsed_spec(definition)
 
 
-def _enterprise_rows(s: Session):  # noqa: ANN202 - a closure factory
-    def query(industry: str | list[str] | None = None, category: str | None = None,
-              open_on: str | None = None) -> list[dict[str, Any]]:
-        stmt = select(Enterprise).where(Enterprise.active.is_(True)).order_by(Enterprise.code)
-        if industry:
-            stmt = stmt.where(Enterprise.industry_key.in_([industry] if isinstance(industry, str) else list(industry)))
-        if category:
-            stmt = stmt.where(Enterprise.category == category)
-        found = list(s.scalars(stmt))
-        if open_on is not None:  # the daily self-check's business days: one rule for dispatcher and figures
-            day, calendar = date.fromisoformat(open_on), workdays.load()
-            found = [e for e in found if business_days.is_enterprise_due(e.business_days, e.industry_key, day, calendar)]
-        return [{"code": e.code, "name": e.name, "industry": e.industry_key, "category": e.category,
-                 "risk_grade": e.risk_grade, "township": e.township, "scale": e.scale,
-                 "small_venue": e.scale == "small_venue" or e.category == "small_venue",
-                 "standard_grade": e.standard_grade, "benchmark": bool(e.benchmark),
-                 "business_days": business_days.effective(e.business_days, e.industry_key)} for e in found]
-    return query
-
-
 def _services(s: Session) -> scripting.StepServices:
-    """What a step's scripts may look up: enterprises, an enterprise's staff, the small venues already covered."""
-    from . import staff, training_coverage
-    year = clock.now().astimezone(clock.CHINA_TZ).year
-    return scripting.StepServices(enterprises=_enterprise_rows(s), staff=lambda code: staff.roster(s, code),
-                                  covered_small_venues=lambda: sorted(training_coverage.covered_small_venues(s,
-                                                                                                             year + 1)),
-                                  session=s)
+    """What a step's scripts may reach: its own session (registered functions read through it)."""
+    return scripting.StepServices(session=s)
 
 
 def _failing_task(wf: BpmnWorkflow, err: Exception) -> str | None:

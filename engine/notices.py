@@ -15,13 +15,14 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import access, clock, study_notices
+from . import access, attachments, clock, study_notices
 from .db import unit_of_work
 from .errors import Forbidden, NotFound
 from .models import Enterprise, ProcessInstance, Task
 from .views import Actor
 
 NOTICE_PROCESS = "notice_distribution"
+attachments.share_with_children(NOTICE_PROCESS)  # a notice's files reach the enterprises it was sent to
 ACK_PROCESS = "notice_acknowledgement"
 CONFIRM_STEP = "confirm_read"
 STATES = ("confirmed", "pending", "overdue")

@@ -28,7 +28,7 @@ from .db import unit_of_work
 from .errors import EngineError, Forbidden, FormInvalid, NotFound
 from .instances import Status
 from .models import AuditEvent, ProcessInstance, Task
-from .models import ReportReceipt
+from .campaign_models import ReportReceipt
 from .views import SYSTEM
 
 SECRET_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud and typed from paper

@@ -15,7 +15,7 @@ from lxml import etree
 from sqlalchemy import select
 
 from . import audit, campaign_dates, definitions, schedules
-from .admin import require_admin, require_reader
+from .admin_rights import require_admin, require_reader
 from .bpmn_xml import NS, documentation
 from .db import unit_of_work
 from .errors import Conflict, not_found

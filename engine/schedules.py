@@ -7,6 +7,7 @@ a fresh case per occurrence, and let that case's start timer fire exactly once.
 from __future__ import annotations
 
 from datetime import datetime
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select, update
@@ -99,17 +100,21 @@ def schedule_next(s: Session, definition: ProcessDefinition, index: int) -> Job 
     return queue_start(s, definition, when, index + 1) if when is not None else None
 
 
-def _keep_notices_queued(s: Session, definition: ProcessDefinition, *, holidays: bool) -> None:
-    """After a queued notice fired (or its process was redeployed): queue the next campaign dates and holidays.
+RefillHook = Callable[[Session, ProcessDefinition, bool], None]
+_refill_hooks: list[RefillHook] = []
 
-    This is what keeps next year's 安全生产月 notice, and holidays beyond the first horizon, queued on a server
-    that is never re-initialised: every holiday warning or campaign notice that fires tops the queue up."""
-    from . import campaign_dates, notice_schedule
-    if definition.key != campaign_dates.PROCESS:
-        return
-    campaign_dates.sync(s)
-    if holidays:
-        notice_schedule.queue_in(s)
+
+def on_scheduled_start(hook: RefillHook) -> RefillHook:
+    """Register `hook(session, definition, fired)` for a process without a start timer whose starts are queued
+    one by one by a layer above (the campaign's dated notices): called on deploy (`fired` False) and after one
+    of its queued starts fired (`fired` True), in the same unit of work, to top its queue up."""
+    _refill_hooks.append(hook)
+    return hook
+
+
+def _keep_notices_queued(s: Session, definition: ProcessDefinition, *, holidays: bool) -> None:
+    for hook in _refill_hooks:
+        hook(s, definition, holidays)
 
 
 def fire_start_timer_once(wf: BpmnWorkflow) -> None:

@@ -46,9 +46,6 @@ def normalize(expression: str) -> str:
 class StepServices:
     """What a running step may reach beyond its own data (set by the engine per step)."""
 
-    enterprises: Callable[..., list[dict[str, Any]]] = lambda **_: []
-    staff: Callable[[str], list[dict[str, Any]]] = lambda _code: []
-    covered_small_venues: Callable[[], list[str]] = lambda: []
     holidays: workdays.HolidayCalendar = field(default_factory=workdays.load)
     pending_starts: list[dict[str, Any]] = field(default_factory=list)
     pending_bytes: int = 0
@@ -105,23 +102,6 @@ def _is_working_day(iso_date: str) -> bool:
     return _current().holidays.is_working_day(date.fromisoformat(str(iso_date)[:10]))
 
 
-def _enterprises(industry: str | list[str] | None = None, category: str | None = None,
-                 open_on: str | None = None) -> list[dict[str, Any]]:
-    """Active enterprises, optionally of some industries or a category; with `open_on` (an ISO date) only those
-    whose business days (`engine.business_days`) owe a daily self-check that day."""
-    if open_on is not None:
-        open_on = date.fromisoformat(str(open_on)[:10]).isoformat()
-    return _current().enterprises(industry=industry, category=category, open_on=open_on)
-
-
-def _staff(enterprise_code: str) -> list[dict[str, Any]]:
-    return _current().staff(str(enterprise_code or ""))
-
-
-def _covered_small_venues() -> list[str]:
-    return _current().covered_small_venues()
-
-
 _registered: dict[str, Callable[..., Any]] = {}
 
 
@@ -141,9 +121,6 @@ def domain_functions() -> dict[str, Any]:
         "add_days": sandbox.add_days,
         "add_working_days": _add_working_days,
         "is_working_day": _is_working_day,
-        "enterprises": _enterprises,
-        "staff": _staff,
-        "covered_small_venues": _covered_small_venues,
         "start_case": _start_case,
     }
 

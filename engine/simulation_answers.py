@@ -105,7 +105,6 @@ def self_report(sim: Simulator) -> dict[str, Any]:
 
 
 def progress_figures(sim: Simulator) -> dict[str, Any]:
-    from . import metrics
     with unit_of_work(write=False) as s:
         rows = metrics.case_rows(s, (metrics.HAZARD_PROCESS,))
     at, day = sim.now(), sim.today

@@ -6,7 +6,7 @@ from datetime import date, datetime, time
 
 from sqlalchemy import update
 
-from . import bootstrap, clock, staff, users
+from . import bootstrap, clock, enterprises, staff, users
 from .db import unit_of_work
 from .models import User
 from .views import SYSTEM
@@ -32,7 +32,7 @@ def _demo_people(limit: int | None) -> None:
         chosen = chosen[:: max(1, len(chosen) // max(limit, 1))][:limit]
     codes = {e["code"] for e in chosen}
     for e in chosen:
-        users.add_enterprise(e["code"], e["name"], e["industry"], category=e.get("category"),
+        enterprises.add_enterprise(e["code"], e["name"], e["industry"], category=e.get("category"),
                              risk_grade=e.get("risk_grade"), township=e.get("township"), address=e.get("address"),
                              scale=e.get("scale"), standard_grade=e.get("standard_grade"),
                              benchmark=bool(e.get("benchmark")))

@@ -10,20 +10,13 @@ from sqlalchemy.orm import Session
 from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
-from . import access, attachments, audit, case_data, clock, db, form_files, forms, instances, notifications, users
+from . import access, attachments, audit, case_data, clock, form_files, forms, instances, notifications, users
 from .attachments import Upload
 from .db import unit_of_work
 from .errors import BadRequest, Conflict, Forbidden, not_found
 from .models import AuditHead, Enterprise, Job, ProcessInstance, Task, User
+from .row_views import instance_view, task_view
 from .views import Actor, InstanceView, TaskView
-
-def task_view(t: Task, enterprise_code: str | None = None, case_title: str | None = None,
-              viewer: Actor | None = None) -> TaskView:
-    return TaskView(t.id, t.instance_id, t.process_key, t.element_id, t.name, t.role_key, t.assignee, t.owner, t.status,
-                    t.form_key, t.due_at, t.created_at, t.completed_at, t.completed_by, t.overdue, t.escalation_level,
-                    t.version, enterprise_code, case_title, t.draft, t.alt_role_key,
-                    viewer is not None and access.can_claim(viewer, t))
-
 
 def _may_see(actor: Actor, row: Task, inst: ProcessInstance | None) -> bool:
     return inst is not None and (access.can_see(actor, inst) or row.assignee == actor.username
@@ -275,9 +268,8 @@ def complete_task(actor: Actor, task_id: str, data: dict[str, Any] | None = None
                      before={"task": row.element_id}, after={"data": _masked(payload), "comment": comment})
         _copy_to(s, loaded, row)
         instances.start_children(s, locked.inst, instances.advance(s, loaded, actor.username), actor, 0)
-        from .cases import _view
         s.flush()
-        return _view(s, locked.inst, actor)
+        return instance_view(s, locked.inst, actor)
 
 
 def _copy_to(s: Session, loaded: instances.Loaded, row: Task) -> None:
@@ -342,6 +334,5 @@ def send_back(actor: Actor, task_id: str, comment: str | None) -> InstanceView:
         audit.record(s, "task.send_back", actor=actor.username, instance_id=locked.inst.id, task_id=task_id,
                      before={"task": locked.row.element_id}, after={"to": target.task_spec.name, "comment": text})
         instances.advance(s, loaded, actor.username)
-        from .cases import _view
         s.flush()
-        return _view(s, locked.inst, actor)
+        return instance_view(s, locked.inst, actor)

@@ -62,7 +62,7 @@ def set_user_roles(actor: Actor, username: str, *, roles: list[str], industries:
         _check_keys(s, Industry, industries, "industry", "行业")
         if not roles:
             raise ValidationFailed("至少选择一个角色", "Choose at least one role", [{"field": "roles"}])
-        ent_id = _enterprise_id(s, enterprise)
+        ent_id = enterprise_id(s, enterprise)
         before = _user_view(s, user)
         s.execute(delete(UserRole).where(UserRole.user_id == user.id))
         s.execute(delete(UserIndustry).where(UserIndustry.user_id == user.id))
@@ -93,7 +93,7 @@ def _check_keys(s: Session, model: type[Any], keys: list[str], field: str, kind_
                                [{"field": field}])
 
 
-def _enterprise_id(s: Session, code: str | None) -> int | None:
+def enterprise_id(s: Session, code: str | None) -> int | None:
     if not code:
         return None
     ent = s.scalar(select(Enterprise).where(Enterprise.code == code.strip().upper()))

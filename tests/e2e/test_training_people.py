@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 import engine
-from engine import staff, users
+from engine import enterprises, staff
 from tests.e2e.conftest import SCREENSHOTS, VENDOR_STAMP
 from tests.e2e.test_zh_crawl import VISIBLE_TEXT, latin_words
 from tests.e2e.walk_support import Walker, complete, fresh_database, serving_walk, take
@@ -38,7 +38,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     fresh_database(data_dir, {ENT_A: ("洮南市甲餐饮有限公司", "catering"), ENT_B: ("洮南市乙成品油经销有限公司", "refined_oil")},
                    USERS)
     admin = engine.get_actor("admin")
-    users.set_enterprise_profile(ENT_A, actor="admin", scale="below_scale", standard_grade="level_2", benchmark=True)
+    enterprises.set_enterprise_profile(ENT_A, actor="admin", scale="below_scale", standard_grade="level_2", benchmark=True)
     staff.add_person(admin, ENT_A, "黄丽华", "principal", "13904361001")
     staff.add_person(admin, ENT_A, "何永刚", "safety_manager", "13904361002")
     engine.start_instance(admin, "training_enrolment", {"enterprise_code": ENT_A, "year": 2024, "posts": [

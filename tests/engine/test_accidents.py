@@ -58,8 +58,8 @@ def test_an_enterprise_sees_its_own_records_only(records):
 
 
 def test_the_registers_enterprise_rows_carry_scale_grade_and_benchmark(records):
-    from engine import users
-    users.set_enterprise_profile(GRAIN, actor="admin", scale="above_scale", standard_grade="level_1", benchmark=True)
+    from engine import enterprises
+    enterprises.set_enterprise_profile(GRAIN, actor="admin", scale="above_scale", standard_grade="level_1", benchmark=True)
     rows = registers.enterprise_counts(records.actors["chief"], "accidents", sort="enterprise").items
     grain = next(r for r in rows if r.enterprise_code == GRAIN)
     assert (grain.scale, grain.standard_grade, grain.benchmark, grain.counts.due) == ("above_scale", "level_1", True, 1)

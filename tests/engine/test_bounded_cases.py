@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, update
 
 import engine
-from engine import admin, compaction, instances, specs, timers
+from engine import case_search, compaction, instances, specs, timers
 from engine.db import unit_of_work
 from engine.models import ProcessDefinition, ProcessInstance, Task
 from tests.conftest import DATA, ENT_A
@@ -99,7 +99,7 @@ def test_timers_parallel_branches_and_subprocesses_stay_bounded(loops, people, c
     (size15, tasks15, depth15), (size90, tasks90, depth90) = shapes
     assert size90 <= size15 * 1.15 and depth90 <= depth15 + 3 and tasks90 <= tasks15 + 10
     # the case's path on the diagram still lists every element it ever completed
-    path = admin.case_path(people["admin"], case.id)
+    path = case_search.case_path(people["admin"], case.id)
     assert {"init", "left", "right", "inner", "count_tick"} <= set(path.completed)
     done = engine.complete_task(officer, view.open_tasks[0].id, {"finished": True})
     assert done.status == "completed"

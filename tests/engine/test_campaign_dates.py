@@ -11,7 +11,8 @@ import engine
 from engine import campaign_date_admin, campaign_dates, notice_schedule, scheduled_starts, timers
 from engine.clock import CHINA_TZ
 from engine.db import unit_of_work
-from engine.models import AuditEvent, Job, NoticeSchedule
+from engine.campaign_models import NoticeSchedule
+from engine.models import AuditEvent, Job
 from tests.processes.campaign_support import forms_of
 
 ROOT = Path(__file__).resolve().parents[2]

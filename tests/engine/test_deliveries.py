@@ -12,7 +12,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 import engine
-from engine import admin, channels, deliveries, notifications
+from engine import audit_search, channels, deliveries, incidents, notifications
 from engine.db import unit_of_work
 from engine.models import Delivery, User
 
@@ -145,16 +145,16 @@ def test_a_delivery_that_fails_every_try_is_an_incident_an_admin_can_retry(peopl
         clock.advance(hours=2)
     [row] = _rows()
     assert (row.status, row.attempts, row.locked_by) == ("failed", deliveries.MAX_ATTEMPTS, None)
-    [failed] = admin.list_incidents(people["auditor"]).deliveries
+    [failed] = incidents.list_incidents(people["auditor"]).deliveries
     assert (failed.id, failed.channel, failed.target) == (delivery_id, "webhook", "officer_a")
     assert "not configured" in (failed.last_error or "")
-    assert admin.list_audit(people["auditor"], action="delivery.failed").total == 1
+    assert audit_search.list_audit(people["auditor"], action="delivery.failed").total == 1
     with pytest.raises(engine.Forbidden):
-        admin.retry_delivery(people["auditor"], delivery_id)
+        incidents.retry_delivery(people["auditor"], delivery_id)
 
-    admin.retry_delivery(people["admin"], delivery_id)
+    incidents.retry_delivery(people["admin"], delivery_id)
     monkeypatch.setattr(channels, "configured", lambda: {"webhook": recorder})
     assert deliveries.deliver_pending() == 1 and recorder.sent == [delivery_id]
-    assert admin.list_incidents(people["admin"]).deliveries == ()
+    assert incidents.list_incidents(people["admin"]).deliveries == ()
     with pytest.raises(engine.Conflict):
-        admin.retry_delivery(people["admin"], delivery_id)
+        incidents.retry_delivery(people["admin"], delivery_id)

@@ -58,9 +58,9 @@ def test_a_bad_scale_grade_or_benchmark_value_is_a_clear_error_and_nothing_is_im
 
 
 def test_an_administrator_changes_the_scale_grade_and_benchmark_flag(people):
-    from engine import users
-    changed = users.set_enterprise_profile(ENT_A, actor="admin", scale="小场所", standard_grade="三级", benchmark=True)
+    from engine import enterprises
+    changed = enterprises.set_enterprise_profile(ENT_A, actor="admin", scale="小场所", standard_grade="三级", benchmark=True)
     assert (changed.scale, changed.standard_grade, changed.benchmark) == ("small_venue", "level_3", True)
     import pytest
     with pytest.raises(engine.ValidationFailed):
-        users.set_enterprise_profile(ENT_A, actor="admin", scale="huge", standard_grade=None, benchmark=False)
+        enterprises.set_enterprise_profile(ENT_A, actor="admin", scale="huge", standard_grade=None, benchmark=False)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 import engine
 from engine import attachments, bootstrap, db, public_reports
-from engine.models import ReportReceipt
+from engine.campaign_models import ReportReceipt
 
 ROOT = Path(__file__).parents[2]
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

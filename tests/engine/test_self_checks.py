@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 import engine
-from engine import self_checks, users
+from engine import enterprises, self_checks
 from tests.conftest import ENT_A, ENT_B
 from tests.processes.campaign_support import Campaign, finding
 from tests.processes.test_periodic_duties import DAILY
@@ -211,7 +211,7 @@ def test_a_day_the_enterprise_is_closed_by_its_new_rule_is_not_a_missed_check(sh
         shops.admin, today=MONDAY, start=date(2025, 2, 24), end=date(2025, 3, 2)).rows}
     assert before[RESTAURANT] == (7, 7)
     # the restaurant does its Friday check, then the bureau learns it closes at weekends and on holidays
-    users.set_enterprise_profile(RESTAURANT, actor="admin", scale=None, standard_grade=None, benchmark=False,
+    enterprises.set_enterprise_profile(RESTAURANT, actor="admin", scale=None, standard_grade=None, benchmark=False,
                                  business_days="周一至周五")
     week = self_checks.self_check_report(shops.admin, today=MONDAY, start=date(2025, 2, 24), end=date(2025, 3, 2))
     after = {r.enterprise_code: (r.expected, r.missed) for r in week.rows}
@@ -221,7 +221,7 @@ def test_a_day_the_enterprise_is_closed_by_its_new_rule_is_not_a_missed_check(sh
                                                                          enterprise_code=RESTAURANT), today=MONDAY)
     assert (row.due, row.missed, row.open) == (1, 0, 1)  # 2 March (Sunday) not owed; Monday's check open
     with pytest.raises(engine.ValidationFailed):
-        users.set_enterprise_profile(RESTAURANT, actor="admin", scale=None, standard_grade=None, benchmark=False,
+        enterprises.set_enterprise_profile(RESTAURANT, actor="admin", scale=None, standard_grade=None, benchmark=False,
                                      business_days="每周营业")
     saved = {e.code: e for e in engine.list_enterprises(industry="catering").items}
     assert (saved[RESTAURANT].business_days, saved[RESTAURANT].business_days_effective) == ("days:1,2,3,4,5",) * 2

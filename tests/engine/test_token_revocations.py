@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 import engine
-from engine import admin, token_revocations
+from engine import token_revocations, user_admin
 from engine.db import unit_of_work
 from engine.models import AuditEvent, TokenRevocation
 
@@ -82,11 +82,11 @@ def test_a_bad_token_id_is_refused_and_changes_nothing(database, token_id):
 
 def test_disabling_a_user_or_resetting_the_password_cuts_off_their_tokens(people):
     before = datetime.now(timezone.utc) - timedelta(seconds=1)
-    admin.set_user_active(people["admin"], "officer_a", False)
-    admin.set_user_active(people["admin"], "officer_a", True)
+    user_admin.set_user_active(people["admin"], "officer_a", False)
+    user_admin.set_user_active(people["admin"], "officer_a", True)
     assert token_revocations.is_revoked("t", "officer_a", before)
     assert not token_revocations.is_revoked("t", "officer_b", before)
-    admin.reset_password(people["admin"], "officer_b")
+    user_admin.reset_password(people["admin"], "officer_b")
     assert token_revocations.is_revoked("t", "officer_b", before)
     engine.set_password("chief", "a-new-password")
     assert token_revocations.is_revoked("t", "chief", before)

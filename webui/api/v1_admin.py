@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Response
 
 import engine
-from engine import admin, scheduled_starts
+from engine import audit_search, scheduled_starts
 from webui.api import v1 as _v1
 from webui.api.v1 import AUDIT_READERS, INSTANCE_ID
 from webui.api.common import (PAGING_PARAMS, actor, check_query, doc, json_body, json_response, page_response,
@@ -79,7 +79,7 @@ def audit_events() -> Response:
     check_query([name for name, _, _ in AUDIT_FILTERS] + list(PAGING_PARAMS))
     require_role(*AUDIT_READERS)
     limit, offset = paging()
-    return page_response(admin.list_audit(
+    return page_response(audit_search.list_audit(
         actor(), actor_name=query_str("actor"), action=query_str("action"),
         instance_id=query_int("instance_id", None, maximum=2147483647), since=query_datetime("since"),
         until=query_datetime("until"), limit=limit, offset=offset))

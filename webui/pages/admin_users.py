@@ -8,7 +8,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 import engine
-from engine import admin, business_days, enterprise_import, register, users
+from engine import business_days, enterprise_import, enterprises, register, user_admin
 from webui.i18n import current_locale
 from webui.pages import common
 from webui.pages.admin_common import ADMIN_READERS, actor, offset, roles_required
@@ -49,7 +49,7 @@ def create() -> ResponseReturnValue:
 @roles_required(*ADMIN_READERS)
 def show(username: str) -> ResponseReturnValue:
     try:
-        user = admin.get_user(actor(), username)
+        user = user_admin.get_user(actor(), username)
     except engine.NotFound as err:
         return error_page(404, common.error_text(err))
     return render_template("pages/admin_user.html", section="users", user=user, can_act=actor().has("admin"),
@@ -61,7 +61,7 @@ def show(username: str) -> ResponseReturnValue:
 def set_roles(username: str) -> ResponseReturnValue:
     form = request.form
     try:
-        admin.set_user_roles(actor(), username, roles=form.getlist("roles"), industries=form.getlist("industries"),
+        user_admin.set_user_roles(actor(), username, roles=form.getlist("roles"), industries=form.getlist("industries"),
                              enterprise=form.get("enterprise") or None)
         flash(_("Roles and scope saved."), "success")
     except engine.EngineError as err:
@@ -73,7 +73,7 @@ def set_roles(username: str) -> ResponseReturnValue:
 @roles_required("admin")
 def set_active(username: str, change: str) -> ResponseReturnValue:
     try:
-        admin.set_user_active(actor(), username, change == "enable")
+        user_admin.set_user_active(actor(), username, change == "enable")
         flash(_("User enabled.") if change == "enable" else _("User disabled: they can no longer log in."), "success")
     except engine.EngineError as err:
         common.flash_error(err)
@@ -84,8 +84,8 @@ def set_active(username: str, change: str) -> ResponseReturnValue:
 @roles_required("admin")
 def reset_password(username: str) -> ResponseReturnValue:
     try:
-        password = admin.reset_password(actor(), username)
-        user = admin.get_user(actor(), username)
+        password = user_admin.reset_password(actor(), username)
+        user = user_admin.get_user(actor(), username)
     except engine.EngineError as err:
         common.flash_error(err)
         return redirect(url_for(".show", username=username))
@@ -142,7 +142,7 @@ def add_enterprise() -> ResponseReturnValue:
 def set_profile(code: str) -> ResponseReturnValue:
     form = request.form
     try:
-        ent = users.set_enterprise_profile(code, actor=actor().username, scale=form.get("scale") or None,
+        ent = enterprises.set_enterprise_profile(code, actor=actor().username, scale=form.get("scale") or None,
                                            standard_grade=form.get("standard_grade") or None,
                                            benchmark=form.get("benchmark") == "true",
                                            business_days=_business_days(form))

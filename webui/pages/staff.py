@@ -12,7 +12,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 import engine
-from engine import staff, training_coverage, users
+from engine import enterprises, staff, training_coverage
 from webui import session_auth
 from webui.pages import common
 from webui.pages.auth import error_page
@@ -24,7 +24,7 @@ bp = Blueprint("staff", __name__)
 @bp.app_template_global()
 def enterprise_profile(code: str | None) -> engine.EnterpriseView | None:
     """An enterprise's scale, standardisation grade and benchmark flag, for pages that show one enterprise."""
-    return users.enterprise_profiles([code]).get(code) if code else None
+    return enterprises.enterprise_profiles([code]).get(code) if code else None
 
 
 def _people_page(code: str | None, *, status: int = 200, result: object = None) -> ResponseReturnValue:

@@ -5,8 +5,6 @@ Revises: 0003
 Create Date: 2026-11-29 05:04:33.972844
 """
 from alembic import op
-import sqlalchemy as sa
-import engine.models
 
 
 revision = '0004'
