@@ -11,7 +11,20 @@ import sys
 import time
 from dataclasses import dataclass
 
-from . import bounded, hazard, hotspots, inbox, paths, population, request_split, script_steps, statements, step_stats, targets, timing
+from . import (
+    bounded,
+    hazard,
+    hotspots,
+    inbox,
+    paths,
+    population,
+    request_split,
+    script_steps,
+    statements,
+    step_stats,
+    targets,
+    timing,
+)
 from .raw import RowStore
 from .stats import Table, median
 
@@ -206,8 +219,8 @@ def timers_section(table: Table, target: targets.Target, plan: Plan, workers: tu
 
 def size_section(table: Table, target: targets.Target, plan: Plan) -> None:
     """Stored state bytes per step (engine: without spec; raw: full serializer) and loader RSS."""
-    from engine.db import unit_of_work
-    from engine.models import ProcessInstance
+    from engine.runtime.db import unit_of_work
+    from engine.runtime.models import ProcessInstance
     targets.use(target)
     engine_sizes: dict[str, int] = {}
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import time
 
 import engine
-from engine import compaction
-from engine.db import unit_of_work
-from engine.models import ProcessInstance
+from engine.runtime import compaction
+from engine.runtime.db import unit_of_work
+from engine.runtime.models import ProcessInstance
 
 from .paths import START, new_raw
 from .stats import Table, median

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import os
 import time
-from pathlib import Path
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
@@ -38,7 +38,7 @@ def demo_case() -> dict[str, Any] | None:
 
 def prepare(target: Any) -> None:
     """On a prepared target: demo enterprises and users (no passwords), hazard_closure, enforcement_referral."""
-    from engine import bootstrap
+    from engine.campaign import bootstrap
     engine.configure(database_url=target.url, data_dir=target.data_dir)
     for e in json.loads((bootstrap.REFERENCE / "demo_enterprises.json").read_text(encoding="utf-8")):
         engine.add_enterprise(e["code"], e["name"], e["industry"], category=e.get("category"))

@@ -10,8 +10,8 @@ import time
 from sqlalchemy import select
 
 import engine
-from engine.db import unit_of_work
-from engine.models import ProcessInstance
+from engine.runtime.db import unit_of_work
+from engine.runtime.models import ProcessInstance
 
 
 def main(url: str, n: int) -> None:

@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import func, insert, select
 
 import engine
-from engine import clock
-from engine.db import unit_of_work
-from engine.models import AuditEvent, AuditHead, Enterprise, Job, ProcessDefinition, ProcessInstance, Task
+from engine.runtime import clock
+from engine.runtime.db import unit_of_work
+from engine.runtime.models import AuditEvent, AuditHead, Enterprise, Job, ProcessDefinition, ProcessInstance, Task
 
 INDUSTRIES = ("catering", "commercial_complex", "key_commercial", "refined_oil", "renewable_recycling",
               "scrap_vehicle", "grain_storage")
@@ -68,7 +68,7 @@ def grow_to(total: int, people: dict[str, engine.Actor], seed: int = 7) -> int:
 
 def _analyze() -> None:
     """Refresh the planner's statistics, as autovacuum (PostgreSQL) or a periodic ANALYZE (SQLite) would."""
-    from engine import db
+    from engine.runtime import db
     with db.sql_engine().connect() as conn:
         conn.exec_driver_sql("ANALYZE")
         conn.commit()

@@ -25,7 +25,7 @@ from . import targets
 
 PASSWORD = "bench-password-123"
 PARTS = {"auth": [("webui/api/common.py", "authenticate_request")],
-         "engine": [("engine/cases.py", "start_instance"), ("engine/tasks.py", "complete_task")],
+         "engine": [("engine/runtime/cases.py", "start_instance"), ("engine/runtime/tasks.py", "complete_task")],
          "JSON": [("webui/api/common.py", "json_body"), ("webui/api/common.py", "json_response")]}
 
 

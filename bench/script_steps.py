@@ -1,5 +1,5 @@
 """The price of the sandbox worker pool: one engine step that runs an ordinary script task, as the engine runs it
-(`engine.sandbox_pool`) and in the server process as scripts ran before the pool, side by side.
+(`engine.runtime.sandbox_pool`) and in the server process as scripts ran before the pool, side by side.
 
 The step is the completion of `rectify` in `review` with a script task `assess` between `rectify` and `accept`.
 Two scripts: a plain one (assignments over case data, `today()`, `add_days()`: `sandbox.is_bounded_script`, run in
@@ -14,7 +14,8 @@ from contextlib import contextmanager
 from typing import Any
 
 import engine
-from engine import bootstrap, sandbox, sandbox_pool, scripting
+from engine.campaign import bootstrap
+from engine.runtime import sandbox, sandbox_pool, scripting
 
 from .stats import Table, median
 from .targets import DATA, Target, use
@@ -58,7 +59,7 @@ class _InProcess:
 
 
 class _Timed:
-    """Stands in for `engine.sandbox_pool` in `engine.scripting`: runs each call on `runner`, timing it."""
+    """Stands in for `engine.runtime.sandbox_pool` in `engine.runtime.scripting`: runs each call on `runner`, timing it."""
 
     def __init__(self, runner: Any) -> None:
         self.runner, self.ms = runner, []  # type: list[float]

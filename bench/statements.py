@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import event
 
-from engine import db
+from engine.runtime import db
 
 from .paths import StepTimes
 from .stats import median

@@ -3,7 +3,7 @@
 The tasks are bulk-inserted (SQLAlchemy Core): cases of the `review` diagram spread over the last twelve months,
 each rectify → accept, a quarter of them failing once (rectify → accept → rectify → accept); waits to be claimed
 and done drawn at random, due times, fired reminders, escalations and some send-backs (audit rows), and filler
-tasks of another process so that the index has to pick one process out. Then `engine.step_statistics
+tasks of another process so that the index has to pick one process out. Then `engine.runtime.step_statistics
 .process_statistics` — every query the page and the API run — is timed, median over repeats.
 """
 from __future__ import annotations
@@ -16,9 +16,9 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 
-from engine import clock, step_statistics
-from engine.db import unit_of_work
-from engine.models import AuditEvent, Job, ProcessDefinition, ProcessInstance, Task
+from engine.runtime import clock, step_statistics
+from engine.runtime.db import unit_of_work
+from engine.runtime.models import AuditEvent, Job, ProcessDefinition, ProcessInstance, Task
 
 from . import population, targets
 from .stats import Table, median

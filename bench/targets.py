@@ -10,7 +10,8 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 import engine
-from engine import bootstrap, db, schema
+from engine.campaign import bootstrap
+from engine.runtime import db, schema
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"

@@ -10,9 +10,9 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
-from engine import clock
-from engine.db import unit_of_work
-from engine.models import AuditEvent, Job, Task
+from engine.runtime import clock
+from engine.runtime.db import unit_of_work
+from engine.runtime.models import AuditEvent, Job, Task
 
 from .targets import ROOT, Target
 

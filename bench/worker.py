@@ -11,7 +11,7 @@ import tempfile
 import time
 
 import engine
-from engine import timers
+from engine.runtime import timers
 
 
 def main(url: str, name: str) -> None:

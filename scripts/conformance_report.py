@@ -10,7 +10,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import engine  # noqa: E402
-from engine import bootstrap, conformance, schema  # noqa: E402
+from engine.campaign import bootstrap
+from engine.operations import conformance
+from engine.runtime import schema  # noqa: E402
 
 
 def main() -> None:

@@ -14,8 +14,9 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 
 import engine
-from engine import bootstrap, db, schema
-from engine.models import Attachment, AuditEvent, Base
+from engine.campaign import bootstrap
+from engine.runtime import db, schema
+from engine.runtime.models import Attachment, AuditEvent, Base
 
 DATA = Path(__file__).parent / "data"
 PG_URL = os.environ.get("SAFELOOP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -22,7 +22,8 @@ from flask import Blueprint, Flask, Response, current_app, g, jsonify, render_te
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 import engine
-from engine import db, logs
+from engine.operations import logs_configure
+from engine.runtime import RETRY_AFTER_SECONDS, DatabaseUnavailable, is_unavailable
 from webui import i18n, input_guard, request_limits, session_auth
 
 log = logging.getLogger("safeloop.web")
@@ -68,14 +69,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("ENGINE_CONFIGURED"):
         engine.configure(database_url=app.config.get("DATABASE_URL"), data_dir=app.config["DATA_DIR"])
     if os.environ.get("SAFELOOP_LOG_FORMAT"):  # unset: leave logging to the host (gunicorn, pytest)
-        logs.configure()
+        logs_configure()
     i18n.init_app(app)
     session_auth.init_app(app)
     request_limits.init_app(app)  # before input_guard: a 100 KB query string is refused before it is read
     input_guard.init_app(app)
     app.after_request(_add_security_headers)
     app.after_request(_add_retry_after)
-    app.register_error_handler(db.DatabaseUnavailable, _database_unavailable)
+    app.register_error_handler(DatabaseUnavailable, _database_unavailable)
     for raw in (OperationalError, InterfaceError):
         app.register_error_handler(raw, _database_unavailable)
     register_blueprints(app)
@@ -128,15 +129,15 @@ def _add_security_headers(response: Response) -> Response:
 def _add_retry_after(response: Response) -> Response:
     # Every 503 (database down, migrations pending) is temporary: tell clients when to come back.
     if response.status_code == 503:
-        response.headers.setdefault("Retry-After", str(db.RETRY_AFTER_SECONDS))
+        response.headers.setdefault("Retry-After", str(RETRY_AFTER_SECONDS))
     return response
 
 
 def _database_unavailable(err: Exception) -> tuple[str, int] | Response:
     """The error page, 503, when the database refused or dropped the connection (the API answers JSON itself)."""
-    if not db.is_unavailable(err):
+    if not is_unavailable(err):
         raise err  # a bug (bad SQL, missing table), not an outage: the usual 500
-    unavailable = err if isinstance(err, db.DatabaseUnavailable) else db.DatabaseUnavailable(err)
+    unavailable = err if isinstance(err, DatabaseUnavailable) else DatabaseUnavailable(err)
     log.warning("database unavailable: %s", getattr(unavailable.cause, "orig", unavailable.cause))
     message = unavailable.message_en if i18n.current_locale() == "en" else unavailable.message_zh
     g.actor = None  # render without the user's menu: it would ask the database again

@@ -3,7 +3,7 @@
 A token is `itsdangerous.URLSafeTimedSerializer(SECRET_KEY)` over `{"u": username, "jti": id}`
 (a random token id), valid for `TOKEN_TTL` (8 hours). Nothing is stored for a valid token: the
 signature and the timestamp prove it. Revocations (by token id, or per user "not before" a time)
-are stored in the database (`engine.token_revocations`), so every web process refuses a token
+are stored in the database (`engine.runtime.token_revocations`), so every web process refuses a token
 revoked on any other one at its next request.
 
 Every verify asks the database (one round trip of primary-key lookups). Only *revoked* ids are
@@ -30,7 +30,13 @@ from flask import Flask, current_app, g, has_request_context
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 import engine
-from engine import token_revocations
+from engine.runtime import (
+    actor_unless_revoked,
+    is_revoked,
+    record_audit_event,
+    token_revocations_revoke,
+    token_revocations_revoke_user,
+)
 
 TOKEN_TTL = timedelta(hours=8)
 TOKEN_SALT = "safeloop-api-token-v1"
@@ -154,7 +160,7 @@ class TokenService:
         claims = self._claims(token)
         if claims.token_id in self.revoked:
             raise TokenInvalid("revoked")
-        if token_revocations.is_revoked(claims.token_id, claims.username, claims.issued_at):
+        if is_revoked(claims.token_id, claims.username, claims.issued_at):
             self.revoked.add(claims.token_id, claims.issued_at + self.ttl)
             raise TokenInvalid("revoked")
         return claims
@@ -169,7 +175,7 @@ class TokenService:
         claims = self._claims(token)
         if claims.token_id in self.revoked:
             raise TokenInvalid("revoked")
-        revoked, actor = token_revocations.actor_unless_revoked(claims.token_id, claims.username, claims.issued_at)
+        revoked, actor = actor_unless_revoked(claims.token_id, claims.username, claims.issued_at)
         if revoked:
             self.revoked.add(claims.token_id, claims.issued_at + self.ttl)
             raise TokenInvalid("revoked")
@@ -190,19 +196,19 @@ class TokenService:
         """Revoke one token (it must still be a valid one) until it would expire."""
         claims = self.verify(token)
         expires_at = claims.issued_at + self.ttl
-        token_revocations.revoke(claims.token_id, claims.username, expires_at, actor=_request_actor())
+        token_revocations_revoke(claims.token_id, claims.username, expires_at, actor=_request_actor())
         self.revoked.add(claims.token_id, expires_at)
         return claims
 
     def revoke_id(self, token_id: str, username: str | None = None) -> None:
         """Revoke a token by its id; without its issue time, kept for a whole TTL from now."""
         expires_at = datetime.now(timezone.utc) + self.ttl
-        token_revocations.revoke(token_id, username, expires_at, actor=_request_actor())
+        token_revocations_revoke(token_id, username, expires_at, actor=_request_actor())
         self.revoked.add(token_id, expires_at)
 
     def revoke_user(self, username: str) -> None:
         """Revoke every token of a user issued up to now, in every process."""
-        token_revocations.revoke_user(username, actor=_request_actor())
+        token_revocations_revoke_user(username, actor=_request_actor())
 
 
 def _request_actor() -> str | None:
@@ -228,13 +234,10 @@ def tokens() -> TokenService:
 def audit_auth_event(action: str, *, actor: str | None, after: dict[str, Any]) -> None:
     """Record a login/token event in the engine's `system` audit chain, and in the log.
 
-    The engine has no public function for this yet, so this appends through `engine.audit`
-    in its own unit of work (best effort: a failure to record is logged, never raised).
+    Best effort: a failure to record is logged, never raised.
     """
     log.info("%s actor=%s %s", action, actor, after)
     try:
-        from engine import audit, db
-        with db.unit_of_work() as session:
-            audit.record(session, action, actor=actor, after=after)
+        record_audit_event(action, actor=actor, after=after)
     except Exception:  # noqa: BLE001 - auditing a login must not turn it into a 500
         log.exception("could not audit %s", action)

@@ -4,20 +4,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from engine import step_statistics as stats
+from engine.runtime import ProcessStatistics, SlowCase, StepStatistics, Wait
 
 
-def _wait(w: stats.Wait) -> dict[str, Any]:
+def _wait(w: Wait) -> dict[str, Any]:
     return {"count": w.count, "median_seconds": w.median, "p90_seconds": w.p90}
 
 
-def _slow(c: stats.SlowCase, link: Callable[[int], str]) -> dict[str, Any]:
+def _slow(c: SlowCase, link: Callable[[int], str]) -> dict[str, Any]:
     return {"instance_id": c.instance_id, "seconds": c.seconds, "still_open": c.still_open, "visible": c.visible,
             "business_key": c.business_key, "title": c.title, "enterprise_name": c.enterprise_name,
             "url": link(c.instance_id) if c.visible else None}
 
 
-def step_json(step: stats.StepStatistics, link: Callable[[int], str]) -> dict[str, Any]:
+def step_json(step: StepStatistics, link: Callable[[int], str]) -> dict[str, Any]:
     """One step: counts, waits (seconds), late share and its slowest cases (`link`: a case's URL)."""
     share = step.overdue_share
     return {"id": step.element_id, "element_id": step.element_id, "name": step.name, "on_diagram": step.on_diagram,
@@ -28,7 +28,7 @@ def step_json(step: stats.StepStatistics, link: Callable[[int], str]) -> dict[st
             "slowest": [_slow(c, link) for c in step.slowest]}
 
 
-def statistics_json(result: stats.ProcessStatistics, link: Callable[[int], str]) -> dict[str, Any]:
+def statistics_json(result: ProcessStatistics, link: Callable[[int], str]) -> dict[str, Any]:
     """The whole answer: the period and filters counted, steps and flows keyed by element id."""
     f = result.filters
     return {"id": result.key, "key": result.key, "name": result.name, "version": result.version,

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from engine import db
-from engine.models import Base
+from engine.runtime import db
+from engine.runtime.models import Base
 
 config = context.config
 

@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 import engine
-from engine import campaign_dates, clock, db, timers
+from engine.campaign import campaign_dates
+from engine.runtime import clock, db, timers
 from tests.e2e.conftest import CHROMIUM, VENDOR_STAMP, save_screenshots
 from tests.e2e.walk_support import Walker, complete, fill, fresh_database, serving, take
 from webui import create_app

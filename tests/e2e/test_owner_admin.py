@@ -19,7 +19,8 @@ import pytest
 from werkzeug.serving import make_server
 
 import engine
-from engine import bootstrap, db, schema
+from engine.campaign import bootstrap
+from engine.runtime import db, schema
 from tests.e2e.conftest import VENDOR_STAMP, VIEWPORTS, save_screenshots
 from webui import create_app
 

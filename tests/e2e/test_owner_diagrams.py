@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 import engine
-from engine import db, diagram_diff
+from engine.runtime import db, diagram_diff
 from tests.e2e.conftest import VENDOR_STAMP, VIEWPORTS, save_screenshots
 from tests.e2e.walk_support import PASSWORD, fresh_database, serving
 from webui import create_app

@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 
 import engine
-from engine import bootstrap
+from engine.campaign import bootstrap
 from tests.conftest import DATA
 from tests.e2e.conftest import VENDOR_STAMP, save_screenshots
 from tests.e2e.test_zh_crawl import latin_words
 from tests.e2e.walk_support import fresh_database, serving_walk
-from tests.engine.test_path_tests import PASSING, START, draft_without_failing_back
+from tests.engine.runtime.test_path_tests import PASSING, START, draft_without_failing_back
 
 pytestmark = pytest.mark.e2e
 

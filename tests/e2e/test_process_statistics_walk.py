@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import engine
-from engine import simulation
+from engine.campaign import simulation
 from tests.e2e.conftest import SCREENSHOTS, VENDOR_STAMP
 from tests.e2e.walk_support import PASSWORD, chinese_shots, serving_walk
 

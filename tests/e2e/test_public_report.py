@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from engine import db
+from engine.runtime import db
 from tests.e2e.conftest import SCREENSHOTS, VENDOR_STAMP
 from tests.e2e.walk_support import Walker, attach, fresh_database, serving
 from webui import create_app

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 import engine
-from engine import enterprises, staff
+from engine.campaign import enterprises, staff
 from tests.e2e.conftest import SCREENSHOTS, VENDOR_STAMP
 from tests.e2e.test_zh_crawl import VISIBLE_TEXT, latin_words
 from tests.e2e.walk_support import Walker, complete, fresh_database, serving_walk, take

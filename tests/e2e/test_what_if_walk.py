@@ -15,13 +15,14 @@ import pytest
 from sqlalchemy import select
 
 import engine
-from engine import bootstrap, db
-from engine.models import Task
+from engine.campaign import bootstrap
+from engine.runtime import db
+from engine.runtime.models import Task
 from tests.conftest import DATA
 from tests.e2e.conftest import SCREENSHOTS, VENDOR_STAMP, save_screenshots
 from tests.e2e.test_zh_crawl import latin_words
 from tests.e2e.walk_support import fresh_database, serving_walk
-from tests.engine.test_what_if import BPMN, shortened
+from tests.engine.campaign.test_what_if import BPMN, shortened
 
 pytestmark = pytest.mark.e2e
 

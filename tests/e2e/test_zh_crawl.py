@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 import engine
-from engine.cli import demo_logins
+from engine.operations.cli import demo_logins
 from tests.e2e.conftest import ROOT, VENDOR_STAMP
 from tests.e2e.walk_support import serving
 from webui import create_app

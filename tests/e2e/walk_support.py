@@ -13,8 +13,8 @@ from typing import Any
 from werkzeug.serving import make_server
 
 import engine
-from engine import bootstrap, schema
-
+from engine.campaign import bootstrap
+from engine.runtime import schema
 from tests.e2e.conftest import VIEWPORTS
 
 PASSWORD = "walk-password-1"
@@ -110,7 +110,7 @@ def complete(page: Any, values: dict[str, Any]) -> None:
 def serving_walk(data_dir: Path, secret: str = "walk") -> Iterator[str]:
     """Serve the app over the engine already configured on `data_dir` (see `fresh_database`); yields its base URL and
     lets go of the database afterwards."""
-    from engine import db
+    from engine.runtime import db
     from webui import create_app
     app = create_app({"TESTING": True, "DATA_DIR": str(data_dir / "web"), "SECRET_KEY": secret, "ENGINE_CONFIGURED": True})
     with serving(app) as base:

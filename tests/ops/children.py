@@ -1,9 +1,9 @@
 """Helpers for the multi-process and fault tests: real OS processes against one PostgreSQL schema.
 
 Children are forked from a forkserver that has imported the engine once (a fresh interpreter per child
-would spend seconds importing): a timer worker (`engine.timers.fire_due` in a loop) or a completer
+would spend seconds importing): a timer worker (`engine.runtime.timers.fire_due` in a loop) or a completer
 (`engine.complete_task` over a list of tasks, as a web worker serving requests would), or a sender
-(`engine.deliveries.deliver_pending` in a loop). Each reports over
+(`engine.runtime.deliveries.deliver_pending` in a loop). Each reports over
 its own pipe, so a child killed with SIGKILL corrupts nothing shared. Children read wall time while the
 test's cases were made at the `clock` fixture's 2025 date, so every job is already due.
 """
@@ -17,20 +17,20 @@ from pathlib import Path
 from typing import Any, Callable
 from uuid import UUID
 
-from sqlalchemy import func, select
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import func, select
 
 import engine
-from engine import db, instances
-from engine.models import AuditEvent, Job, ProcessInstance, Task
+from engine.runtime import db, instances
+from engine.runtime.models import AuditEvent, Job, ProcessInstance, Task
 
 CTX = multiprocessing.get_context("forkserver")
-CTX.set_forkserver_preload(["engine", "engine.timers", "engine.deliveries", "tests.ops.children"])
+CTX.set_forkserver_preload(["engine", "engine.runtime.timers", "engine.runtime.deliveries", "tests.ops.children"])
 
 
 def worker(out: Connection, url: str, data_dir: str, stop: str, name: str, limit: int) -> None:
     """A timer worker: fire due jobs until none is left and the stop file exists."""
-    from engine import timers
+    from engine.runtime import timers
     engine.configure(database_url=url, data_dir=data_dir)
     out.send("ready")
     total = 0
@@ -46,7 +46,7 @@ def sender(out: Connection, url: str, data_dir: str, stop: str, name: str, limit
     """A delivery worker: send due notifications to `webhook` until none is left and the stop file exists."""
     import os
 
-    from engine import deliveries
+    from engine.runtime import deliveries
     os.environ["SAFELOOP_WEBHOOK_URL"] = webhook  # the forkserver may predate the test's environment
     engine.configure(database_url=url, data_dir=data_dir)
     out.send("ready")

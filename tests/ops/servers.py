@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine import db
+from engine.runtime import db
 
 VENV_BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,7 +56,7 @@ def _share_audit_key(data_dir: Path) -> None:
     servers get a copy of this test's keyring in their own data dir."""
     import shutil
 
-    from engine import audit_keys
+    from engine.runtime import audit_keys
     audit_keys.current()  # made on first use
     data_dir.mkdir(parents=True, exist_ok=True)
     source = db.settings().data_dir / audit_keys.FILE

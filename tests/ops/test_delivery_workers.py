@@ -18,10 +18,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from engine import channels, deliveries, notifications
-from engine.db import unit_of_work
-from engine.models import Delivery
-
+from engine.runtime import channels, deliveries, notifications
+from engine.runtime.db import unit_of_work
+from engine.runtime.models import Delivery
 from tests.ops.children import Child, result, sender, spawn, wait_ready
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(300),

@@ -13,7 +13,8 @@ from flask import Flask
 from sqlalchemy import text
 
 import engine
-from engine import db, logs
+from engine.operations import logs
+from engine.runtime import db
 from webui import create_app
 
 

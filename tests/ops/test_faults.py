@@ -19,10 +19,19 @@ from datetime import datetime, timezone
 import pytest
 
 import engine
-from engine import timers
-
-from tests.ops.children import (Child, completer, worker, assert_consistent, cases_at, fired_more_than_once, open_task,
-                                overdue_pending_jobs, spawn, wait_ready)
+from engine.runtime import timers
+from tests.ops.children import (
+    Child,
+    assert_consistent,
+    cases_at,
+    completer,
+    fired_more_than_once,
+    open_task,
+    overdue_pending_jobs,
+    spawn,
+    wait_ready,
+    worker,
+)
 from tests.ops.servers import Server, login, request, start_web, start_worker, wait_healthy, worker_pids
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(240),

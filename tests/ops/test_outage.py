@@ -18,8 +18,8 @@ from flask import Flask
 from sqlalchemy import create_engine, event, text
 
 import engine
-from engine import db, timers
-from engine.models import Job
+from engine.runtime import db, timers
+from engine.runtime.models import Job
 from tests.conftest import PG_URL
 from tests.ops.children import assert_consistent, cases_at, open_task, overdue_pending_jobs
 from tests.ops.servers import json_lines, start_worker

@@ -6,9 +6,18 @@ import random
 import pytest
 
 import engine
-
-from tests.ops.children import (completer, worker, assert_consistent, cases_at, fired_more_than_once, open_task,
-                       overdue_pending_jobs, result, spawn, wait_ready)
+from tests.ops.children import (
+    assert_consistent,
+    cases_at,
+    completer,
+    fired_more_than_once,
+    open_task,
+    overdue_pending_jobs,
+    result,
+    spawn,
+    wait_ready,
+    worker,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(240),
               pytest.mark.parametrize("database", ["postgresql"], indirect=True)]

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import engine
-from engine import bootstrap, register, timers
-from engine.clock import CHINA_TZ
+from engine.campaign import bootstrap, register
+from engine.runtime import timers
+from engine.runtime.clock import CHINA_TZ
 
 ROOT = Path(__file__).resolve().parents[2]
 FORMS = bootstrap.read_forms(ROOT / "forms")

@@ -4,8 +4,16 @@ from __future__ import annotations
 import pytest
 
 import engine
-from tests.processes.campaign_support import (CATERING, COMPLEX, ENTERPRISES, GRAIN, OIL, RECYCLING, SMALL_VENUE,
-                                              Campaign)
+from tests.processes.campaign_support import (
+    CATERING,
+    COMPLEX,
+    ENTERPRISES,
+    GRAIN,
+    OIL,
+    RECYCLING,
+    SMALL_VENUE,
+    Campaign,
+)
 
 
 @pytest.fixture

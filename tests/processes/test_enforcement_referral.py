@@ -9,10 +9,18 @@ from typing import Any
 import pytest
 
 import engine
-from engine import plan_progress, referral_letters, registers, workdays
-
-from tests.processes.campaign_support import (CATERING, OIL, Campaign, acceptance, columns, grading, hazard_report,
-                                              rectification_report)
+from engine.campaign import plan_progress, referral_letters, registers
+from engine.runtime import workdays
+from tests.processes.campaign_support import (
+    CATERING,
+    OIL,
+    Campaign,
+    acceptance,
+    columns,
+    grading,
+    hazard_report,
+    rectification_report,
+)
 
 
 @pytest.fixture
@@ -101,7 +109,7 @@ def test_a_referral_goes_from_dossier_to_letter_receipt_returned_material_and_ou
     assert case.data["receipt_due"] == "2025-03-06" and columns(case)["deadline"] == "2025-03-31"
     [task] = case.open_tasks
     assert (task.element_id, task.role, task.form_key) == ("acknowledge_receipt", "safety_committee", "referral_receipt")
-    assert task.due_at is not None and task.due_at.astimezone(engine.clock.CHINA_TZ).date() == date(2025, 3, 6)
+    assert task.due_at is not None and task.due_at.astimezone(engine.runtime.clock.CHINA_TZ).date() == date(2025, 3, 6)
     with pytest.raises(engine.FormInvalid):  # forwarded: to whom?
         referrals.do("committee", case.id, "acknowledge_receipt", **receipt(handling="forward"))
     case = referrals.do("committee", case.id, "acknowledge_receipt", **receipt(handling="forward", forwarded_to="emergency"))

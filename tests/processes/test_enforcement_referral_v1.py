@@ -7,9 +7,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from engine import workdays
-
 import engine
+from engine.runtime import workdays
 from tests.processes.campaign_support import FORMS, OIL, ROOT, Campaign, columns
 
 V1 = ROOT / "tests" / "data" / "enforcement_referral_v1.bpmn"

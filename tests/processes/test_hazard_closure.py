@@ -6,12 +6,26 @@ from datetime import datetime, time, timedelta
 import pytest
 
 import engine
-from engine import notifications as engine_notifications
-from engine import timers, workdays
-from engine.clock import CHINA_TZ
-from tests.processes.campaign_support import (CATERING, COMPLEX, Campaign, acceptance, acknowledgement, columns,
-                                              expert_acceptance, expert_grading, grading, hazard_report, progress,
-                                              publicity, rectification_plan, rectification_report, supervision)
+from engine.runtime import notifications as engine_notifications
+from engine.runtime import timers, workdays
+from engine.runtime.clock import CHINA_TZ
+from tests.processes.campaign_support import (
+    CATERING,
+    COMPLEX,
+    Campaign,
+    acceptance,
+    acknowledgement,
+    columns,
+    expert_acceptance,
+    expert_grading,
+    grading,
+    hazard_report,
+    progress,
+    publicity,
+    rectification_plan,
+    rectification_report,
+    supervision,
+)
 
 
 @pytest.fixture

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from engine import FormInvalid, registers, spot_checks
-from tests.processes.campaign_support import (CATERING, Campaign, columns, grading, hazard_report, self_fix_report,
-                                              self_rectification, spot_check)
+from engine import FormInvalid
+from engine.campaign import registers, spot_checks
+from tests.processes.campaign_support import (
+    CATERING,
+    Campaign,
+    columns,
+    grading,
+    hazard_report,
+    self_fix_report,
+    self_rectification,
+    spot_check,
+)
 
 
 @pytest.fixture

@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import pytest
 
-from engine import FormInvalid, registers
-from tests.processes.campaign_support import (Campaign, acceptance, acknowledgement, expert_acceptance, expert_grading,
-                                              grading, hazard_report, progress, publicity, rectification_plan,
-                                              supervision)
+from engine import FormInvalid
+from engine.campaign import registers
+from tests.processes.campaign_support import (
+    Campaign,
+    acceptance,
+    acknowledgement,
+    expert_acceptance,
+    expert_grading,
+    grading,
+    hazard_report,
+    progress,
+    publicity,
+    rectification_plan,
+    supervision,
+)
 
 
 @pytest.fixture

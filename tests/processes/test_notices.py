@@ -1,5 +1,5 @@
 """Notices with read receipts: notice_distribution (draft → approve / return → publish) starts one
-notice_acknowledgement case per target enterprise; engine.notices.coverage counts the receipts."""
+notice_acknowledgement case per target enterprise; engine.campaign.notices.coverage counts the receipts."""
 from __future__ import annotations
 
 from collections import Counter
@@ -7,7 +7,8 @@ from collections import Counter
 import pytest
 
 import engine
-from engine import attachments, notices
+from engine.campaign import notices
+from engine.runtime import attachments
 from tests.processes.campaign_support import CATERING, DEMO, ENTERPRISES, GRAIN, OIL, USERS, Campaign
 
 NOTICE = {"title": "关于做好节前安全生产工作的通知", "body": "请各单位开展节前安全检查。", "target_type": "all"}
@@ -184,12 +185,12 @@ def test_the_coverage_page_and_csv_for_bureau_users_only(board, tmp_path):
     assert get(client, f"/notices/{by_code[OIL].id}").status_code == 404
 
 
-# ---- holiday safety warnings (engine.notice_schedule) --------------------------------------------------------
+# ---- holiday safety warnings (engine.campaign.notice_schedule) --------------------------------------------------------
 
 def test_holiday_warnings_are_drafted_three_working_days_before_counting_a_make_up_working_day(board):
     from datetime import date
 
-    from engine import notice_schedule
+    from engine.campaign import notice_schedule
 
     board.go_to("2025-09-20T08:00")  # a Saturday
     national_day = notice_schedule.upcoming(date(2025, 9, 20))[0]
@@ -232,7 +233,7 @@ STUDY = {"title": "学习习近平总书记关于安全生产的重要论述", "
 
 
 def test_study_material_goes_to_bureau_staff_and_each_person_confirms(board):
-    from engine import user_admin
+    from engine.runtime import user_admin
     engine.add_user("inspector_gone", roles=["bureau_inspector"])
     user_admin.set_user_active(board.admin, "inspector_gone", False)  # left the bureau: not a reader
     case = board.start("inspector", "notice_distribution", {"title": STUDY["title"]})
@@ -269,7 +270,7 @@ def test_study_material_goes_to_bureau_staff_and_each_person_confirms(board):
     cover = notices.coverage(board.actors["inspector"], case.id)
     assert (cover.confirmed, cover.overdue) == (1, len(expected) - 1)
 
-    from engine import registers
+    from engine.campaign import registers
     found = registers.rows(board.admin, "notices", registers.Filters(), limit=50)
     study_rows = [r for r in found.items if r.process_key == "study_receipt"]
     assert {r.fields["reader_name"] for r in study_rows} >= {"chief", "inspector"}

@@ -1,7 +1,7 @@
 """A simulated month of daily self-checks: April 2025 for ten enterprises, driven by the real dispatcher.
 
 `daily_self_check_dispatch` fires at 08:00 China time every day and starts one check per enterprise open that day
-(item 8; `engine.business_days`). Six of the ten (catering, commercial complexes, refined oil) are open every day by
+(item 8; `engine.campaign.business_days`). Six of the ten (catering, commercial complexes, refined oil) are open every day by
 their industry: 30 checks in April. The other four (grain, recycling, scrap vehicles) follow the official working
 days: April 2025 has a public holiday (清明, Friday 4 April: no check) and a make-up working day (调休, Sunday
 27 April: a check), so 22. The simulated officers follow a fixed pattern on the days their enterprise is open:
@@ -24,9 +24,10 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 import engine
-from engine import business_days, self_checks, workdays
-from engine.db import unit_of_work
-from engine.models import Enterprise, Job, ProcessInstance
+from engine.campaign import business_days, self_checks
+from engine.runtime import workdays
+from engine.runtime.db import unit_of_work
+from engine.runtime.models import Enterprise, Job, ProcessInstance
 from tests.processes.campaign_support import DEMO, ENTERPRISES, Campaign, finding
 from tests.processes.test_periodic_duties import DAILY
 

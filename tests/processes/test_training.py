@@ -1,6 +1,6 @@
 """training_rollout (年度安全培训) and training_enrolment (企业培训报名与考核): every branch of both.
 
-Training is counted per person against the enterprise staff register (engine.staff): the fixture gives the catering
+Training is counted per person against the enterprise staff register (engine.campaign.staff): the fixture gives the catering
 enterprise a principal and two safety managers, the oil depot a principal and a safety manager, the grain company
 one person of each post, and the small venue its principal.
 """
@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 import engine
-from engine import staff
-from tests.processes.campaign_support import (CATERING, GRAIN, OIL, RECYCLING, SMALL_VENUE, Campaign, columns)
+from engine.campaign import staff
+from tests.processes.campaign_support import CATERING, GRAIN, OIL, RECYCLING, SMALL_VENUE, Campaign, columns
 
 PEOPLE = {CATERING: [("黄丽华", "principal"), ("王安全", "safety_manager"), ("李安全", "safety_manager")],
           OIL: [("赵站长", "principal"), ("钱安全", "safety_manager")],

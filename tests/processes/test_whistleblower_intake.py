@@ -76,7 +76,7 @@ def test_a_report_for_another_department_is_transferred_and_the_reporter_told(in
 
 
 def test_the_dashboard_counts_a_report_handled_after_its_due_time_as_done_but_not_in_time(intake):
-    from engine import plan_progress, registers
+    from engine.campaign import plan_progress, registers
     on_time = public_report(intake, anonymous=True)
     intake.do("handler", on_time, "screen_report", screening_result="unfounded",
               screening_opinion="现场未发现所述情况。", verified_on="2025-03-04")

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 
 import engine
-from engine import bootstrap
+from engine.campaign import bootstrap
 from webui import create_app
 
 DATA = Path(__file__).resolve().parents[1] / "data"

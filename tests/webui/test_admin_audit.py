@@ -4,8 +4,8 @@ from __future__ import annotations
 import csv
 import io
 
-from engine.db import unit_of_work
-from engine.models import AuditEvent
+from engine.runtime.db import unit_of_work
+from engine.runtime.models import AuditEvent
 from tests.webui.admin_support import app, client  # noqa: F401
 from tests.webui.pages_support import get, log_in_as, post, start_review
 

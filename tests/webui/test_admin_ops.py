@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from engine.db import unit_of_work
-from engine.models import Job
+from engine.runtime.db import unit_of_work
+from engine.runtime.models import Job
 from tests.webui.admin_support import app, client  # noqa: F401
 from tests.webui.pages_support import get, log_in_as, post, start_review
 
@@ -50,7 +50,7 @@ def test_job_list_shows_due_time_kind_and_lease_holder(client, people, review, c
 
 def test_incidents_list_failed_deliveries_and_retry_queues_them_again(client, people, review):
     import engine
-    from engine.models import Delivery, Notification
+    from engine.runtime.models import Delivery, Notification
     with unit_of_work() as s:
         note = Notification(recipient="officer_a", kind="reminder", title_zh="即将到期：整改", title_en="Due soon",
                             created_at=engine.get_clock().now())

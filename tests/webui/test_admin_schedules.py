@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 
 import engine
-from engine import campaign_dates
-from engine.db import unit_of_work
-from engine.models import AuditEvent, Job
+from engine.campaign import campaign_dates
+from engine.runtime.db import unit_of_work
+from engine.runtime.models import AuditEvent, Job
 from tests.processes.campaign_support import forms_of
 from tests.webui.admin_support import app, client  # noqa: F401
 from tests.webui.pages_support import DATA, get, log_in_as, post
@@ -91,9 +91,9 @@ def test_pausing_a_notice_by_post_keeps_it_from_firing_and_resuming_lets_it(clie
     html = flat(post(client, f"/admin/schedules/jobs/{job_id}/pause", follow_redirects=True))
     assert "只有待运行的计划可以暂停" in html  # twice: a clear error, nothing changes
     clock.set(datetime(2026, 5, 6, 1, 30, tzinfo=timezone.utc))
-    assert engine.timers.fire_due() == 0
+    assert engine.runtime.timers.fire_due() == 0
     post(client, f"/admin/schedules/jobs/{job_id}/resume")
-    assert engine.timers.fire_due() == 1
+    assert engine.runtime.timers.fire_due() == 1
     assert audit_actions() == [("schedule.pause", "admin"), ("schedule.resume", "admin")]
 
 

@@ -17,7 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 import engine
-from engine import bootstrap
+from engine.campaign import bootstrap
 from webui import auth_tokens, create_app
 
 API = "/api/v1"
@@ -213,8 +213,8 @@ def test_wrong_password_is_401_and_repeated_failures_are_throttled(app, client, 
 def _system_audit_actions() -> list[str]:
     from sqlalchemy import select
 
-    from engine.db import unit_of_work
-    from engine.models import AuditEvent
+    from engine.runtime.db import unit_of_work
+    from engine.runtime.models import AuditEvent
     with unit_of_work(write=False) as s:
         return list(s.scalars(select(AuditEvent.action).where(AuditEvent.chain == "system").order_by(AuditEvent.seq)))
 

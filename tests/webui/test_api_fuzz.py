@@ -17,7 +17,7 @@ schemathesis = pytest.importorskip("schemathesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402  (hypothesis comes with schemathesis)
 
 import engine  # noqa: E402
-from engine import bootstrap  # noqa: E402
+from engine.campaign import bootstrap  # noqa: E402
 from webui import auth_tokens, create_app  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1] / "data"

@@ -1,8 +1,8 @@
 """`/api/v1/processes/{key}/path-tests`: store scenarios, run them against a draft over HTTP, deploy gated by them
-(both databases; the scenarios of tests/engine/test_path_tests.py)."""
+(both databases; the scenarios of tests/engine/runtime/test_path_tests.py)."""
 from __future__ import annotations
 
-from tests.engine.test_path_tests import PASSING, draft_without_failing_back, scenario
+from tests.engine.runtime.test_path_tests import PASSING, draft_without_failing_back, scenario
 from tests.webui.test_api import app, assert_error, bearer, call, client  # noqa: F401 - fixtures
 
 

@@ -1,8 +1,8 @@
 """`GET /api/v1/registers` and `/registers/{kind}`: kinds with counts, items or per-enterprise counts, paging,
-errors and scoping (both databases; the hand-counted stand of tests/engine/test_registers.py)."""
+errors and scoping (both databases; the hand-counted stand of tests/engine/campaign/test_registers.py)."""
 from __future__ import annotations
 
-from tests.engine.test_registers import EXPECTED, campaign, stand  # noqa: F401 - fixtures
+from tests.engine.campaign.test_registers import EXPECTED, campaign, stand  # noqa: F401 - fixtures
 from tests.processes.campaign_support import CATERING, OIL
 from tests.webui.test_api import app, bearer, call, client  # noqa: F401 - fixtures
 

@@ -39,6 +39,6 @@ def test_pausing_a_notice_keeps_it_from_firing_and_resuming_lets_it(app, client,
     assert call(client, "POST", f"/schedules/jobs/{job_id}/pause", headers=admin)[:2] == (
         200, {"job_id": job_id, "status": "paused"})
     clock.set(datetime(2026, 5, 6, 1, 30, tzinfo=timezone.utc))
-    assert engine.timers.fire_due() == 0
+    assert engine.runtime.timers.fire_due() == 0
     assert call(client, "POST", f"/schedules/jobs/{job_id}/resume", headers=admin)[0] == 200
-    assert engine.timers.fire_due() == 1
+    assert engine.runtime.timers.fire_due() == 1

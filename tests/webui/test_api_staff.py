@@ -1,8 +1,8 @@
 """`/api/v1` staff register, training coverage in people and accidents per level: shapes, scoping and errors
-(both databases; the hand-counted stand of tests/engine/test_training_coverage.py)."""
+(both databases; the hand-counted stand of tests/engine/campaign/test_training_coverage.py)."""
 from __future__ import annotations
 
-from tests.engine.test_training_coverage import stand  # noqa: F401 - fixture
+from tests.engine.campaign.test_training_coverage import stand  # noqa: F401 - fixture
 from tests.processes.campaign_support import CATERING, OIL
 from tests.webui.test_api import app, bearer, call, client  # noqa: F401 - fixtures
 

@@ -1,11 +1,11 @@
 """`GET /api/v1/processes/{key}/statistics`: steps and flows keyed by id, filters, errors and who may read them
-(both databases; the figures are those of tests/engine/test_step_statistics.py's history)."""
+(both databases; the figures are those of tests/engine/runtime/test_step_statistics.py's history)."""
 from __future__ import annotations
 
 import pytest
 
 from tests.conftest import ENT_A, ENT_B
-from tests.engine.test_step_statistics import HOUR, history  # noqa: F401 - fixture
+from tests.engine.runtime.test_step_statistics import HOUR, history  # noqa: F401 - fixture
 from tests.webui.test_api import app, bearer, call, client  # noqa: F401 - fixtures
 
 

@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 import engine
-from engine import attachments
+from engine.runtime import attachments
 from tests.conftest import stored_files
 from webui import auth_tokens
 

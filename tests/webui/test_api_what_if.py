@@ -1,8 +1,8 @@
 """`POST /api/v1/processes/{key}/what-if` over HTTP (both databases; the diagram and draft of
-tests/engine/test_what_if.py): the side-by-side figures, who may run it, clear errors, nothing stored."""
+tests/engine/campaign/test_what_if.py): the side-by-side figures, who may run it, clear errors, nothing stored."""
 from __future__ import annotations
 
-from tests.engine.test_what_if import deployed, live_counts, shortened  # noqa: F401 - fixture
+from tests.engine.campaign.test_what_if import deployed, live_counts, shortened  # noqa: F401 - fixture
 from tests.webui.test_api import app, assert_error, bearer, call, client  # noqa: F401 - fixtures
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from test_api import ENT_A, START_DATA, app, bearer, call, client, read_forms  # noqa: F401 - fixtures
 
 ACTORS = ("officer_a", "officer_b", "inspector_catering", "inspector_oil", "chief", "owner", "handler", "auditor", "admin")

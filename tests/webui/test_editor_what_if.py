@@ -2,7 +2,7 @@
 against the deployed version, labels and notes in the page's language; owners and admins only; clear errors."""
 from __future__ import annotations
 
-from tests.engine.test_what_if import BPMN, deployed, live_counts, shortened  # noqa: F401 - fixture
+from tests.engine.campaign.test_what_if import BPMN, deployed, live_counts, shortened  # noqa: F401 - fixture
 from tests.webui.admin_support import app, client  # noqa: F401 - fixtures
 from tests.webui.pages_support import CSRF, log_in_as
 

@@ -85,7 +85,7 @@ def test_the_server_keeps_answering_while_a_hostile_script_runs(app, client, peo
     import threading
     import time
 
-    from tests.engine.test_sandbox_pool import _bpmn
+    from tests.engine.runtime.test_sandbox_pool import _bpmn
     from tests.webui.test_api import bearer
     engine.deploy(_bpmn("script", "x = ((10**1000)**1000)**10", 950), actor="owner")
     headers = bearer(app, "officer_a")

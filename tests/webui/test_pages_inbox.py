@@ -67,7 +67,8 @@ def test_filters_by_level_and_the_done_and_started_tabs(client, people, review):
 
 def test_the_copied_to_me_tab_lists_steps_copied_by_cc_to(client, people):
     from pathlib import Path
-    from engine.bootstrap import read_forms
+
+    from engine.campaign.bootstrap import read_forms
     data = Path(__file__).resolve().parents[1] / "data"
     bpmn = (data / "review.bpmn").read_text(encoding="utf-8").replace(
         '<spiffworkflow:property name="remindBefore" value="P1D"/>',

@@ -1,7 +1,7 @@
 """Notifications: the list, the unread count in the menu, opening one marks it read."""
 from __future__ import annotations
 
-from engine import db, notifications
+from engine.runtime import db, notifications
 from tests.webui.pages_support import get, log_in_as, post, start_review
 
 

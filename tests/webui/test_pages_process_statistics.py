@@ -1,5 +1,5 @@
 """The process statistics pages: the list, the heat-map page (filters, table, slowest cases, overlay data), the
-diagram it draws on and the CSV export; who may open them (both databases; tests/engine/test_step_statistics.py's
+diagram it draws on and the CSV export; who may open them (both databases; tests/engine/runtime/test_step_statistics.py's
 history)."""
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import re
 import pytest
 
 from tests.conftest import ENT_A
-from tests.engine.test_step_statistics import history  # noqa: F401 - fixture
+from tests.engine.runtime.test_step_statistics import history  # noqa: F401 - fixture
 from tests.webui.pages_support import get, log_in_as
 
 

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 
 import engine
-from engine import bootstrap
+from engine.campaign import bootstrap
 from tests.webui.pages_support import ROOT, SECRET, csrf_from, get, log_in_as, post
 from webui.pages import task_links as link_pages
 

@@ -1,6 +1,6 @@
 """The register pages (/registers, /registers/<kind>, /my-enterprise) and their CSV and Excel exports.
 
-The cases are the hand-counted stand of tests/engine/test_registers.py (seen on 2025-03-03).
+The cases are the hand-counted stand of tests/engine/campaign/test_registers.py (seen on 2025-03-03).
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import io
 
 from openpyxl import load_workbook
 
-from tests.engine.test_registers import EXPECTED, campaign, stand  # noqa: F401 - fixtures
+from tests.engine.campaign.test_registers import EXPECTED, campaign, stand  # noqa: F401 - fixtures
 from tests.processes.campaign_support import CATERING, OIL
 from tests.webui.pages_support import get, log_in_as
 

@@ -12,8 +12,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 import engine
-from engine import bootstrap
-from engine import attachments
+from engine.campaign import bootstrap
+from engine.runtime import attachments
 from tests.webui.pages_support import ROOT, csrf_from, get, make_app
 from webui.pages import report
 

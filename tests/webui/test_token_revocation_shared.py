@@ -15,7 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 import engine
-from engine import token_revocations
+from engine.runtime import token_revocations
 from tests.webui.pages_support import log_in_as, make_app, post
 from webui import auth_tokens
 

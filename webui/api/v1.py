@@ -8,66 +8,47 @@ revoking tokens (admin).
 """
 from __future__ import annotations
 
-import re
-from typing import Any
-
-from flask import Blueprint, Response, current_app, g, request, url_for
-from werkzeug.exceptions import RequestEntityTooLarge
+from flask import Response, current_app, g, request, url_for
 
 import engine
 from webui import auth_tokens
-from webui.api import errors
-from webui.api.common import (PAGING_PARAMS, actor, authenticate_request, check_query, doc, json_body,
-                              json_response, list_response, object_field, page_response, paging, query_bool,
-                              query_datetime, query_int, query_str, require_role, string_field)
+from webui.api.common import (
+    PAGING_PARAMS,
+    actor,
+    check_query,
+    doc,
+    json_body,
+    json_response,
+    list_response,
+    object_field,
+    page_response,
+    paging,
+    query_bool,
+    query_datetime,
+    query_int,
+    query_str,
+    require_role,
+    string_field,
+)
 from webui.api.errors import ApiError, bad_request
-
-bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
-errors.install(bp)
-
-DEPLOYERS = ("process_owner", "admin")
-AUDIT_READERS = ("admin", "auditor")
-XML_TYPES = ("application/xml", "text/xml", "application/bpmn+xml")
-TASK_SCOPES = ("mine", "candidate", "done", "started", "all", "cc")
-TASK_STATUSES = ("open", "done", "completed", "cancelled")
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-INSTANCE_ID = "<int(min=1, max=2147483647):instance_id>"
-
-# Schemas of the request bodies (also published in openapi.json).
-TOKEN_BODY = {"type": "object", "additionalProperties": False, "required": ["username", "password"],
-              "properties": {"username": {"type": "string", "maxLength": 80}, "password": {"type": "string", "maxLength": 1024}}}
-REVOKE_BODY = {"type": "object", "additionalProperties": False, "minProperties": 1, "maxProperties": 1,
-               "properties": {"token": {"type": "string"}, "token_id": {"type": "string"}, "username": {"type": "string"}}}
-START_BODY = {"type": "object", "additionalProperties": False,
-              "properties": {"data": {"type": "object"}, "business_key": {"type": ["string", "null"], "maxLength": 200}}}
-COMPLETE_BODY = {"type": "object", "additionalProperties": False,
-                 "properties": {"data": {"type": "object"}, "expected_version": {"type": ["integer", "null"], "minimum": 0},
-                                "comment": {"type": ["string", "null"], "maxLength": 2000}}}
-DELEGATE_BODY = {"type": "object", "additionalProperties": False, "required": ["to", "comment"],
-                 "properties": {"to": {"type": "string", "maxLength": 80}, "comment": {"type": "string", "maxLength": 2000}}}
-EMPTY_BODY = {"type": "object", "additionalProperties": False, "properties": {}}
-FORM_BODY = {"type": "object", "description": "A JSON Schema (draft 2020-12) whose top-level type is object"}
-BPMN_BODY = {"type": "string", "format": "binary", "description": "BPMN 2.0 XML"}
-
-
-@bp.url_value_preprocessor
-def _check_path_values(endpoint: str | None, values: dict[str, Any] | None) -> None:
-    # A path segment the database could not even compare (NUL, over-long) names nothing: 404.
-    for value in (values or {}).values():
-        if isinstance(value, str) and (len(value) > 200 or "\x00" in value):
-            raise engine.NotFound("没有这个资源", "No such resource", None)
-
-
-@bp.before_request
-def _before() -> None:
-    limit = current_app.config.get("MAX_CONTENT_LENGTH")
-    if limit is not None and request.content_length is not None and request.content_length > limit:
-        raise RequestEntityTooLarge()
-    view = current_app.view_functions.get(request.endpoint or "")
-    if view is not None and getattr(view, "_api_doc", {}).get("public"):
-        return
-    authenticate_request()
-
+from webui.api.v1_base import (  # noqa: F401  (re-exported)
+    AUDIT_READERS,
+    BPMN_BODY,
+    COMPLETE_BODY,
+    DELEGATE_BODY,
+    DEPLOYERS,
+    EMPTY_BODY,
+    FORM_BODY,
+    INSTANCE_ID,
+    REVOKE_BODY,
+    START_BODY,
+    TASK_SCOPES,
+    TASK_STATUSES,
+    TOKEN_BODY,
+    UUID_RE,
+    XML_TYPES,
+    blueprint as bp,
+)
 
 # --- tokens ----------------------------------------------------------------------------------
 

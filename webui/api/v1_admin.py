@@ -1,19 +1,33 @@
 """`/api/v1` administration endpoints: case transitions (admin) and the audit trail (admin, auditor).
 
-The routes are attached to `webui.api.v1.bp`, which imports this module before it is registered.
+The routes are attached to `webui.api.v1_base.bp`; `webui.api.v1` imports this module before it is registered.
 """
 from __future__ import annotations
 
 from flask import Response
 
 import engine
-from engine import audit_search, scheduled_starts
-from webui.api import v1 as _v1
-from webui.api.v1 import AUDIT_READERS, INSTANCE_ID
-from webui.api.common import (PAGING_PARAMS, actor, check_query, doc, json_body, json_response, page_response,
-                              paging, query_datetime, query_int, query_str, require_role, string_field)
+from engine.campaign import list_scheduled_starts, set_job_paused, set_process_paused
+from engine.runtime import list_audit
+from webui.api import v1_base as _v1
+from webui.api.common import (
+    PAGING_PARAMS,
+    actor,
+    check_query,
+    doc,
+    json_body,
+    json_response,
+    page_response,
+    paging,
+    query_datetime,
+    query_int,
+    query_str,
+    require_role,
+    string_field,
+)
+from webui.api.v1_base import AUDIT_READERS, INSTANCE_ID
 
-bp_routes = _v1.bp  # not named `bp`: the blueprint is registered once, by webui.api.v1
+bp_routes = _v1.blueprint  # not named `bp`: the blueprint is registered once, by webui.api.v1
 
 REASON_BODY = {"type": "object", "additionalProperties": False,
                "properties": {"reason": {"type": ["string", "null"], "maxLength": 2000}}}
@@ -79,7 +93,7 @@ def audit_events() -> Response:
     check_query([name for name, _, _ in AUDIT_FILTERS] + list(PAGING_PARAMS))
     require_role(*AUDIT_READERS)
     limit, offset = paging()
-    return page_response(audit_search.list_audit(
+    return page_response(list_audit(
         actor(), actor_name=query_str("actor"), action=query_str("action"),
         instance_id=query_int("instance_id", None, maximum=2147483647), since=query_datetime("since"),
         until=query_datetime("until"), limit=limit, offset=offset))
@@ -105,7 +119,7 @@ def schedules() -> Response:
     """What will start when, for whom, and whether it is paused (soonest first)."""
     check_query(())
     require_role(*AUDIT_READERS)
-    return json_response({"items": scheduled_starts.list_scheduled_starts(actor())})
+    return json_response({"items": list_scheduled_starts(actor())})
 
 
 @bp_routes.post("/schedules/processes/<key>/<any(pause, resume):verb>")
@@ -114,7 +128,7 @@ def schedules() -> Response:
 def schedule_process(key: str, verb: str) -> Response:
     """Pausing holds every waiting start of the process; resuming lets them fire (missed periods are skipped)."""
     check_query(())
-    return json_response({"changed": scheduled_starts.set_process_paused(actor(), key, verb == "pause")})
+    return json_response({"changed": set_process_paused(actor(), key, verb == "pause")})
 
 
 @bp_routes.post("/schedules/jobs/<int:job_id>/<any(pause, resume):verb>")
@@ -125,5 +139,5 @@ def schedule_job(job_id: int, verb: str) -> Response:
     """One holiday warning or campaign-date notice, held or released."""
     check_query(())
     paused = verb == "pause"
-    return json_response({"job_id": scheduled_starts.set_job_paused(actor(), job_id, paused),
+    return json_response({"job_id": set_job_paused(actor(), job_id, paused),
                           "status": "paused" if paused else "pending"})

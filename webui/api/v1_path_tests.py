@@ -1,9 +1,9 @@
 """`/api/v1` for path tests: a process's stored scenarios, and running them against a draft without deploying it.
 
-`GET/PUT /processes/{key}/path-tests` read and replace the scenarios (engine.path_tests, shape documented there);
+`GET/PUT /processes/{key}/path-tests` read and replace the scenarios (engine.runtime.path_tests, shape documented there);
 `POST /processes/{key}/path-tests/run` plays them (or the scenarios sent) against the BPMN sent (or the newest
 version) on a scratch database and answers each scenario's result: passed, or the step where it diverged.
-The routes are attached to `webui.api.v1.bp`, which imports this module before it is registered.
+The routes are attached to `webui.api.v1_base.bp`; `webui.api.v1` imports this module before it is registered.
 """
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from typing import Any
 from flask import Response
 
 import engine
-from webui.api import v1 as _v1
+from webui.api import v1_base as _v1
 from webui.api.common import check_query, doc, json_body, json_response, require_role, string_field
 
-bp_routes = _v1.bp
+bp_routes = _v1.blueprint
 READERS = (*_v1.DEPLOYERS, "auditor")
 SCENARIO = {"type": "object", "required": ["name", "expect"], "properties": {
     "name": {"type": "string", "maxLength": 200},

@@ -1,7 +1,7 @@
 """`/api/v1/registers`: the registers (台账) of every duty — the kinds with their totals, and one register's items
-or per-enterprise counts. Scoped by the engine (`engine.registers`, `engine/access.py`).
+or per-enterprise counts. Scoped by the engine (`engine.campaign.registers`, `engine/runtime/access.py`).
 
-The routes are attached to `webui.api.v1.bp`, which imports this module before it is registered.
+The routes are attached to `webui.api.v1_base.bp`; `webui.api.v1` imports this module before it is registered.
 """
 from __future__ import annotations
 
@@ -9,12 +9,39 @@ from typing import Any
 
 from flask import Response
 
-from engine import registers, responsibilities
-from webui.api import v1 as _v1
-from webui.api.common import (PAGING_PARAMS, actor, check_query, doc, json_response, list_response, paging,
-                              query_bool, query_choice, query_int, query_str)
+from engine.campaign import (
+    ENTERPRISE_SORTS,
+    ROW_SORTS,
+    EnterpriseCounts,
+    RegisterKind,
+    RegistersCounts,
+    RegistersFilters,
+    enterprise_counts,
+    for_register,
+    get_kind,
+    registers_counts,
+    registers_MAX_LIMIT,
+    registers_overview,
+    registers_rows,
+    registers_STATES,
+    responsibilities_listing,
+)
+from webui.api import v1_base as _v1
+from webui.api.common import (
+    PAGING_PARAMS,
+    actor,
+    check_query,
+    doc,
+    json_response,
+    list_response,
+    paging,
+    query_bool,
+    query_choice,
+    query_int,
+    query_str,
+)
 
-bp_routes = _v1.bp  # not named `bp`: the blueprint is registered once, by webui.api.v1
+bp_routes = _v1.blueprint  # not named `bp`: the blueprint is registered once, by webui.api.v1
 
 PERIOD_FILTERS = [
     ("year", "integer", "2000–2100; the period an item is due in (or, for hazards, referrals, notices and reports, "
@@ -31,16 +58,16 @@ KIND_FILTERS = [
                        "screening_result)"),
     ("sort", "string", "items: due (default), recent, enterprise; enterprises: overdue (default), missed, due, "
                        "enterprise"),
-    ("limit", "integer", f"1–{registers.MAX_LIMIT}, default 50"), ("offset", "integer", "default 0"),
+    ("limit", "integer", f"1–{registers_MAX_LIMIT}, default 50"), ("offset", "integer", "default 0"),
 ]
 
 
-def _counts(c: registers.Counts) -> dict[str, Any]:
+def _counts(c: RegistersCounts) -> dict[str, Any]:
     return {"due": c.due, "open": c.open, "overdue": c.overdue, "done": c.done, "missed": c.missed,
             "done_rate": None if c.done_rate is None else round(c.done_rate, 4)}
 
 
-def _kind(k: registers.RegisterKind) -> dict[str, Any]:
+def _kind(k: RegisterKind) -> dict[str, Any]:
     return {"id": k.key, "key": k.key, "name_zh": k.name_zh, "name_en": k.name_en, "processes": list(k.processes),
             "type_field": k.variant, "fields": list(k.fields)}
 
@@ -52,7 +79,7 @@ def _period_filters() -> dict[str, Any]:
             "township": query_str("township"), "enterprise_code": query_str("enterprise_code")}
 
 
-def _enterprise_item(r: registers.EnterpriseCounts) -> dict[str, Any]:
+def _enterprise_item(r: EnterpriseCounts) -> dict[str, Any]:
     return {"id": r.enterprise_code, "enterprise_code": r.enterprise_code, "enterprise_name": r.enterprise_name,
             "industry": r.industry, "township": r.township, "scale": r.scale, "standard_grade": r.standard_grade,
             "benchmark": r.benchmark, "counts": _counts(r.counts)}
@@ -65,7 +92,7 @@ def register_kinds() -> Response:
     """Every register kind: key, Chinese and English name, and due / open / overdue / done / missed counts."""
     check_query([name for name, _, _ in PERIOD_FILTERS] + list(PAGING_PARAMS))
     limit, offset = paging()
-    found = registers.overview(actor(), registers.Filters(**_period_filters()))
+    found = registers_overview(actor(), RegistersFilters(**_period_filters()))
     return list_response([{**_kind(k.kind), "counts": _counts(k.counts)} for k in found], limit, offset)
 
 
@@ -76,26 +103,26 @@ def register_kinds() -> Response:
 def register_page(kind: str) -> Response:
     """`{"kind", "responsibility", "counts", "items", "total", "limit", "offset", "next_offset"}`; an item links to
     `/instances/{id}`. `responsibility` (权责清单, item 2): the section, its leader in charge and chief, the duty
-    and the people and roles responsible (`engine.responsibilities`), or null."""
+    and the people and roles responsible (`engine.campaign.responsibilities`), or null."""
     check_query([name for name, _, _ in KIND_FILTERS])
-    spec = registers.get_kind(kind)
+    spec = get_kind(kind)
     view = query_choice("view", ("items", "enterprises"), "items")
-    sorts = registers.ENTERPRISE_SORTS if view == "enterprises" else registers.ROW_SORTS
+    sorts = ENTERPRISE_SORTS if view == "enterprises" else ROW_SORTS
     sort = query_choice("sort", sorts, sorts[0]) or sorts[0]
-    limit = query_int("limit", 50, minimum=1, maximum=registers.MAX_LIMIT) or 50
+    limit = query_int("limit", 50, minimum=1, maximum=registers_MAX_LIMIT) or 50
     offset = query_int("offset", 0, minimum=0, maximum=1_000_000_000) or 0
-    state = query_choice("state", registers.STATES)
-    filters = registers.Filters(**_period_filters(), state=state, overdue_only=bool(query_bool("overdue")),
+    state = query_choice("state", registers_STATES)
+    filters = RegistersFilters(**_period_filters(), state=state, overdue_only=bool(query_bool("overdue")),
                                 variant=query_str("type"))
     who = actor()
-    totals = registers.counts(who, kind, filters)
+    totals = registers_counts(who, kind, filters)
     if view == "enterprises":
-        page = registers.enterprise_counts(who, kind, filters, sort=sort, limit=limit, offset=offset)
+        page = enterprise_counts(who, kind, filters, sort=sort, limit=limit, offset=offset)
         items = [_enterprise_item(r) for r in page.items]
     else:
-        page = registers.rows(who, kind, filters, sort=sort, limit=limit, offset=offset)
+        page = registers_rows(who, kind, filters, sort=sort, limit=limit, offset=offset)
         items = list(page.items)
-    return json_response({"kind": _kind(spec), "responsibility": responsibilities.for_register(spec.key),
+    return json_response({"kind": _kind(spec), "responsibility": for_register(spec.key),
                           "view": view, "counts": _counts(totals), "items": items,
                           "total": page.total, "limit": page.limit, "offset": page.offset,
                           "next_offset": page.next_offset})
@@ -110,4 +137,4 @@ def responsibility_list() -> Response:
     """`{"items": [{"key", "name_zh", "name_en", "leader", "chief", "duties": [{"duty", "people", "roles"}]}]}`
     (bureau staff only; a person is `{"username", "display_name", "has_account"}`)."""
     check_query([])
-    return json_response({"items": responsibilities.listing(actor())})
+    return json_response({"items": responsibilities_listing(actor())})

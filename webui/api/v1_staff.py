@@ -4,7 +4,7 @@
 another enterprise's register is 404; administrators and the enterprise's principal and safety officer change it).
 `GET /registers/training/coverage?year=`: people required, enrolled, trained and passed per industry, by post, the
 small venues apart, and a page of the people. `GET /registers/accidents/levels?year=`: records per level.
-The routes are attached to `webui.api.v1.bp`, which imports this module before it is registered.
+The routes are attached to `webui.api.v1_base.bp`; `webui.api.v1` imports this module before it is registered.
 """
 from __future__ import annotations
 
@@ -13,22 +13,33 @@ from typing import Any
 from flask import Response
 
 import engine
-from engine import accidents, staff, training_coverage
-from webui.api import v1 as _v1
+from engine.campaign import (
+    CoverageLine,
+    TrainingCoverageFigures,
+    staff_add_person,
+    staff_list_people,
+    staff_POSTS,
+    training_coverage_coverage,
+    training_coverage_people,
+    update_person,
+    yearly_counts,
+)
+from engine.runtime import CHINA_TZ
+from webui.api import v1_base as _v1
 from webui.api.common import actor, check_query, doc, json_body, json_response, query_int, query_str
 
-bp_routes = _v1.bp
+bp_routes = _v1.blueprint
 PERSON_BODY = {"type": "object", "required": ["name", "post"], "properties": {
-    "name": {"type": "string"}, "post": {"type": "string", "enum": list(staff.POSTS)}, "phone": {"type": "string"},
+    "name": {"type": "string"}, "post": {"type": "string", "enum": list(staff_POSTS)}, "phone": {"type": "string"},
     "active": {"type": "boolean"}}}
 
 
-def _figures(f: training_coverage.Figures) -> dict[str, Any]:
+def _figures(f: TrainingCoverageFigures) -> dict[str, Any]:
     return {"required": f.required, "enrolled": f.enrolled, "trained": f.trained, "passed": f.passed,
             "rate": None if f.rate is None else round(f.rate, 4)}
 
 
-def _line(line: training_coverage.CoverageLine) -> dict[str, Any]:
+def _line(line: CoverageLine) -> dict[str, Any]:
     return {"id": line.key, "key": line.key, **_figures(line.figures),
             "by_post": {post: _figures(f) for post, f in line.by_post.items()}}
 
@@ -39,7 +50,7 @@ def _line(line: training_coverage.CoverageLine) -> dict[str, Any]:
 def list_people(code: str) -> Response:
     """`{"items": [{id, enterprise_code, name, post, phone, active}]}`, people who left included."""
     check_query([])
-    return json_response({"items": staff.list_people(actor(), code, include_inactive=True)})
+    return json_response({"items": staff_list_people(actor(), code, include_inactive=True)})
 
 
 @bp_routes.post("/enterprises/<code>/people")
@@ -48,7 +59,7 @@ def list_people(code: str) -> Response:
                 422: "a bad name, post or phone"})
 def add_person(code: str) -> Response:
     body = json_body(("name", "post", "phone"))
-    person = staff.add_person(actor(), code, str(body.get("name") or ""), str(body.get("post") or ""),
+    person = staff_add_person(actor(), code, str(body.get("name") or ""), str(body.get("post") or ""),
                               body.get("phone"))
     return json_response(person, 201)
 
@@ -58,7 +69,7 @@ def add_person(code: str) -> Response:
      body=PERSON_BODY, responses={404: "no such person, or not the caller's to change"})
 def change_person(person_id: int) -> Response:
     body = json_body(("name", "post", "phone", "active"))
-    return json_response(staff.update_person(actor(), person_id, name=str(body.get("name") or ""),
+    return json_response(update_person(actor(), person_id, name=str(body.get("name") or ""),
                                               post=str(body.get("post") or ""), phone=body.get("phone"),
                                               active=body.get("active") is not False))
 
@@ -72,11 +83,11 @@ def training_people() -> Response:
     """`{"year", "industries": [...], "total", "small_venues", "small_venues_all", "small_venues_covered",
     "without_principal", "items": [people], "total_people", "limit", "offset"}`."""
     check_query(["year", "industry", "limit", "offset"])
-    this_year = engine.get_clock().now().astimezone(engine.clock.CHINA_TZ).year
+    this_year = engine.get_clock().now().astimezone(CHINA_TZ).year
     year = query_int("year", this_year, minimum=2000, maximum=2100) or this_year
     who = actor()
-    c = training_coverage.coverage(who, year)
-    page = training_coverage.people(who, year, industry=query_str("industry"),
+    c = training_coverage_coverage(who, year)
+    page = training_coverage_people(who, year, industry=query_str("industry"),
                                     limit=query_int("limit", 50, minimum=1, maximum=200) or 50,
                                     offset=query_int("offset", 0, minimum=0, maximum=1_000_000) or 0)
     return json_response({"year": year, "industries": [_line(line) for line in c.industries], "total": _line(c.total),
@@ -96,7 +107,7 @@ def accident_levels() -> Response:
     check_query(["year", "industry", "enterprise_code"])
     year = query_int("year", None, minimum=2000, maximum=2100)
     years = (year,) if year else (2024, 2025, 2026)
-    found = accidents.yearly_counts(actor(), years, industry=query_str("industry"),
+    found = yearly_counts(actor(), years, industry=query_str("industry"),
                                     enterprise_code=query_str("enterprise_code"))
     return json_response({"items": [{"id": y.year, "year": y.year, "by_level": y.by_level, "accidents": y.accidents,
                                      "serious": y.serious} for y in found]})

@@ -1,19 +1,33 @@
 """`/api/v1` task endpoints: the inbox and what a user does to one task.
 
-The routes are attached to `webui.api.v1.bp`, which imports this module before it is registered.
+The routes are attached to `webui.api.v1_base.bp`; `webui.api.v1` imports this module before it is registered.
 """
 from __future__ import annotations
 
 from flask import Response
 
 import engine
-from webui.api import v1 as _v1
-from webui.api.v1 import COMPLETE_BODY, DELEGATE_BODY, EMPTY_BODY, TASK_SCOPES, TASK_STATUSES, _UUID
-from webui.api.common import (PAGING_PARAMS, actor, check_query, doc, json_body, json_response, page_response,
-                              paging, query_bool, query_choice, query_str, string_field, object_field, int_field)
+from webui.api import v1_base as _v1
+from webui.api.common import (
+    PAGING_PARAMS,
+    actor,
+    check_query,
+    doc,
+    int_field,
+    json_body,
+    json_response,
+    object_field,
+    page_response,
+    paging,
+    query_bool,
+    query_choice,
+    query_str,
+    string_field,
+)
 from webui.api.submissions import multipart_schema, submission
+from webui.api.v1_base import COMPLETE_BODY, DELEGATE_BODY, EMPTY_BODY, TASK_SCOPES, TASK_STATUSES, UUID_RE
 
-bp_routes = _v1.bp  # not named `bp`: the blueprint is registered once, by webui.api.v1
+bp_routes = _v1.blueprint  # not named `bp`: the blueprint is registered once, by webui.api.v1
 
 # --- tasks -----------------------------------------------------------------------------------
 
@@ -27,7 +41,7 @@ TASK_FILTERS = [
 
 
 def _task_id(task_id: str) -> str:
-    if not _UUID.match(task_id):
+    if not UUID_RE.match(task_id):
         raise engine.NotFound(f"任务不存在：{task_id[:64]}", f"No such task: {task_id[:64]}", {"id": task_id[:64]})
     return task_id.lower()
 

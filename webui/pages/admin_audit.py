@@ -10,7 +10,7 @@ from flask import Blueprint, Response, render_template, request, stream_with_con
 from flask.typing import ResponseReturnValue
 
 import engine
-from engine import audit_search
+from engine.runtime import audit_actions, export_audit_csv, list_audit
 from webui.pages import common
 from webui.pages.admin_common import ADMIN_READERS, actor, arg_date, arg_int, offset, query_args, roles_required
 
@@ -26,15 +26,15 @@ def _filters() -> dict[str, Any]:
 @bp.get("/admin/audit")
 @roles_required(*ADMIN_READERS)
 def index() -> ResponseReturnValue:
-    page = audit_search.list_audit(actor(), limit=100, offset=offset(), **_filters())
+    page = list_audit(actor(), limit=100, offset=offset(), **_filters())
     return render_template("pages/admin_audit.html", section="audit", page=page, args=query_args(),
-                           actions=audit_search.audit_actions(actor()), verification=None)
+                           actions=audit_actions(actor()), verification=None)
 
 
 @bp.get("/admin/audit.csv")
 @roles_required(*ADMIN_READERS)
 def export_csv() -> ResponseReturnValue:
-    chunks = audit_search.export_audit_csv(actor(), **_filters())
+    chunks = export_audit_csv(actor(), **_filters())
     body = stream_with_context(_with_bom(chunks))
     name = f"audit-{common.today().isoformat()}.csv"
     return Response(body, mimetype="text/csv", headers={"Content-Disposition": f"attachment; filename={name}"})
@@ -51,9 +51,9 @@ def verify() -> ResponseReturnValue:
     result = engine.verify_audit()
     if request.headers.get("HX-Request"):
         return render_template("pages/admin_audit_verify.html", verification=result)
-    page = audit_search.list_audit(actor(), limit=100)
+    page = list_audit(actor(), limit=100)
     return render_template("pages/admin_audit.html", section="audit", page=page, args={},
-                           actions=audit_search.audit_actions(actor()), verification=result)
+                           actions=audit_actions(actor()), verification=result)
 
 
 @bp.app_template_filter("pretty_json")

@@ -8,7 +8,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 import engine
-from engine import case_search
+from engine.runtime import case_path, search_cases
 from webui.pages import common, diagram_steps
 from webui.pages.admin_common import ADMIN_READERS, actor, arg_date, arg_int, offset, query_args, roles_required
 from webui.pages.auth import error_page
@@ -33,7 +33,7 @@ def _filters() -> dict[str, Any]:
 @roles_required(*ADMIN_READERS)
 def index() -> ResponseReturnValue:
     try:
-        page = case_search.search_cases(actor(), limit=50, offset=offset(), **_filters())
+        page = search_cases(actor(), limit=50, offset=offset(), **_filters())
     except engine.NotFound as err:  # an unknown enterprise code in the filter
         common.flash_error(err)
         page = engine.Page((), 0, 50, 0)
@@ -48,7 +48,7 @@ def show(instance_id: int) -> ResponseReturnValue:
     try:
         case = engine.get_instance(actor(), instance_id)
         history = engine.instance_history(actor(), instance_id)
-        path = case_search.case_path(actor(), instance_id)
+        path = case_path(actor(), instance_id)
     except engine.NotFound as err:
         return error_page(404, common.error_text(err))
     process = engine.get_process(case.process_key, case.process_version)

@@ -14,6 +14,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 import engine
+from engine.runtime import CHINA_TZ
 from webui import session_auth
 from webui.pages import common
 from webui.pages.auth import error_page
@@ -54,7 +55,7 @@ def arg_date(name: str, end: bool = False) -> datetime | None:
         day = datetime.strptime(text, "%Y-%m-%d").date()
     except ValueError:
         return None
-    moment = datetime.combine(day, time.max if end else time.min, tzinfo=engine.clock.CHINA_TZ)
+    moment = datetime.combine(day, time.max if end else time.min, tzinfo=CHINA_TZ)
     return moment
 
 

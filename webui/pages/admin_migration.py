@@ -6,7 +6,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 import engine
-from engine import migration
+from engine.runtime import check_migration, migrate_instance, migrate_version
 from webui.pages import common
 from webui.pages.admin_common import MODELERS, actor, roles_required
 from webui.pages.auth import error_page
@@ -24,7 +24,7 @@ def index(key: str) -> ResponseReturnValue:
     case_id = request.args.get("case", type=int)
     if case_id:
         try:
-            check = migration.check_migration(actor(), case_id, request.args.get("to", type=int))
+            check = check_migration(actor(), case_id, request.args.get("to", type=int))
         except engine.EngineError as err:
             common.flash_error(err)
     return render_template("pages/admin_migration.html", section="processes", key=key, versions=versions,
@@ -38,10 +38,10 @@ def run(key: str) -> ResponseReturnValue:
     to_version = form.get("to", type=int)
     try:
         if form.get("case", type=int):
-            result = migration.migrate_instance(actor(), form.get("case", type=int) or 0, to_version)
+            result = migrate_instance(actor(), form.get("case", type=int) or 0, to_version)
             flash(_("Case #%(id)s now runs on version %(v)s.", id=result.instance_id, v=result.to_version), "success")
             return redirect(url_for(".index", key=key))
-        batch = migration.migrate_version(actor(), key, form.get("from", type=int) or 0, to_version)
+        batch = migrate_version(actor(), key, form.get("from", type=int) or 0, to_version)
     except engine.Conflict as err:
         flash(common.error_text(err), "error")
         return redirect(url_for(".index", key=key, case=form.get("case"), to=to_version))

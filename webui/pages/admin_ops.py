@@ -6,7 +6,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 import engine
-from engine import incidents
+from engine.runtime import incidents_retry_all, incidents_retry_delivery, incidents_retry_job, list_incidents, list_jobs
 from webui.pages import common
 from webui.pages.admin_common import ADMIN_READERS, actor, offset, query_args, roles_required
 
@@ -19,7 +19,7 @@ JOB_STATUSES = ("pending", "incident", "done", "cancelled", "paused")
 @bp.get("/admin/incidents")
 @roles_required(*ADMIN_READERS)
 def incidents() -> ResponseReturnValue:
-    return render_template("pages/admin_incidents.html", section="incidents", incidents=incidents.list_incidents(actor()),
+    return render_template("pages/admin_incidents.html", section="incidents", incidents=list_incidents(actor()),
                            can_act=actor().has("admin"))
 
 
@@ -27,7 +27,7 @@ def incidents() -> ResponseReturnValue:
 @roles_required("admin")
 def retry_job(job_id: int) -> ResponseReturnValue:
     try:
-        incidents.retry_job(actor(), job_id)
+        incidents_retry_job(actor(), job_id)
         flash(_("Job %(id)s is queued again.", id=job_id), "success")
     except engine.EngineError as err:
         common.flash_error(err)
@@ -38,7 +38,7 @@ def retry_job(job_id: int) -> ResponseReturnValue:
 @roles_required("admin")
 def retry_delivery(delivery_id: int) -> ResponseReturnValue:
     try:
-        incidents.retry_delivery(actor(), delivery_id)
+        incidents_retry_delivery(actor(), delivery_id)
         flash(_("Delivery %(id)s is queued again.", id=delivery_id), "success")
     except engine.EngineError as err:
         common.flash_error(err)
@@ -60,7 +60,7 @@ def retry_case(instance_id: int) -> ResponseReturnValue:
 @roles_required("admin")
 def retry_all() -> ResponseReturnValue:
     try:
-        jobs, cases = incidents.retry_all(actor())
+        jobs, cases = incidents_retry_all(actor())
         flash(_("Retried %(jobs)s job(s) and %(cases)s case(s).", jobs=jobs, cases=cases), "success")
     except engine.EngineError as err:
         common.flash_error(err)
@@ -72,7 +72,7 @@ def retry_all() -> ResponseReturnValue:
 def jobs() -> ResponseReturnValue:
     status = request.args.get("status", "pending")
     kind = request.args.get("kind") or None
-    page = incidents.list_jobs(actor(), status=status if status in JOB_STATUSES else None,
+    page = list_jobs(actor(), status=status if status in JOB_STATUSES else None,
                            kind=kind if kind in JOB_KINDS else None, limit=100, offset=offset())
     return render_template("pages/admin_jobs.html", section="jobs", page=page, args=query_args(), status=status,
                            kinds=JOB_KINDS, statuses=JOB_STATUSES, now=common.now())

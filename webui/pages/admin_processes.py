@@ -8,7 +8,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 import engine
-from engine import diagram_diff
+from engine.runtime import compare_versions
 from webui.pages import bpmn_terms, common
 from webui.pages.admin_common import MODELERS, PROCESS_READERS, actor, roles_required
 from webui.pages.auth import error_page
@@ -73,7 +73,7 @@ def compare(key: str) -> ResponseReturnValue:
     new = request.args.get("new", newest, type=int) or newest
     old = request.args.get("old", max(1, new - 1), type=int) or 1
     try:
-        diff = diagram_diff.compare_versions(key, old, new)
+        diff = compare_versions(key, old, new)
     except engine.NotFound as err:
         return error_page(404, common.error_text(err))
     return render_template("pages/admin_compare.html", key=key, versions=versions, diff=diff,

@@ -9,21 +9,30 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 import engine
-from engine import campaign_date_admin, campaign_dates, scheduled_starts
+from engine.campaign import (
+    add_campaign_date,
+    campaign_dates_RISK_GRADES,
+    delete_campaign_date,
+    list_campaign_dates,
+    list_scheduled_starts,
+    set_job_paused,
+    set_process_paused,
+    update_campaign_date,
+)
 from webui.pages import common
 from webui.pages.admin_common import ADMIN_READERS, actor, roles_required
 
 bp = Blueprint("admin_schedules", __name__)
 
-RISK_GRADES = campaign_dates.RISK_GRADES
+RISK_GRADES = campaign_dates_RISK_GRADES
 
 
 @bp.get("/admin/schedules")
 @roles_required(*ADMIN_READERS)
 def index() -> ResponseReturnValue:
     return render_template("pages/admin_schedules.html", section="schedules",
-                           starts=scheduled_starts.list_scheduled_starts(actor()),
-                           dates=campaign_date_admin.list_campaign_dates(actor()), can_act=actor().has("admin"),
+                           starts=list_scheduled_starts(actor()),
+                           dates=list_campaign_dates(actor()), can_act=actor().has("admin"),
                            industries=common.industries(), risk_grades=RISK_GRADES, grade_names=_grade_names())
 
 
@@ -45,7 +54,7 @@ def _done(action: Any, message: str) -> ResponseReturnValue:
 @roles_required("admin")
 def toggle_process(key: str, verb: str) -> ResponseReturnValue:
     paused = verb == "pause"
-    return _done(lambda: scheduled_starts.set_process_paused(actor(), key, paused),
+    return _done(lambda: set_process_paused(actor(), key, paused),
                  _("Schedule of %(key)s paused.", key=key) if paused else _("Schedule of %(key)s resumed.", key=key))
 
 
@@ -53,7 +62,7 @@ def toggle_process(key: str, verb: str) -> ResponseReturnValue:
 @roles_required("admin")
 def toggle_job(job_id: int, verb: str) -> ResponseReturnValue:
     paused = verb == "pause"
-    return _done(lambda: scheduled_starts.set_job_paused(actor(), job_id, paused),
+    return _done(lambda: set_job_paused(actor(), job_id, paused),
                  _("Scheduled start %(id)s paused.", id=job_id) if paused else
                  _("Scheduled start %(id)s resumed.", id=job_id))
 
@@ -72,19 +81,19 @@ def _fields() -> dict[str, Any]:
 @roles_required("admin")
 def add_date() -> ResponseReturnValue:
     key = request.form.get("key", "")
-    return _done(lambda: campaign_date_admin.add_campaign_date(actor(), key, _fields()),
+    return _done(lambda: add_campaign_date(actor(), key, _fields()),
                  _("Campaign date %(key)s added; its next notice is queued.", key=key))
 
 
 @bp.post("/admin/schedules/campaign-dates/<key>")
 @roles_required("admin")
 def edit_date(key: str) -> ResponseReturnValue:
-    return _done(lambda: campaign_date_admin.update_campaign_date(actor(), key, _fields()),
+    return _done(lambda: update_campaign_date(actor(), key, _fields()),
                  _("Campaign date %(key)s saved; its next notice is queued again.", key=key))
 
 
 @bp.post("/admin/schedules/campaign-dates/<key>/delete")
 @roles_required("admin")
 def delete_date(key: str) -> ResponseReturnValue:
-    return _done(lambda: campaign_date_admin.delete_campaign_date(actor(), key),
+    return _done(lambda: delete_campaign_date(actor(), key),
                  _("Campaign date %(key)s deleted; its waiting notice is cancelled.", key=key))

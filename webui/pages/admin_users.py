@@ -8,7 +8,14 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 import engine
-from engine import business_days, enterprise_import, enterprises, register, user_admin
+from engine.campaign import (
+    business_days_describe,
+    enterprise_import_import_enterprises,
+    industry_defaults,
+    list_roles,
+    set_enterprise_profile,
+)
+from engine.runtime import get_user, set_user_active, set_user_roles, user_admin_reset_password
 from webui.i18n import current_locale
 from webui.pages import common
 from webui.pages.admin_common import ADMIN_READERS, actor, offset, roles_required
@@ -18,7 +25,7 @@ bp = Blueprint("admin_users", __name__)
 
 
 def _choices() -> dict[str, object]:
-    return {"roles": [(r.key, common.role_name(r.key)) for r in register.list_roles()], "industries": common.industries()}
+    return {"roles": [(r.key, common.role_name(r.key)) for r in list_roles()], "industries": common.industries()}
 
 
 @bp.get("/admin/users")
@@ -49,7 +56,7 @@ def create() -> ResponseReturnValue:
 @roles_required(*ADMIN_READERS)
 def show(username: str) -> ResponseReturnValue:
     try:
-        user = user_admin.get_user(actor(), username)
+        user = get_user(actor(), username)
     except engine.NotFound as err:
         return error_page(404, common.error_text(err))
     return render_template("pages/admin_user.html", section="users", user=user, can_act=actor().has("admin"),
@@ -61,7 +68,7 @@ def show(username: str) -> ResponseReturnValue:
 def set_roles(username: str) -> ResponseReturnValue:
     form = request.form
     try:
-        user_admin.set_user_roles(actor(), username, roles=form.getlist("roles"), industries=form.getlist("industries"),
+        set_user_roles(actor(), username, roles=form.getlist("roles"), industries=form.getlist("industries"),
                              enterprise=form.get("enterprise") or None)
         flash(_("Roles and scope saved."), "success")
     except engine.EngineError as err:
@@ -73,7 +80,7 @@ def set_roles(username: str) -> ResponseReturnValue:
 @roles_required("admin")
 def set_active(username: str, change: str) -> ResponseReturnValue:
     try:
-        user_admin.set_user_active(actor(), username, change == "enable")
+        set_user_active(actor(), username, change == "enable")
         flash(_("User enabled.") if change == "enable" else _("User disabled: they can no longer log in."), "success")
     except engine.EngineError as err:
         common.flash_error(err)
@@ -84,8 +91,8 @@ def set_active(username: str, change: str) -> ResponseReturnValue:
 @roles_required("admin")
 def reset_password(username: str) -> ResponseReturnValue:
     try:
-        password = user_admin.reset_password(actor(), username)
-        user = user_admin.get_user(actor(), username)
+        password = user_admin_reset_password(actor(), username)
+        user = get_user(actor(), username)
     except engine.EngineError as err:
         common.flash_error(err)
         return redirect(url_for(".show", username=username))
@@ -106,8 +113,8 @@ def enterprises() -> ResponseReturnValue:
 def _days_choices() -> dict[str, Any]:
     """What the business-days fields show: each industry's default and a rule's words in the page's language."""
     english = current_locale() == "en"
-    return {"days_name": lambda rule: business_days.describe(rule)[1 if english else 0] if rule else "",
-            "industry_days": business_days.industry_defaults()}
+    return {"days_name": lambda rule: business_days_describe(rule)[1 if english else 0] if rule else "",
+            "industry_days": industry_defaults()}
 
 
 def _business_days(form: Any) -> str | None:
@@ -142,7 +149,7 @@ def add_enterprise() -> ResponseReturnValue:
 def set_profile(code: str) -> ResponseReturnValue:
     form = request.form
     try:
-        ent = enterprises.set_enterprise_profile(code, actor=actor().username, scale=form.get("scale") or None,
+        ent = set_enterprise_profile(code, actor=actor().username, scale=form.get("scale") or None,
                                            standard_grade=form.get("standard_grade") or None,
                                            benchmark=form.get("benchmark") == "true",
                                            business_days=_business_days(form))
@@ -160,7 +167,7 @@ def import_enterprises() -> ResponseReturnValue:
         flash(_("Choose a CSV or Excel file."), "error")
         return redirect(url_for(".enterprises"))
     try:
-        result = enterprise_import.import_enterprises(actor(), file.filename, file.read())
+        result = enterprise_import_import_enterprises(actor(), file.filename, file.read())
     except engine.EngineError as err:
         common.flash_error(err)
         return redirect(url_for(".enterprises"))

@@ -11,7 +11,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 import engine
-from engine import referral_letters, task_links
+from engine.campaign import has_letter
+from engine.runtime import linkable_tasks
 from webui import session_auth
 from webui.pages import common, diagram_steps, files
 from webui.pages.auth import error_page
@@ -90,7 +91,7 @@ def show(instance_id: int) -> ResponseReturnValue:
     return render_template("pages/case.html", case=case, timeline=_timeline(history, names, steps), process=process,
                            completed=completed, current=current, error_ids=[case.error_element] if case.error_element else [],
                            files=files.case_files(case.id), steps=diagram_steps.case_steps(history, case, names),
-                           letters=_letters(actor, case), linkable=task_links.linkable_tasks(actor, case.id))
+                           letters=_letters(actor, case), linkable=linkable_tasks(actor, case.id))
 
 
 def _letters(actor: engine.Actor, case: engine.InstanceView) -> list[tuple[str, str]]:
@@ -98,7 +99,7 @@ def _letters(actor: engine.Actor, case: engine.InstanceView) -> list[tuple[str, 
     if actor.enterprise_id is not None:
         return []
     return [(kind, str(case.data.get(field))) for kind, field in (("referral", "letter_no"), ("inquiry", "inquiry_no"))
-            if referral_letters.has_letter(case.data, kind)]
+            if has_letter(case.data, kind)]
 
 
 @bp.get("/cases/<int:instance_id>/diagram.bpmn")

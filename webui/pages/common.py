@@ -15,7 +15,8 @@ from flask_babel import format_date, format_datetime
 from flask_babel import lazy_gettext as _l
 
 import engine
-from engine import register
+from engine.campaign import NamedKey, list_industries, list_roles, register_enterprise_name
+from engine.runtime import CHINA_TZ
 from webui.i18n import current_locale
 
 DUE_SOON = timedelta(days=1)
@@ -119,10 +120,10 @@ def deadline_label(process_key: str | None) -> str:
     return str(DEADLINE_LABELS.get(process_key or "", FIELD_LABELS["deadline"]))
 
 
-def _names() -> dict[str, dict[str, register.NamedKey]]:
+def _names() -> dict[str, dict[str, NamedKey]]:
     if "sl_names" not in g:
-        g.sl_names = {"roles": {r.key: r for r in register.list_roles()},
-                      "industries": {i.key: i for i in register.list_industries()}}
+        g.sl_names = {"roles": {r.key: r for r in list_roles()},
+                      "industries": {i.key: i for i in list_industries()}}
     return g.sl_names  # type: ignore[no-any-return]
 
 
@@ -161,7 +162,7 @@ def enterprise_name(code: str | None) -> str:
         return ""
     cache = g.setdefault("sl_enterprise_names", {})
     if code not in cache:
-        cache[code] = register.enterprise_name(code) or code
+        cache[code] = register_enterprise_name(code) or code
     return cache[code]  # type: ignore[no-any-return]
 
 
@@ -285,7 +286,7 @@ def now() -> datetime:
 
 def today() -> date:
     """Today in China (deadlines are China dates)."""
-    return now().astimezone(engine.clock.CHINA_TZ).date()
+    return now().astimezone(CHINA_TZ).date()
 
 
 def due_state(due_at: datetime | None, overdue: bool = False) -> str | None:

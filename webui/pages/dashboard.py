@@ -1,4 +1,4 @@
-"""The campaign dashboard: the plan's targets as tiles (engine.plan_progress, counted by the registers, each linking
+"""The campaign dashboard: the plan's targets as tiles (engine.campaign.plan_progress, counted by the registers, each linking
 to its register rows), for a year or the campaign to date, plus figures, tables and charts."""
 from __future__ import annotations
 
@@ -10,7 +10,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import pgettext
 
-from engine import dashboard, plan_progress, registers
+from engine.campaign import (
+    CampaignFigures,
+    PlanProgress,
+    PlanProgressTile,
+    RegistersFilters,
+    campaign_figures,
+    plan_progress_progress,
+    plan_progress_YEARS,
+)
 from webui import session_auth
 from webui.pages import common
 from webui.pages.self_checks import percent
@@ -45,26 +53,26 @@ STRUCK_OFF = _l("struck off")
 LATE = _l("of them handled late")
 SMALL_VENUES = _l("Small venues")
 PEOPLE_WORDS = {"enrolled": _l("people enrolled"), "trained": _l("people trained"), "passed": _l("people passed")}
-YEAR_CHOICES = (*plan_progress.YEARS, None)
+YEAR_CHOICES = (*plan_progress_YEARS, None)
 
 
 def _year() -> int | None:
     value = request.args.get("year", "")
-    return int(value) if value.isdigit() and int(value) in plan_progress.YEARS else None
+    return int(value) if value.isdigit() and int(value) in plan_progress_YEARS else None
 
 
-def register_url(kind: str, f: registers.Filters, state: str | None = None) -> str:
+def register_url(kind: str, f: RegistersFilters, state: str | None = None) -> str:
     """The register page showing exactly the rows a figure counts."""
     args = {"year": f.year, "quarter": f.quarter, "month": f.month, "type": f.variant, "state": state or f.state,
             "risk": ",".join(f.risk_grades) or None, "settled": "1" if f.settled else None}
     return url_for("registers.show", kind=kind, **{k: v for k, v in args.items() if v is not None})
 
 
-def _percent(t: plan_progress.Tile) -> str:
+def _percent(t: PlanProgressTile) -> str:
     return "—" if t.percent is None else f"{t.percent}%"
 
 
-def _states(t: plan_progress.Tile) -> list[dict[str, Any]]:
+def _states(t: PlanProgressTile) -> list[dict[str, Any]]:
     """The figures under a tile, each linking to its rows (training: to the people)."""
     if t.people is not None:
         url = url_for("staff.coverage", year=t.filters.year) if t.filters.year else url_for("staff.coverage")
@@ -80,7 +88,7 @@ def _states(t: plan_progress.Tile) -> list[dict[str, Any]]:
     return found
 
 
-def _pending_text(t: plan_progress.Tile) -> str | None:
+def _pending_text(t: PlanProgressTile) -> str | None:
     if not t.pending:
         return None
     if t.people is not None:
@@ -88,7 +96,7 @@ def _pending_text(t: plan_progress.Tile) -> str | None:
     return _("%(n)s still within the deadline are not counted yet", n=t.pending)
 
 
-def _tile(t: plan_progress.Tile) -> dict[str, Any]:
+def _tile(t: PlanProgressTile) -> dict[str, Any]:
     url = _states(t)[0]["url"] if t.people is not None else register_url(t.register, t.filters)
     return {"key": t.key, "name": str(TILE_NAMES[t.key]), "target": str(TILE_TARGETS[t.key]), "met": t.met,
             "value": _percent(t) if t.denominator is not None else str(t.numerator),
@@ -98,19 +106,19 @@ def _tile(t: plan_progress.Tile) -> dict[str, Any]:
             "states": _states(t)}
 
 
-def _progress() -> plan_progress.PlanProgress:
-    return plan_progress.progress(session_auth.require_actor(), _year(), today=common.today())
+def _progress() -> PlanProgress:
+    return plan_progress_progress(session_auth.require_actor(), _year(), today=common.today())
 
 
-def _figures() -> dashboard.CampaignFigures:
-    return dashboard.campaign_figures(session_auth.require_actor(), today=common.today())
+def _figures() -> CampaignFigures:
+    return campaign_figures(session_auth.require_actor(), today=common.today())
 
 
 def _line_name(line: str) -> str:
     return str(SMALL_VENUES) if line == "small_venue" else (common.industry_name(line) or _("Unknown"))
 
 
-def _coverage_rows(figures: dashboard.CampaignFigures) -> list[dict[str, Any]]:
+def _coverage_rows(figures: CampaignFigures) -> list[dict[str, Any]]:
     """People passed ÷ required per industry (small venues on their own line) and year, rounded down."""
     return [{"industry": _line_name(c.line), "year": c.year, "passed": c.passed, "required": c.required,
              "percent": None if c.rate is None else int(c.rate * 100),
@@ -130,7 +138,7 @@ def index() -> ResponseReturnValue:
                            show_receipts=session_auth.require_actor().enterprise_id is None)
 
 
-def _self_checks(f: dashboard.CampaignFigures) -> dict[str, Any]:
+def _self_checks(f: CampaignFigures) -> dict[str, Any]:
     checks = f.self_check
     return {"labels": [pgettext("self-check", "Done"), _("Missed"), _("Still open")],
             "values": [checks.done, checks.missed, checks.open], "label": _("Daily self-checks this month"),
@@ -139,7 +147,7 @@ def _self_checks(f: dashboard.CampaignFigures) -> dict[str, Any]:
             "rate": checks.rate, "missed_heavy": checks.missed_heavy}
 
 
-def _receipts(f: dashboard.CampaignFigures) -> dict[str, Any]:
+def _receipts(f: CampaignFigures) -> dict[str, Any]:
     return {"confirmed": f.notices_confirmed, "total": f.notices_sent, "overdue": f.notices_overdue,
             "notices": [{"id": n.notice_id, "title": n.title, "published_at": n.published_at.isoformat()
                          if n.published_at else None, "confirmed": n.confirmed, "pending": n.pending,

@@ -7,7 +7,7 @@ errors are `{error, message, details}` — a diagram over the body limit too (41
 A deploy refused by failing path tests answers `path_tests_failed: true`; `?override_reason=` deploys anyway.
 The path-test panel (static/js/editor/path-tests.js) reads, saves and runs the process's scenarios as JSON.
 The what-if panel (static/js/editor/what-if.js) posts the draft with the months to replay and shows the side-by-side
-figures of `engine.what_if` (labels and notes in the page's language).
+figures of `engine.campaign.what_if` (labels and notes in the page's language).
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 import engine
-from engine import register, what_if
+from engine.campaign import list_roles, what_if_compare, what_if_DEFAULT_MONTHS
 from webui import request_limits
 from webui.i18n import current_locale
 from webui.pages import common
@@ -51,7 +51,7 @@ def _config(key: str | None, version: int | None) -> dict[str, Any]:
         "whatIfUrl": url_for(".run_what_if", key="__KEY__"),
         "formUrl": url_for("forms_admin.edit", key="__KEY__"),
         "roles": [{"key": r.key, "name": r.name_en if english else r.name_zh, "name_zh": r.name_zh, "name_en": r.name_en}
-                  for r in register.list_roles()],
+                  for r in list_roles()],
         "forms": [{"key": f.key, "title": _form_title(f)} for f in engine.list_forms()],
         "tooLarge": request_limits.message(413, english),  # shown if a proxy answers 413 without our JSON
     }
@@ -171,7 +171,7 @@ def run_what_if(key: str) -> ResponseReturnValue:
         bpmn = body.get("bpmn")
         if not isinstance(bpmn, str) or not bpmn.strip():
             raise engine.BadRequest("缺少流程图", "The diagram is missing", [{"field": "bpmn"}])
-        result = what_if.compare(key, bpmn=bpmn.encode("utf-8"), months=body.get("months", what_if.DEFAULT_MONTHS),
+        result = what_if_compare(key, bpmn=bpmn.encode("utf-8"), months=body.get("months", what_if_DEFAULT_MONTHS),
                                  seed=body.get("seed", 1)).as_json()
     except engine.DefinitionInvalid as err:
         return jsonify(ok=False, message=common.error_text(err), problems=_problems(err.details)), 422

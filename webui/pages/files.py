@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage, MultiDict
 
 import engine
-from engine import attachments
+from engine.runtime import AttachmentView, attachments_get, attachments_store, list_for_case
 from webui import forms_render, session_auth
 from webui.pages import common
 from webui.pages.auth import error_page
@@ -56,7 +56,7 @@ def store_uploads(schema: dict[str, Any], files: MultiDict[str, FileStorage], co
             continue
         for upload in _uploads(files, name):
             try:
-                view = attachments.store(actor, upload.filename or "file", upload.mimetype or "", upload.read(),
+                view = attachments_store(actor, upload.filename or "file", upload.mimetype or "", upload.read(),
                                          instance_id=instance_id, task_id=task_id)
             except engine.EngineError as err:
                 coerced.errors.setdefault(name, []).append(f"{upload.filename}: {common.error_text(err)}")
@@ -64,10 +64,10 @@ def store_uploads(schema: dict[str, Any], files: MultiDict[str, FileStorage], co
             coerced.data.setdefault(name, []).append(view.id)
 
 
-def case_files(instance_id: int) -> dict[str, attachments.AttachmentView]:
+def case_files(instance_id: int) -> dict[str, AttachmentView]:
     """The case's attachments by id (for showing names and thumbnails)."""
     try:
-        return {a.id: a for a in attachments.list_for_case(session_auth.require_actor(), instance_id)}
+        return {a.id: a for a in list_for_case(session_auth.require_actor(), instance_id)}
     except engine.NotFound:
         return {}
 
@@ -76,7 +76,7 @@ def case_files(instance_id: int) -> dict[str, attachments.AttachmentView]:
 @login_required
 def show(attachment_id: str) -> ResponseReturnValue:
     try:
-        view, data = attachments.get(session_auth.require_actor(), attachment_id)
+        view, data = attachments_get(session_auth.require_actor(), attachment_id)
     except engine.NotFound:
         return error_page(404, _("This file does not exist or is not visible to you."))
     disposition = "inline" if view.content_type in INLINE_TYPES else "attachment"

@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 import engine
-from engine import forms as engine_forms
+from engine.runtime import check_schema
 from webui import forms_render
 from webui.i18n import current_locale
 from webui.pages import common
@@ -37,7 +37,7 @@ def _parse(key: str, text: str) -> tuple[dict[str, Any] | None, list[str]]:
         return None, [_("JSON syntax error at line %(line)s, column %(col)s: %(msg)s", line=err.lineno, col=err.colno,
                         msg=err.msg)]
     try:
-        engine_forms.check_schema(key, schema)
+        check_schema(key, schema)
     except engine.ValidationFailed as err:
         return None, [common.error_text(err)]
     return schema, []

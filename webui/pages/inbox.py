@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 import engine
-from engine import register
+from engine.campaign import enterprise_names
 from webui import session_auth
 from webui.pages import common
 from webui.session_auth import login_required
@@ -53,7 +53,7 @@ def index() -> ResponseReturnValue:
     page = engine.list_tasks(actor, scope=scope, limit=PAGE_SIZE, offset=offset, **filters) if scope else None
     processes = {p.key: p.name for p in engine.list_processes()}
     return render_template("pages/inbox.html", tab=tab, tabs=TABS, counts=_counts(actor, filters), page=page,
-                           filters=filters, processes=processes, enterprises=register.enterprise_names(actor),
+                           filters=filters, processes=processes, enterprises=enterprise_names(actor),
                            levels=common.LEVEL_LABELS)
 
 

@@ -1,9 +1,8 @@
 """A notice's read receipts (通知公告已读回执): confirmed / pending / overdue per enterprise, and a CSV export.
 
-Bureau-side users only (engine.notices.coverage refuses enterprise users).
+Bureau-side users only (engine.campaign.notices.coverage refuses enterprise users).
 """
 from __future__ import annotations
-
 
 from flask import Blueprint, render_template, url_for
 from flask.typing import ResponseReturnValue
@@ -12,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import pgettext
 
 import engine
-from engine import notices
+from engine.campaign import AckRow, Coverage, notices_coverage
 from webui import session_auth
 from webui.pages import common
 from webui.pages.auth import error_page
@@ -31,16 +30,16 @@ def csv_header(kind: str = "notice") -> list[str]:
             _("Confirmed at"), _("Confirmed by"), _("Case")]
 
 
-def _coverage(notice_id: int) -> notices.Coverage | ResponseReturnValue:
+def _coverage(notice_id: int) -> Coverage | ResponseReturnValue:
     try:
-        return notices.coverage(session_auth.require_actor(), notice_id)
+        return notices_coverage(session_auth.require_actor(), notice_id)
     except engine.Forbidden:
         return error_page(403, _("Only bureau staff may see notice receipts."))
     except engine.NotFound:
         return error_page(404, _("This notice does not exist or is not visible to you."))
 
 
-def _cells(row: notices.AckRow) -> list[str]:
+def _cells(row: AckRow) -> list[str]:
     who = [row.reader, row.reader_name or row.reader] if row.reader else [row.enterprise_code or "",
                                                                          row.enterprise_name or ""]
     return [*who, common.industry_name(row.industry) or "",
@@ -52,7 +51,7 @@ def _cells(row: notices.AckRow) -> list[str]:
 @login_required
 def show(notice_id: int) -> ResponseReturnValue:
     cover = _coverage(notice_id)
-    if not isinstance(cover, notices.Coverage):
+    if not isinstance(cover, Coverage):
         return cover
     return render_template("pages/notices_coverage.html", cover=cover,
                            rows=[(r, _cells(r)) for r in cover.rows],
@@ -63,7 +62,7 @@ def show(notice_id: int) -> ResponseReturnValue:
 @login_required
 def export_csv(notice_id: int) -> ResponseReturnValue:
     cover = _coverage(notice_id)
-    if not isinstance(cover, notices.Coverage):
+    if not isinstance(cover, Coverage):
         return cover
     return common.csv_response(f"notice-{notice_id}-receipts.csv", csv_header(cover.kind),
                                (_cells(r) for r in cover.rows))

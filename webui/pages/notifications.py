@@ -9,7 +9,7 @@ from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 
-from engine import notifications
+from engine.runtime import Notification, notifications_list_for, notifications_mark_read, unread_count
 from webui import session_auth
 from webui.i18n import current_locale
 from webui.pages import common
@@ -41,7 +41,7 @@ class Item:
     lines: tuple[DigestLine, ...] = ()
 
 
-def _item(note: notifications.Notification) -> Item:
+def _item(note: Notification) -> Item:
     href = (url_for("task.show", task_id=note.task_id) if note.task_id
             else url_for("cases.show", instance_id=note.instance_id) if note.instance_id else None)
     title = note.title_en if current_locale() == "en" else note.title_zh
@@ -61,7 +61,7 @@ def unread() -> int:
     if actor is None:
         return 0
     if "sl_unread" not in g:
-        g.sl_unread = notifications.unread_count(actor)
+        g.sl_unread = unread_count(actor)
     return g.sl_unread  # type: ignore[no-any-return]
 
 
@@ -75,14 +75,14 @@ def _context() -> dict[str, object]:
 def index() -> ResponseReturnValue:
     actor = session_auth.require_actor()
     only_unread = request.args.get("unread") == "1"
-    items = [_item(n) for n in notifications.list_for(actor, unread_only=only_unread, limit=100)]
+    items = [_item(n) for n in notifications_list_for(actor, unread_only=only_unread, limit=100)]
     return render_template("pages/notifications.html", items=items, only_unread=only_unread)
 
 
 @bp.post("/notifications/read")
 @login_required
 def read_all() -> ResponseReturnValue:
-    notifications.mark_read(session_auth.require_actor())
+    notifications_mark_read(session_auth.require_actor())
     return redirect(url_for("notifications.index"))
 
 
@@ -90,6 +90,6 @@ def read_all() -> ResponseReturnValue:
 @login_required
 def open_one(notification_id: int) -> ResponseReturnValue:
     """Mark one read, then go to its task or case."""
-    notifications.mark_read(session_auth.require_actor(), notification_id)
+    notifications_mark_read(session_auth.require_actor(), notification_id)
     target = session_auth.safe_next(request.form.get("next"))
     return redirect(target or url_for("notifications.index"))

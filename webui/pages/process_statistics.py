@@ -1,5 +1,5 @@
 """流程统计 · Process statistics: where a process's cases wait, as a heat map on its diagram, a table, the slowest
-cases per step and a CSV export (engine.step_statistics decides who may read what).
+cases per step and a CSV export (engine.runtime.step_statistics decides who may read what).
 
 Query arguments (the same as the API's): `version`, `from`, `to` (YYYY-MM-DD), `industry`, `township`, `enterprise`.
 """
@@ -13,8 +13,8 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 import engine
-from engine import register, registers
-from engine import step_statistics as stats
+from engine.campaign import enterprise_names, townships
+from engine.runtime import StepStatistics, StepStatisticsFilters, readable_by, step_statistics_process_statistics
 from webui import session_auth
 from webui.pages import common
 from webui.pages.auth import error_page
@@ -49,9 +49,9 @@ def _day(name: str) -> date | None:
         return None
 
 
-def _filters() -> stats.Filters:
+def _filters() -> StepStatisticsFilters:
     version = request.args.get("version", "")
-    return stats.Filters(version=int(version) if version.isdigit() and len(version) <= 6 else None,
+    return StepStatisticsFilters(version=int(version) if version.isdigit() and len(version) <= 6 else None,
                          date_from=_day("from"), date_to=_day("to"), industry=request.args.get("industry") or None,
                          township=request.args.get("township") or None,
                          enterprise_code=request.args.get("enterprise") or None)
@@ -79,14 +79,14 @@ def _overlay(payload: dict[str, Any]) -> dict[str, Any]:
 @login_required
 def index() -> ResponseReturnValue:
     actor = session_auth.require_actor()
-    if not stats.readable_by(actor):
+    if not readable_by(actor):
         return error_page(403, _("Your role does not allow this page."))
     return render_template("pages/statistics_index.html", processes=engine.list_processes())
 
 
 def _choices(actor: engine.Actor) -> dict[str, Any]:
-    return {"industries": common.industries(), "townships": registers.townships(actor),
-            "enterprises": register.enterprise_names(actor)}
+    return {"industries": common.industries(), "townships": townships(actor),
+            "enterprises": enterprise_names(actor)}
 
 
 @bp.get("/processes/<key>/statistics")
@@ -94,7 +94,7 @@ def _choices(actor: engine.Actor) -> dict[str, Any]:
 def show(key: str) -> ResponseReturnValue:
     actor = session_auth.require_actor()
     try:
-        result = stats.process_statistics(actor, key, _filters())
+        result = step_statistics_process_statistics(actor, key, _filters())
     except engine.EngineError as err:
         return error_page(err.status, common.error_text(err))
     payload = statistics_json(result, lambda i: url_for("cases.show", instance_id=i))
@@ -108,7 +108,7 @@ def show(key: str) -> ResponseReturnValue:
 @login_required
 def diagram(key: str, version: int) -> ResponseReturnValue:
     """The diagram the heat map is drawn on, for every reader of the statistics (not only process owners)."""
-    if not stats.readable_by(session_auth.require_actor()):
+    if not readable_by(session_auth.require_actor()):
         return error_page(403, _("Your role does not allow this page."))
     try:
         xml = engine.get_bpmn(key, version)
@@ -127,7 +127,7 @@ def _hours(seconds: float | None) -> str:
     return "" if seconds is None else f"{seconds / 3600:.2f}"
 
 
-def _row(s: stats.StepStatistics) -> list[Any]:
+def _row(s: StepStatistics) -> list[Any]:
     return [s.name, s.element_id, s.tasks, s.completed, s.open, s.claim.count, _hours(s.claim.median),
             _hours(s.claim.p90), _hours(s.done.median), _hours(s.done.p90),
             "" if s.overdue_share is None else f"{s.overdue_share * 100:.1f}", s.reminders, s.escalations,
@@ -139,7 +139,7 @@ def _row(s: stats.StepStatistics) -> list[Any]:
 def export_csv(key: str) -> ResponseReturnValue:
     actor = session_auth.require_actor()
     try:
-        result = stats.process_statistics(actor, key, _filters())
+        result = step_statistics_process_statistics(actor, key, _filters())
     except engine.EngineError as err:
         return error_page(err.status, common.error_text(err))
     name = f"statistics-{key}-{result.date_from.isoformat()}-{result.date_to.isoformat()}.csv"

@@ -1,6 +1,6 @@
 """The referral letter (移送函) and the formal inquiry letter (函询函) of a referral case: a printable page, and the
 same page as a downloadable HTML file (its own print stylesheet, no other asset), for bureau staff who may see the
-case. The letter's content comes from `engine.referral_letters`; the page adds nothing but layout."""
+case. The letter's content comes from `engine.campaign.referral_letters`; the page adds nothing but layout."""
 from __future__ import annotations
 
 from urllib.parse import quote
@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 import engine
-from engine import referral_letters
+from engine.campaign import referral_letters_letter
 from webui import session_auth
 from webui.pages.auth import error_page
 from webui.session_auth import login_required
@@ -26,7 +26,7 @@ def show(instance_id: int, kind: str) -> ResponseReturnValue:
     if kind not in TITLES:
         return error_page(404, _("There is no such letter for this case."))
     try:
-        letter = referral_letters.letter(actor, instance_id, kind)
+        letter = referral_letters_letter(actor, instance_id, kind)
     except engine.NotFound:
         return error_page(404, _("There is no such letter for this case."))
     download = request.args.get("download") == "1"

@@ -11,11 +11,11 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from engine import register
+from engine.campaign import SUPERVISION, HazardRow, enterprise_names, hazard_register
 from webui import session_auth
 from webui.pages import common
-from webui.pages.register_labels import CLOSED_BY_LABELS, SPOT_CHECK_LABELS
 from webui.pages.auth import error_page
+from webui.pages.register_labels import CLOSED_BY_LABELS, SPOT_CHECK_LABELS
 from webui.session_auth import login_required
 
 bp = Blueprint("register", __name__)
@@ -34,7 +34,7 @@ FIVE_FIX_COLUMNS = (
     ("deadline", _l("Rectification deadline")), ("contingency_plan", _l("Contingency plan")),
 )
 CLOSED_COLUMNS = (("closed_on", _l("Closed on")), ("closed_by", _l("Closed by")), ("spot_check_result", _l("Sample check")))
-SUPERVISION_COLUMNS = (  # the major list's 挂牌督办, 报市安委办 and 停产停业整顿 (case data, engine.register.SUPERVISION)
+SUPERVISION_COLUMNS = (  # the major list's 挂牌督办, 报市安委办 and 停产停业整顿 (case data, engine.campaign.register.SUPERVISION)
     ("supervision_listed_on", _l("Listed for supervision on")), ("supervision_listed_by", _l("Listed by")),
     ("supervising_leader", _l("Supervising leader")), ("supervision_deadline", _l("Supervision deadline")),
     ("supervision_closed_on", _l("Delisted on")), ("committee_reported_on", _l("Reported to the committee office on")),
@@ -55,7 +55,7 @@ def _filters() -> dict[str, Any]:
 
 
 def _page(limit: int, offset: int = 0) -> Any:
-    return register.hazard_register(session_auth.require_actor(), today=common.today(), limit=limit, offset=offset,
+    return hazard_register(session_auth.require_actor(), today=common.today(), limit=limit, offset=offset,
                                     **_filters())
 
 
@@ -66,7 +66,7 @@ def index() -> ResponseReturnValue:
     offset = max(0, request.args.get("offset", 0, type=int) or 0)
     args = {k: v for k, v in request.args.items() if k != "offset"}
     return render_template("pages/register.html", page=_page(PAGE_SIZE, offset), major=major, args=args,
-                           enterprises=register.enterprise_names(session_auth.require_actor()),
+                           enterprises=enterprise_names(session_auth.require_actor()),
                            industries=common.industries(), statuses=STATUSES, levels=common.LEVEL_LABELS,
                            sources=common.SOURCE_LABELS, csv_url=url_for("register.export_csv", **args),
                            closed_by_label=lambda v: common.label(CLOSED_BY_LABELS, v),
@@ -74,8 +74,8 @@ def index() -> ResponseReturnValue:
                            xlsx_url=url_for("register.export_xlsx", **args) if XLSX_AVAILABLE else None)
 
 
-def _cell(row: register.HazardRow, key: str) -> Any:
-    if key in register.SUPERVISION:
+def _cell(row: HazardRow, key: str) -> Any:
+    if key in SUPERVISION:
         return row.supervision.get(key, "")
     value = getattr(row, key)
     if key == "closed_by":

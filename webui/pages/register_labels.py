@@ -9,7 +9,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 import engine
-from engine import registers
+from engine.campaign import RegisterKind
 from webui.i18n import current_locale
 from webui.pages import common
 
@@ -72,12 +72,12 @@ SPOT_CHECK_LABELS = {"pending": _l("Sample check pending"), "ok": _l("Sample che
                      "not_ok": _l("Sample check failed")}
 
 
-def kind_name(kind: registers.RegisterKind) -> str:
+def kind_name(kind: RegisterKind) -> str:
     """A register's name in the page's language."""
     return kind.name_en if current_locale() == "en" else kind.name_zh
 
 
-def kind_description(kind: registers.RegisterKind) -> str:
+def kind_description(kind: RegisterKind) -> str:
     """One sentence on what the register holds and when an item counts as settled or overdue."""
     return str(DESCRIPTIONS.get(kind.key, ""))
 
@@ -102,7 +102,7 @@ def field_value(name: str, value: Any) -> Any:
     return common.value_label(name, value)
 
 
-def variant_choices(kind: registers.RegisterKind) -> list[tuple[str, str]]:
+def variant_choices(kind: RegisterKind) -> list[tuple[str, str]]:
     """(value, name) of the register's type filter, from the enum of the form field it names."""
     if kind.variant is None:
         return []

@@ -17,12 +17,41 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 import engine
-from engine import register, registers, responsibilities
+from engine.campaign import (
+    ENTERPRISE_SORTS,
+    ROW_SORTS,
+    EnterpriseCounts,
+    RegisterKind,
+    RegisterRow,
+    RegistersFilters,
+    enterprise_counts,
+    enterprise_names,
+    enterprise_overview,
+    for_register,
+    get_kind,
+    iter_rows,
+    registers_counts,
+    registers_MAX_EXPORT,
+    registers_overview,
+    registers_RISK_GRADES,
+    registers_rows,
+    registers_STATES,
+    townships,
+)
 from webui import session_auth
 from webui.pages import common
 from webui.pages.auth import error_page
-from webui.pages.register_labels import (COUNT_LABELS, STATE_BADGES, STATE_LABELS, STATE_TITLE, field_title,
-                                         field_value, kind_description, kind_name, variant_choices)
+from webui.pages.register_labels import (
+    COUNT_LABELS,
+    STATE_BADGES,
+    STATE_LABELS,
+    STATE_TITLE,
+    field_title,
+    field_value,
+    kind_description,
+    kind_name,
+    variant_choices,
+)
 from webui.session_auth import login_required
 
 bp = Blueprint("registers", __name__)
@@ -38,12 +67,12 @@ def _int(name: str) -> int | None:
     return int(value) if value.isdigit() and len(value) <= 4 else None
 
 
-def _filters(*, with_kind_filters: bool = True) -> registers.Filters:
+def _filters(*, with_kind_filters: bool = True) -> RegistersFilters:
     args = request.args
-    state = args.get("state") if args.get("state") in registers.STATES else None
+    state = args.get("state") if args.get("state") in registers_STATES else None
     extra = {"state": state, "overdue_only": args.get("overdue") == "1", "variant": args.get("type") or None}
-    risk = tuple(g for g in (args.get("risk") or "").split(",") if g in registers.RISK_GRADES)
-    return registers.Filters(year=_int("year"), quarter=_int("quarter"), month=_int("month"),
+    risk = tuple(g for g in (args.get("risk") or "").split(",") if g in registers_RISK_GRADES)
+    return RegistersFilters(year=_int("year"), quarter=_int("quarter"), month=_int("month"),
                              industry=args.get("industry") or None, township=args.get("township") or None,
                              enterprise_code=args.get("enterprise") or None, risk_grades=risk,
                              settled=args.get("settled") == "1", **(extra if with_kind_filters else {}))
@@ -58,7 +87,7 @@ def _view() -> str:
 
 
 def _sort(view: str) -> str:
-    allowed = registers.ENTERPRISE_SORTS if view == "enterprises" else registers.ROW_SORTS
+    allowed = ENTERPRISE_SORTS if view == "enterprises" else ROW_SORTS
     return request.args.get("sort") if request.args.get("sort") in allowed else allowed[0]
 
 
@@ -66,7 +95,7 @@ def _choices(actor: engine.Actor) -> dict[str, Any]:
     """What the filter form offers: years, industries, townships and enterprises within the actor's scope."""
     year = common.today().year
     return {"years": list(range(year + 1, 2023, -1)), "industries": common.industries(),
-            "townships": registers.townships(actor), "enterprises": register.enterprise_names(actor)}
+            "townships": townships(actor), "enterprises": enterprise_names(actor)}
 
 
 def _engine_error(err: engine.EngineError) -> ResponseReturnValue:
@@ -78,7 +107,7 @@ def _engine_error(err: engine.EngineError) -> ResponseReturnValue:
 def index() -> ResponseReturnValue:
     actor = session_auth.require_actor()
     try:
-        kinds = registers.overview(actor, _filters(with_kind_filters=False), today=common.today())
+        kinds = registers_overview(actor, _filters(with_kind_filters=False), today=common.today())
     except engine.EngineError as err:
         return _engine_error(err)
     return render_template("pages/registers.html", kinds=kinds, args=_args(), choices=_choices(actor),
@@ -91,9 +120,9 @@ def show(kind: str) -> ResponseReturnValue:
     actor, view = session_auth.require_actor(), _view()
     offset = max(0, request.args.get("offset", 0, type=int) or 0)
     try:
-        spec, filters = registers.get_kind(kind), _filters()
-        totals = registers.counts(actor, kind, filters, today=common.today())
-        fetch = registers.enterprise_counts if view == "enterprises" else registers.rows
+        spec, filters = get_kind(kind), _filters()
+        totals = registers_counts(actor, kind, filters, today=common.today())
+        fetch = enterprise_counts if view == "enterprises" else registers_rows
         page = fetch(actor, kind, filters, sort=_sort(view), limit=PAGE_SIZE, offset=offset, today=common.today())
     except engine.EngineError as err:
         return _engine_error(err)
@@ -105,7 +134,7 @@ def show(kind: str) -> ResponseReturnValue:
                            field_value=field_value, kind_description=kind_description,
                            csv_url=url_for("registers.export_csv", kind=kind, **args),
                            xlsx_url=url_for("registers.export_xlsx", kind=kind, **args),
-                           duty=responsibilities.for_register(kind))
+                           duty=for_register(kind))
 
 
 @bp.get("/my-enterprise")
@@ -125,7 +154,7 @@ def enterprise(code: str) -> ResponseReturnValue:
 
 def _overview_page(actor: engine.Actor, code: str | None) -> ResponseReturnValue:
     try:
-        found = registers.enterprise_overview(actor, code, today=common.today())
+        found = enterprise_overview(actor, code, today=common.today())
     except engine.EngineError as err:
         return _engine_error(err)
     return render_template("pages/my_enterprise.html", o=found, own=code is None, kind_name=kind_name,
@@ -133,13 +162,13 @@ def _overview_page(actor: engine.Actor, code: str | None) -> ResponseReturnValue
 
 
 # ------------------------------------------------------------------ exports
-def _item_header(spec: registers.RegisterKind) -> list[str]:
+def _item_header(spec: RegisterKind) -> list[str]:
     return [_("No."), _("Title"), _("Enterprise"), _("Credit code"), _("Industry"), _("Township"),
             str(STATE_TITLE), _("Current step"), _("Deadline"), _("Started"), _("Ended"),
             *(field_title(name) for name in spec.fields)]
 
 
-def _item_cells(spec: registers.RegisterKind, r: registers.RegisterRow) -> list[Any]:
+def _item_cells(spec: RegisterKind, r: RegisterRow) -> list[Any]:
     return [r.id, r.title or "", r.enterprise_name or "", r.enterprise_code or "", common.industry_name(r.industry),
             r.township or "", str(STATE_LABELS[r.state]), r.current_step or "", common.fmt_date(r.deadline),
             common.fmt_dt(r.started_at), common.fmt_dt(r.ended_at),
@@ -151,7 +180,7 @@ def _enterprise_header() -> list[str]:
             *(str(COUNT_LABELS[k]) for k in ("due", "open", "overdue", "done", "missed")), _("Rate")]
 
 
-def _enterprise_cells(r: registers.EnterpriseCounts) -> list[Any]:
+def _enterprise_cells(r: EnterpriseCounts) -> list[Any]:
     c = r.counts
     rate = "" if c.done_rate is None else f"{round(c.done_rate * 100)}%"
     return [r.enterprise_name or _("No enterprise"), r.enterprise_code or "", common.industry_name(r.industry),
@@ -160,12 +189,12 @@ def _enterprise_cells(r: registers.EnterpriseCounts) -> list[Any]:
 
 def _table(kind: str) -> tuple[list[str], Iterable[list[Any]]]:
     """Header and rows of the export (the view on screen, every page, at most 100,000 rows)."""
-    actor, spec, filters, view = session_auth.require_actor(), registers.get_kind(kind), _filters(), _view()
+    actor, spec, filters, view = session_auth.require_actor(), get_kind(kind), _filters(), _view()
     if view == "enterprises":
-        page = registers.enterprise_counts(actor, kind, filters, sort=_sort(view), limit=registers.MAX_EXPORT,
-                                           max_limit=registers.MAX_EXPORT, today=common.today())
+        page = enterprise_counts(actor, kind, filters, sort=_sort(view), limit=registers_MAX_EXPORT,
+                                           max_limit=registers_MAX_EXPORT, today=common.today())
         return _enterprise_header(), (_enterprise_cells(r) for r in page.items)
-    found = registers.iter_rows(actor, kind, filters, sort=_sort(view), today=common.today())
+    found = iter_rows(actor, kind, filters, sort=_sort(view), today=common.today())
     return _item_header(spec), (_item_cells(spec, r) for r in found)
 
 
@@ -218,7 +247,7 @@ def export_xlsx(kind: str) -> ResponseReturnValue:
     try:
         header, rows = _table(kind)
         book = Workbook(write_only=True)  # rows stream into the file; no cell objects kept
-        sheet = book.create_sheet(kind_name(registers.get_kind(kind))[:31])
+        sheet = book.create_sheet(kind_name(get_kind(kind))[:31])
         sheet.freeze_panes = "A2"
         sheet.append(header)
         for row in rows:

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
 import engine
-from engine import attachments
+from engine.runtime import AttachmentsUpload
 from webui import forms_render
 from webui.i18n import current_locale
 from webui.pages.auth import error_page
@@ -69,11 +69,11 @@ def _render(schema: dict[str, Any], values: dict[str, Any], errors: dict[str, li
                            multipart=any(f.kind == "file" for f in fields)), status
 
 
-def _uploads(schema: dict[str, Any]) -> list[attachments.Upload]:
+def _uploads(schema: dict[str, Any]) -> list[AttachmentsUpload]:
     out = []
     for name, spec in (schema.get("properties") or {}).items():
         if forms_render.is_file_field(spec):
-            out += [attachments.Upload(name, f.filename or "photo", f.mimetype or "", f.read())
+            out += [AttachmentsUpload(name, f.filename or "photo", f.mimetype or "", f.read())
                     for f in request.files.getlist(upload_name(name)) if f and f.filename]
     return out
 

@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 import engine
-from engine import responsibilities
+from engine.campaign import responsibilities_listing
 from webui import session_auth
 from webui.pages.auth import error_page
 from webui.session_auth import login_required
@@ -19,7 +19,7 @@ bp = Blueprint("responsibilities", __name__)
 @login_required
 def index() -> ResponseReturnValue:
     try:
-        sections = responsibilities.listing(session_auth.require_actor())
+        sections = responsibilities_listing(session_auth.require_actor())
     except engine.Forbidden:
         return error_page(403, _("The responsibility list is for bureau staff."))
     return render_template("pages/responsibilities.html", sections=sections)

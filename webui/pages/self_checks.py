@@ -13,7 +13,14 @@ from flask_babel import gettext as _
 from flask_babel import pgettext
 
 import engine
-from engine import self_checks
+from engine.campaign import (
+    EnterpriseChecks,
+    SelfCheckReport,
+    self_check_report,
+    self_checks_month_window,
+    self_checks_sort_rows,
+    self_checks_SORTS,
+)
 from webui import session_auth
 from webui.pages import common
 from webui.pages.auth import error_page
@@ -41,14 +48,14 @@ def _window_args() -> dict[str, date | None]:
         start = date.fromisoformat(args["from"]) if args.get("from") else None
         return {"start": start, "end": date.fromisoformat(args["to"]) if args.get("to") else None}
     if args.get("month"):
-        span = self_checks.month_window(date.fromisoformat(args["month"] + "-01"), today)
+        span = self_checks_month_window(date.fromisoformat(args["month"] + "-01"), today)
         return {"start": span.start, "end": span.end}
     return {}
 
 
-def _report() -> self_checks.SelfCheckReport | ResponseReturnValue:
+def _report() -> SelfCheckReport | ResponseReturnValue:
     try:
-        return self_checks.self_check_report(session_auth.require_actor(), today=common.today(), **_window_args())
+        return self_check_report(session_auth.require_actor(), today=common.today(), **_window_args())
     except ValueError:
         return error_page(400, _("Write dates as YYYY-MM-DD and months as YYYY-MM."))
     except engine.BadRequest as err:
@@ -56,23 +63,23 @@ def _report() -> self_checks.SelfCheckReport | ResponseReturnValue:
 
 
 def _sort() -> str:
-    return request.args.get("sort") if request.args.get("sort") in self_checks.SORTS else "missed"
+    return request.args.get("sort") if request.args.get("sort") in self_checks_SORTS else "missed"
 
 
 @bp.get("/register/self-checks")
 @login_required
 def index() -> ResponseReturnValue:
     report = _report()
-    if not isinstance(report, self_checks.SelfCheckReport):
+    if not isinstance(report, SelfCheckReport):
         return report
     args, sort = {k: v for k, v in request.args.items() if k in ("month", "from", "to")}, _sort()
-    return render_template("pages/self_checks.html", report=report, rows=self_checks.sort_rows(report.rows, sort),
+    return render_template("pages/self_checks.html", report=report, rows=self_checks_sort_rows(report.rows, sort),
                            sort=sort, args=args, percent=percent,
                            csv_url=url_for("self_checks.export_csv", sort=sort, **args),
                            month=report.window.start.strftime("%Y-%m"))
 
 
-def _cells(row: self_checks.EnterpriseChecks) -> list[str]:
+def _cells(row: EnterpriseChecks) -> list[str]:
     return [row.enterprise_code, row.enterprise_name, common.industry_name(row.industry), str(row.expected),
             str(row.done), str(row.missed), str(row.open), percent(row.rate),
             row.last_done.isoformat() if row.last_done else "", str(row.hazards_opened)]
@@ -82,7 +89,7 @@ def _cells(row: self_checks.EnterpriseChecks) -> list[str]:
 @login_required
 def export_csv() -> ResponseReturnValue:
     report = _report()
-    if not isinstance(report, self_checks.SelfCheckReport):
+    if not isinstance(report, SelfCheckReport):
         return report
     name = f"self-checks-{report.window.start.isoformat()}-{report.window.end.isoformat()}.csv"
-    return common.csv_response(name, csv_header(), (_cells(r) for r in self_checks.sort_rows(report.rows, _sort())))
+    return common.csv_response(name, csv_header(), (_cells(r) for r in self_checks_sort_rows(report.rows, _sort())))

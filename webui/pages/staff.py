@@ -3,7 +3,7 @@
 `/my-enterprise/people` (an enterprise user's own) and `/registers/enterprises/<code>/people` list an enterprise's
 people; administrators and the enterprise's principal and safety officer add, change and import them.
 `/registers/training/coverage?year=` counts people required, enrolled, trained and passed per industry, with the
-small venues apart, and lists the people (`engine.training_coverage`).
+small venues apart, and lists the people (`engine.campaign.training_coverage`).
 """
 from __future__ import annotations
 
@@ -12,7 +12,17 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 import engine
-from engine import enterprises, staff, training_coverage
+from engine.campaign import (
+    enterprise_profiles,
+    staff_add_person,
+    staff_import_people,
+    staff_list_people,
+    staff_may_edit,
+    staff_POSTS,
+    training_coverage_coverage,
+    training_coverage_people,
+    update_person,
+)
 from webui import session_auth
 from webui.pages import common
 from webui.pages.auth import error_page
@@ -24,19 +34,19 @@ bp = Blueprint("staff", __name__)
 @bp.app_template_global()
 def enterprise_profile(code: str | None) -> engine.EnterpriseView | None:
     """An enterprise's scale, standardisation grade and benchmark flag, for pages that show one enterprise."""
-    return enterprises.enterprise_profiles([code]).get(code) if code else None
+    return enterprise_profiles([code]).get(code) if code else None
 
 
 def _people_page(code: str | None, *, status: int = 200, result: object = None) -> ResponseReturnValue:
     actor = session_auth.require_actor()
     try:
-        people = staff.list_people(actor, code, include_inactive=True)
+        people = staff_list_people(actor, code, include_inactive=True)
         ent_code = code or actor.enterprise_code
     except engine.EngineError as err:
         return error_page(err.status, common.error_text(err))
     return render_template("pages/staff.html", people=people, code=ent_code, own=code is None,
-                           profile=enterprise_profile(ent_code), can_edit=staff.may_edit(actor),
-                           posts=staff.POSTS, result=result), status
+                           profile=enterprise_profile(ent_code), can_edit=staff_may_edit(actor),
+                           posts=staff_POSTS, result=result), status
 
 
 @bp.get("/my-enterprise/people")
@@ -65,7 +75,7 @@ def _back(code: str) -> ResponseReturnValue:
 def add(code: str) -> ResponseReturnValue:
     form = request.form
     try:
-        person = staff.add_person(session_auth.require_actor(), code, form.get("name", ""), form.get("post", ""),
+        person = staff_add_person(session_auth.require_actor(), code, form.get("name", ""), form.get("post", ""),
                                   form.get("phone") or None)
         flash(_("%(name)s added to the staff register.", name=person.name), "success")
     except engine.NotFound as err:
@@ -80,7 +90,7 @@ def add(code: str) -> ResponseReturnValue:
 def change(code: str, person_id: int) -> ResponseReturnValue:
     form = request.form
     try:
-        person = staff.update_person(session_auth.require_actor(), person_id, name=form.get("name", ""),
+        person = update_person(session_auth.require_actor(), person_id, name=form.get("name", ""),
                                      post=form.get("post", ""), phone=form.get("phone") or None,
                                      active=form.get("active") == "true")
         flash(_("%(name)s saved.", name=person.name), "success")
@@ -99,7 +109,7 @@ def import_people(code: str) -> ResponseReturnValue:
         flash(_("Choose a CSV or Excel file."), "error")
         return _back(code)
     try:
-        result = staff.import_people(session_auth.require_actor(), file.filename, file.read(), enterprise_code=code)
+        result = staff_import_people(session_auth.require_actor(), file.filename, file.read(), enterprise_code=code)
     except engine.NotFound as err:
         return error_page(404, common.error_text(err))
     except engine.EngineError as err:
@@ -120,7 +130,7 @@ def coverage() -> ResponseReturnValue:
     year = int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else common.today().year
     industry = request.args.get("industry") or None
     offset = int(request.args.get("offset", "0")) if request.args.get("offset", "0").isdigit() else 0
-    figures = training_coverage.coverage(actor, year)
-    page = training_coverage.people(actor, year, industry=industry, limit=100, offset=offset)
+    figures = training_coverage_coverage(actor, year)
+    page = training_coverage_people(actor, year, industry=industry, limit=100, offset=offset)
     return render_template("pages/training_coverage.html", c=figures, page=page, year=year, industry=industry,
-                           years=list(range(common.today().year + 1, 2023, -1)), posts=staff.POSTS)
+                           years=list(range(common.today().year + 1, 2023, -1)), posts=staff_POSTS)

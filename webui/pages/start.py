@@ -8,7 +8,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 import engine
-from engine import register
+from engine.campaign import enterprise_names
 from webui import forms_render, session_auth
 from webui.i18n import current_locale
 from webui.pages import common
@@ -70,7 +70,7 @@ def _render(process: engine.ProcessVersion, schema: dict[str, Any], values: dict
             errors: dict[str, list[str]] | None = None, status: int = 200) -> ResponseReturnValue:
     # No case exists yet to link evidence files to: photos are added at the first task instead.
     fields = forms_render.fields(schema, values, errors, current_locale(), skip_files=True)
-    enterprises = register.enterprise_names(session_auth.require_actor())
+    enterprises = enterprise_names(session_auth.require_actor())
     return render_template("pages/start.html", process=process, fields=fields, enterprises=enterprises,
                            has_errors=bool(errors)), status
 

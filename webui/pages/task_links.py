@@ -17,7 +17,8 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 import engine
-from engine import referral_letters, task_links
+from engine.campaign import ReferralLettersLetter, referral_letters_letter
+from engine.runtime import LinkClosed, LinkedTask, linkable_tasks, open_task, task_links_complete, task_links_issue
 from webui import forms_render, session_auth
 from webui.i18n import current_locale
 from webui.pages import common, files
@@ -69,14 +70,14 @@ def _closed() -> ResponseReturnValue:
                            "submitted through it."))
 
 
-def _letter(instance_id: int) -> referral_letters.Letter | None:
+def _letter(instance_id: int) -> ReferralLettersLetter | None:
     try:
-        return referral_letters.letter(engine.SYSTEM, instance_id)
+        return referral_letters_letter(engine.SYSTEM, instance_id)
     except engine.NotFound:
         return None
 
 
-def _render(token: str, linked: task_links.LinkedTask, values: dict[str, Any],
+def _render(token: str, linked: LinkedTask, values: dict[str, Any],
             errors: dict[str, list[str]] | None = None, status: int = 200) -> ResponseReturnValue:
     fields = forms_render.fields(linked.schema, values, errors, current_locale())
     page = render_template("pages/task_link.html", token=token, linked=linked, fields=fields,
@@ -90,7 +91,7 @@ def _render(token: str, linked: task_links.LinkedTask, values: dict[str, Any],
 def issue(task_id: str) -> ResponseReturnValue:
     actor = session_auth.require_actor()
     try:
-        party = task_links.issue(actor, task_id)
+        party = task_links_issue(actor, task_id)
     except engine.EngineError as err:
         return error_page(err.status, common.error_text(err))
     url = url_for("task_links.form", token=make_token(task_id, party), _external=True)
@@ -106,8 +107,8 @@ def _opened(token: str) -> Any:
         return read
     task_id, party = read
     try:
-        return task_links.open_task(task_id, party), task_id, party
-    except task_links.LinkClosed:
+        return open_task(task_id, party), task_id, party
+    except LinkClosed:
         return _closed()
     except engine.NotFound:
         return _refusal(404, _("This link is not valid. Check that it was copied whole."))
@@ -133,11 +134,11 @@ def submit(token: str) -> ResponseReturnValue:
     try:
         if coerced.errors:
             raise engine.FormInvalid("表单填写有误，请按提示修改", "The form has errors; please correct the marked fields", [])
-        next_task = task_links.complete(task_id, party, coerced.data, files.uploads(linked.schema, request.files))
+        next_task = task_links_complete(task_id, party, coerced.data, files.uploads(linked.schema, request.files))
     except engine.FormInvalid as err:
         errors = forms_render.merge_errors(coerced.errors, forms_render.error_map(err.details, current_locale()))
         return _render(token, linked, values, errors, status=422)
-    except task_links.LinkClosed:
+    except LinkClosed:
         return _closed()
     except engine.EngineError as err:  # done meanwhile (409), or claimed in the inbox by a committee member
         return _refusal(409, common.error_text(err))
@@ -148,4 +149,4 @@ def submit(token: str) -> ResponseReturnValue:
 
 def linkable(actor: engine.Actor, case: engine.InstanceView) -> set[str]:
     """The case's open tasks for which the actor may make a link (shown as a button on the case page)."""
-    return task_links.linkable_tasks(actor, case.id)
+    return linkable_tasks(actor, case.id)

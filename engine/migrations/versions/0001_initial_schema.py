@@ -4,10 +4,9 @@ Revision ID: 0001
 Revises: 
 Create Date: 2026-11-29 03:06:42.033221
 """
-from alembic import op
-import sqlalchemy as sa
 import engine.models
-
+import sqlalchemy as sa
+from alembic import op
 
 revision = '0001'
 down_revision = None

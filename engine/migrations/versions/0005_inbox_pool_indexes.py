@@ -8,9 +8,8 @@ The candidate inbox asks for open, unassigned tasks of some roles within an indu
 enterprise (enterprise side), soonest due first. These partial indexes hold only those rows, in that order,
 so the first page is an index range scan that stops after one page (docs/performance.md, "Inbox").
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0005'
 down_revision = '0004'

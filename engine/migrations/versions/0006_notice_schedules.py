@@ -7,11 +7,9 @@ Create Date: 2026-11-29 07:00:00
 Each row drafts a `notice_distribution` case a number of working days before its date every year
 (engine/campaign_dates.py). `safeloop init` seeds the four campaign dates of item 22.
 """
-from alembic import op
-import sqlalchemy as sa
-
 import engine.models
-
+import sqlalchemy as sa
+from alembic import op
 
 revision = '0006'
 down_revision = '0005'

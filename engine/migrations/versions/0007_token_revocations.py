@@ -8,11 +8,9 @@ Create Date: 2026-12-01 09:00:00
 (then it is purged); `token_cutoff` holds one row per user whose tokens were all revoked up to
 `not_before` (disabled, password changed). See engine/token_revocations.py.
 """
-from alembic import op
-import sqlalchemy as sa
-
 import engine.models
-
+import sqlalchemy as sa
+from alembic import op
 
 revision = '0007'
 down_revision = '0006'

@@ -13,9 +13,8 @@ The candidate pool's partial indexes also carry `status`, `assignee`, `created_a
 WHERE term against the row even when the partial index implies it, so without them each of the pool's thousands of
 entries cost a table lookup; with them the count and the page's ordering read the index alone.
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0008'
 down_revision = '0007'

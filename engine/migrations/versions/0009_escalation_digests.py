@@ -12,11 +12,9 @@ digests list the open tasks escalated to their role. `notification.details` hold
 `digest_run` (one row per recipient and China-time day, the primary key) makes the daily digest idempotent
 under concurrent workers.
 """
-from alembic import op
-import sqlalchemy as sa
-
 import engine.models
-
+import sqlalchemy as sa
+from alembic import op
 
 revision = '0009'
 down_revision = '0008'

@@ -7,9 +7,8 @@ Create Date: 2026-12-03 19:30:00
 Rows written before this revision keep `key_id` NULL (plain SHA-256); `safeloop init` seals their chains in the
 `registry` chain (engine/audit.py `seal`) so that they are accepted up to their sealed length and no further.
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0010'
 down_revision = '0009'

@@ -9,7 +9,6 @@ After every step the engine reads the case's open task rows; for a case that loo
 """
 from alembic import op
 
-
 revision = '0011'
 down_revision = '0010'
 branch_labels = None

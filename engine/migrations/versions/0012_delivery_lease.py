@@ -7,10 +7,9 @@ Create Date: 2026-12-04 10:00:00
 Deliveries are claimed with a lease like jobs (engine/deliveries.py): two workers picked the same pending rows
 and sent each notification twice (issue 14).
 """
+import engine.models
 import sqlalchemy as sa
 from alembic import op
-
-import engine.models
 
 revision = '0012'
 down_revision = '0011'

@@ -7,10 +7,9 @@ Create Date: 2026-12-04 12:00:00
 The public status page (/report/status) shows a report's stage and the handler's public replies to whoever
 holds its reference number and the secret shown once after filing (issue 15). Only a hash of the secret is kept.
 """
+import engine.models
 import sqlalchemy as sa
 from alembic import op
-
-import engine.models
 
 revision = '0013'
 down_revision = '0012'

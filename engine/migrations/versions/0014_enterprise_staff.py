@@ -8,10 +8,9 @@ Training is counted per person against the enterprise's staff register (seed ite
 safety managers, deputies in charge and key-post staff. Enterprises gain their scale (规上 / 规下 / 小场所), their
 safety standardisation grade and the benchmark flag (item 17).
 """
+import engine.models
 import sqlalchemy as sa
 from alembic import op
-
-import engine.models
 
 revision = '0014'
 down_revision = '0013'

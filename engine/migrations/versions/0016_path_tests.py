@@ -8,10 +8,9 @@ A process owner writes path tests for a process (start data, each task's answers
 or open task); they are stored per process key, run against a draft on a scratch database, and again at every
 deploy, where a failing one blocks the deploy unless the owner overrides it (audited). See engine/path_tests.py.
 """
+import engine.models
 import sqlalchemy as sa
 from alembic import op
-
-import engine.models
 
 revision = '0016'
 down_revision = '0015'

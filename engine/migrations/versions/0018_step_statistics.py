@@ -9,10 +9,9 @@ claim time was only in the audit trail; it is now kept on the task row, written 
 existing tasks from their first `task.claim` audit event. The statistics read one process's tasks created in a
 period: (process_key, created_at) answers that without a scan of every process's history.
 """
+import engine.models
 import sqlalchemy as sa
 from alembic import op
-
-import engine.models
 
 revision = '0018'
 down_revision = '0017'

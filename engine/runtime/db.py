@@ -1,0 +1,160 @@
+"""Database connection and the unit of work. Only the engine commits."""
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, Select, create_engine, event, func, select
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from .config import Settings
+
+# DatabaseUnavailable and RETRY_AFTER_SECONDS live with the other errors; re-exported here for existing imports.
+from .errors import RETRY_AFTER_SECONDS, DatabaseUnavailable, EngineError  # noqa: F401
+
+_state: dict[str, Any] = {}
+# A scratch database for this context only (engine.runtime.scratch_db: path tests, what-if runs): the rest of the
+# process keeps the configured one, so a request trying a draft never touches the live tables.
+_scratch: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("safeloop_scratch_db", default=None)
+
+
+def is_unavailable(err: BaseException) -> bool:
+    """True for a refused, dropped or timed-out database connection (worth a retry), not for bad SQL or data."""
+    if isinstance(err, DatabaseUnavailable):
+        return True
+    if isinstance(err, DBAPIError) and err.connection_invalidated or isinstance(err, InterfaceError):
+        return True
+    if not isinstance(err, OperationalError):
+        return False
+    if type(err.orig).__module__.startswith("sqlite3"):  # SQLite also says "no such table" this way: a bug, not an outage
+        return any(word in str(err.orig).lower() for word in _SQLITE_TRANSIENT)
+    return True
+
+
+_SQLITE_TRANSIENT = ("locked", "busy", "unable to open", "disk i/o")
+
+
+def _sqlite_engine(url: str) -> Engine:
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (below)
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # Writers take the write lock up front, so two writers queue instead of one failing
+        # with SQLITE_BUSY after reading a stale snapshot.
+        immediate = conn.get_execution_options().get("safeloop_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def make_engine(url: str) -> Engine:
+    """An SQLAlchemy engine for SQLite (WAL, immediate write transactions) or PostgreSQL."""
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def configure(settings: Settings) -> None:
+    """Point the engine at a database (idempotent per URL)."""
+    old = _state.get("engine")
+    if old is not None and _state["settings"].database_url == settings.database_url:
+        _state["settings"] = settings
+        return
+    if old is not None:
+        old.dispose()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.database_url)
+    _state.update(settings=settings, engine=engine,
+                  read=sessionmaker(engine, expire_on_commit=False),
+                  write=sessionmaker(engine.execution_options(safeloop_write=True), expire_on_commit=False))
+
+
+def dispose() -> None:
+    """Close all connections and forget the configuration."""
+    engine = _state.pop("engine", None)
+    if engine is not None:
+        engine.dispose()
+    _state.clear()
+
+
+def _active() -> dict[str, Any]:
+    return _scratch.get() or _state
+
+
+def settings() -> Settings:
+    """The settings in force (configuring from the environment on first use)."""
+    if "settings" not in _state:
+        configure(Settings.from_env())
+    return _active()["settings"]
+
+
+def sql_engine() -> Engine:
+    """The SQLAlchemy engine in force."""
+    settings()
+    return _active()["engine"]
+
+
+@contextmanager
+def switched_to(settings_: Settings, engine: Engine) -> Iterator[None]:
+    """Use another database inside this context (thread or task) only; other contexts keep theirs."""
+    token = _scratch.set({"settings": settings_, "engine": engine,
+                          "read": sessionmaker(engine, expire_on_commit=False),
+                          "write": sessionmaker(engine.execution_options(safeloop_write=True), expire_on_commit=False)})
+    try:
+        yield
+    finally:
+        _scratch.reset(token)
+
+
+def is_postgres() -> bool:
+    """True when the database is PostgreSQL (row locks, SKIP LOCKED)."""
+    return sql_engine().dialect.name == "postgresql"
+
+
+@contextmanager
+def unit_of_work(write: bool = True) -> Iterator[Session]:
+    """One transaction: commit on success, roll back on any error."""
+    settings()
+    session: Session = _active()["write" if write else "read"]()
+    try:
+        yield session
+        if write:
+            session.commit()
+        # a read-only unit just closes: objects stay readable, detached
+    except EngineError:
+        session.rollback()
+        raise
+    except BaseException as err:
+        _roll_back(session)
+        if is_unavailable(err):
+            raise DatabaseUnavailable(err) from err
+        raise
+    finally:
+        session.close()
+
+
+def _roll_back(session: Session) -> None:
+    # On a dropped connection the rollback itself may fail; the server has rolled back already.
+    try:
+        session.rollback()
+    except DBAPIError:
+        pass
+
+
+def paged(s: Session, stmt: Select[Any], limit: int, offset: int) -> tuple[int, list[Any]]:
+    """How many rows `stmt` answers and one page of them (at most 500)."""
+    total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    return total, list(s.scalars(stmt.limit(max(1, min(limit, 500))).offset(max(0, offset))))

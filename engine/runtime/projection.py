@@ -1,0 +1,250 @@
+"""Projections written with the state: inbox rows, timer/reminder/escalation jobs, domain columns."""
+from __future__ import annotations
+
+import os
+import re
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
+
+from . import clock, workdays
+from .models import Enterprise, Job, ProcessInstance, Task
+from .roles import RoleBook
+
+_DURATION = re.compile(r"^P(?=\d|T\d)", re.IGNORECASE)
+DOMAIN_KEYS = ("enterprise_code", "hazard_level", "deadline", "source", "case_title")
+CONFIDENTIAL_PREFIX = "reporter_"
+
+
+def case_data(wf: BpmnWorkflow) -> dict[str, Any]:
+    """The case's current data: the open human task's, else the last task's, else the workflow's."""
+    ready = wf.get_tasks(state=TaskState.READY, manual=True)
+    if ready:
+        return dict(ready[0].data)
+    if wf.last_task is not None:
+        return {**wf.data, **wf.last_task.data}
+    return dict(wf.task_tree.data)
+
+
+def parse_duration(text: str) -> timedelta:
+    """An ISO 8601 duration as a timedelta (months and years by the calendar from now)."""
+    parsed = TimerEventDefinition.parse_iso_duration(text)
+    return TimerEventDefinition.get_timedelta_from_start(parsed, clock.now())
+
+
+def due_time(value: Any) -> datetime | None:
+    """A data value (ISO date or date-time) as an instant; a bare date means the end of that day in China."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        if len(value) == 10:
+            return datetime.combine(date.fromisoformat(value), time(23, 59, 59), clock.CHINA_TZ)
+        parsed = datetime.fromisoformat(value)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=clock.CHINA_TZ)
+    except ValueError:
+        return None
+
+
+def _due_at(props: dict[str, str], data: dict[str, Any]) -> datetime | None:
+    working_days = props.get("dueInWorkingDays")
+    if working_days and working_days.isdigit():
+        start = clock.now().astimezone(clock.CHINA_TZ).date()
+        end = workdays.load().add_working_days(start, int(working_days))
+        return datetime.combine(end, time(23, 59, 59), clock.CHINA_TZ)
+    due = props.get("dueIn")
+    if not due:
+        return None
+    if _DURATION.match(due):  # "P3D", "PT12H"; a name such as `progress_due` is a data variable
+        return clock.now() + parse_duration(due)
+    return due_time(data.get(due))
+
+
+def _new_task_row(s: Session, inst: ProcessInstance, spiff_task: Any, step: dict[str, Any], roles: RoleBook) -> Task:
+    props = step.get("properties", {})
+    data = spiff_task.data
+    role = step.get("role")
+    assignee_var = (props.get("assignee") or "").strip("${} ")
+    assignee = data.get(assignee_var) if assignee_var else None
+    row = Task(id=str(spiff_task.id), instance_id=inst.id, process_key=inst.process_key,
+               element_id=spiff_task.task_spec.name, name=step.get("name") or spiff_task.task_spec.bpmn_name or spiff_task.task_spec.name,
+               role_key=role, alt_role_key=step.get("alt_role"), enterprise_id=inst.enterprise_id if roles.is_enterprise_side(role) else None,
+               industry_key=inst.industry_key, assignee=assignee if isinstance(assignee, str) and assignee else None,
+               status="open", form_key=props.get("formKey"), created_at=clock.now(), due_at=_due_at(props, data),
+               escalation_level=0, overdue=False, version=1)
+    s.add(row)
+    _task_jobs(s, inst, row, props)
+    return row
+
+
+def _task_jobs(s: Session, inst: ProcessInstance, row: Task, props: dict[str, str]) -> None:
+    """Queue the task's reminder and its first escalation (one of each per task, ever: `job.dedupe_key`).
+
+    A task created at or after its due time (a step reached late) is due one grace period after its creation
+    (SAFELOOP_OVERDUE_GRACE, default P1D): its ladder starts from then, never several levels up at once."""
+    if row.due_at is None:
+        return
+    now = clock.now()
+    if row.due_at <= now:
+        row.due_at = now + overdue_grace()
+    # the task row is new in this step, so no job of it is stored yet: no look-up (the unique key still backs this)
+    if props.get("remindBefore"):
+        remind_at = row.due_at - parse_duration(props["remindBefore"])
+        queue_once(s, Job(kind="reminder", instance_id=inst.id, task_id=row.id, due_at=max(remind_at, now),
+                          status="pending", attempts=0, payload={}, created_at=now), new_task=True)
+    queue_once(s, Job(kind="escalation", instance_id=inst.id, task_id=row.id, due_at=row.due_at, status="pending",
+                      attempts=0, payload={"level": 1, "escalate_to": props.get("escalateTo")}, created_at=now),
+               new_task=True)
+
+
+def overdue_grace() -> timedelta:
+    """How long a task created already overdue has before its first escalation (SAFELOOP_OVERDUE_GRACE, default P1D)."""
+    try:
+        return parse_duration(os.environ.get("SAFELOOP_OVERDUE_GRACE", "P1D"))
+    except Exception:  # noqa: BLE001 - a bad setting falls back to one day
+        return timedelta(days=1)
+
+
+def dedupe_key(job: Job) -> str:
+    """A task job's identity: one reminder per task, one escalation per task and level."""
+    if job.kind == "reminder":
+        return f"reminder:{job.task_id}"
+    return f"escalation:{job.task_id}:{int((job.payload or {}).get('level', 1))}"
+
+
+def queue_once(s: Session, job: Job, *, new_task: bool = False) -> bool:
+    """Add a reminder or escalation job unless the task already has one for that level (the unique key backs this).
+
+    `new_task`: the job's task row was made in this transaction, so only the session's new jobs can clash."""
+    job.dedupe_key = dedupe_key(job)
+    taken = None
+    if not new_task:
+        with s.no_autoflush:
+            taken = s.scalar(select(Job.id).where(Job.dedupe_key == job.dedupe_key))
+    if taken is not None or any(getattr(o, "dedupe_key", None) == job.dedupe_key for o in s.new):
+        return False
+    s.add(job)
+    return True
+
+
+def _timer_due(spiff_task: Any) -> datetime | None:
+    value = spiff_task._get_internal_data("event_value")
+    if isinstance(value, dict):
+        value = value.get("next") if value.get("cycles", 0) != 0 else None
+    if not isinstance(value, str):
+        return None
+    try:
+        return TimerEventDefinition.get_datetime(value)
+    except ValueError:
+        return None
+
+
+def _sync_timer_jobs(s: Session, inst: ProcessInstance, wf: BpmnWorkflow, fresh: bool) -> None:
+    wanted: dict[str, datetime] = {}
+    for t in wf.get_tasks(state=TaskState.WAITING):
+        definition = getattr(t.task_spec, "event_definition", None)
+        if isinstance(definition, TimerEventDefinition) and (due := _timer_due(t)) is not None:
+            wanted[str(t.id)] = due
+    if not wanted:
+        if not fresh:
+            s.execute(update(Job).where(Job.instance_id == inst.id, Job.kind == "timer", Job.status == "pending")
+                      .values(status="cancelled").execution_options(synchronize_session=False))
+        return
+    existing = {} if fresh else {j.task_id: j for j in s.scalars(select(Job).where(
+        Job.instance_id == inst.id, Job.kind == "timer", Job.status == "pending"))}
+    now = clock.now()
+    for task_id, job in existing.items():
+        if task_id not in wanted:
+            job.status = "cancelled"
+        elif job.due_at != wanted[task_id]:
+            job.due_at, job.attempts = wanted[task_id], 0
+    for task_id, due in wanted.items():
+        if task_id not in existing:
+            s.add(Job(kind="timer", instance_id=inst.id, task_id=task_id, due_at=due, status="pending", attempts=0,
+                      payload={}, created_at=now))
+
+
+def _domain_columns(s: Session, inst: ProcessInstance, data: dict[str, Any]) -> None:
+    code = data.get("enterprise_code")
+    known = (inst.summary or {}).get("enterprise_code")
+    if isinstance(code, str) and code and not (inst.enterprise_id is not None and code == known):
+        held = s.identity_map.get(identity_key(Enterprise, inst.enterprise_id)) if inst.enterprise_id else None
+        ent = held if held is not None and held.code == code.strip().upper() else \
+            s.scalar(select(Enterprise).where(Enterprise.code == code.strip().upper()))
+        if ent is not None and inst.enterprise_id in (None, ent.id):
+            inst.enterprise_id, inst.industry_key = ent.id, ent.industry_key
+    level = data.get("hazard_level")
+    inst.hazard_level = level if isinstance(level, str) else inst.hazard_level
+    deadline = data.get("deadline")
+    if isinstance(deadline, str) and len(deadline) >= 10:
+        try:
+            inst.deadline = date.fromisoformat(deadline[:10])
+        except ValueError:
+            pass
+    inst.source = data.get("source") if isinstance(data.get("source"), str) else inst.source
+    title = data.get("case_title")
+    inst.title = title[:300] if isinstance(title, str) else inst.title
+    inst.summary = {k: v for k, v in data.items() if not k.startswith(CONFIDENTIAL_PREFIX) and _small(v)}
+
+
+def _small(value: Any) -> bool:
+    return not isinstance(value, (dict, list)) or len(str(value)) < 2000
+
+
+def outcome(wf: BpmnWorkflow) -> str | None:
+    """How a finished case ended, in the diagram's words: the names of the end events it reached (e.g. 已销号)."""
+    names = [t.task_spec.bpmn_name for t in wf.get_tasks(state=TaskState.COMPLETED, spec_class=EndEvent)
+             if t.workflow is wf and t.task_spec.bpmn_name]
+    return "、".join(dict.fromkeys(names))[:300] or None
+
+
+def sync(s: Session, inst: ProcessInstance, wf: BpmnWorkflow, steps: dict[str, dict[str, Any]], roles: RoleBook, *,
+         fresh: bool = False) -> None:
+    """Bring the task rows, jobs and domain columns in line with the workflow state.
+
+    `fresh`: the case is being started in this transaction, so it has no task row or job to read yet."""
+    data = case_data(wf)
+    ready = {str(t.id): t for t in wf.get_tasks(state=TaskState.READY, manual=True)}
+    names = [steps.get(t.task_spec.name, {}).get("name") or t.task_spec.bpmn_name or t.task_spec.name for t in ready.values()]
+    # Every column of the case is set before anything is flushed, so the case row is written once per step.
+    with s.no_autoflush:
+        _domain_columns(s, inst, data)
+        inst.current_step = "、".join(n for n in names if n)[:300] or (outcome(wf) if wf.completed else None)
+        # the case's open rows (their index) or the ready ones (primary key): never a scan of a long case's history
+        open_ids = select(Task.id).where(Task.instance_id == inst.id, Task.status == "open")
+        known = {} if fresh else {r.id: r for r in s.scalars(select(Task).where(
+            or_(Task.id.in_(open_ids), Task.id.in_(list(ready))))) if r.instance_id == inst.id}
+        for task_id, row in known.items():
+            if row.status == "open" and task_id not in ready:
+                row.status, row.completed_at = "cancelled", clock.now()
+                if row.due_at is None:  # only a task with a due time has reminder or escalation jobs
+                    continue
+                s.execute(update(Job).where(Job.task_id == task_id, Job.status == "pending").values(status="cancelled")
+                          .execution_options(synchronize_session=False))
+        for task_id, spiff_task in ready.items():
+            old = known.get(task_id)
+            if old is not None and old.status == "open":
+                continue
+            if old is not None:  # the same step made ready again (sent back / reset): reopen for whoever did it
+                old.status, old.assignee, old.completed_at, old.version = "open", old.completed_by, None, old.version + 1
+                continue
+            step = steps.get(spiff_task.task_spec.name, {"name": spiff_task.task_spec.bpmn_name, "properties": {}})
+            known[task_id] = _new_task_row(s, inst, spiff_task, step, roles)
+        _sync_timer_jobs(s, inst, wf, fresh)
+    # every open row of the case is in `known` now: the case view after the step reads them from here
+    s.info.setdefault(_OPEN_ROWS, {})[inst.id] = sorted((r for r in known.values() if r.status == "open"),
+                                                       key=lambda r: r.created_at)
+
+
+_OPEN_ROWS = "safeloop_open_task_rows"
+
+
+def open_rows(s: Session, instance_id: int) -> list[Task] | None:
+    """The case's open task rows (oldest first) as this session's last projection of it left them, or None."""
+    return s.info.get(_OPEN_ROWS, {}).get(instance_id)

@@ -1,0 +1,152 @@
+"""Enterprises, users, roles and industries; passwords hashed with argon2."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import exists, func, literal, select, union_all
+from sqlalchemy.orm import Session
+
+from . import audit, clock, token_revocations
+from .db import unit_of_work
+from .errors import BadRequest, Conflict, NotAuthenticated, ValidationFailed, not_found
+from .models import Enterprise, Industry, Role, TokenCutoff, TokenRevocation, User, UserIndustry, UserRole
+from .views import Actor, Page, UserView
+
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+def _user_view(s: Session, u: User, enterprise_code: str | None = None) -> UserView:
+    """A user's roles, industries and enterprise code: one query (two when the code is not given)."""
+    scope = union_all(select(literal("role"), UserRole.role_key).where(UserRole.user_id == u.id),
+                      select(literal("industry"), UserIndustry.industry_key).where(UserIndustry.user_id == u.id))
+    rows = list(s.execute(scope))
+    roles = tuple(sorted(key for kind, key in rows if kind == "role"))
+    inds = tuple(sorted(key for kind, key in rows if kind == "industry"))
+    if enterprise_code is None and u.enterprise_id:
+        enterprise_code = s.scalar(select(Enterprise.code).where(Enterprise.id == u.enterprise_id))
+    return UserView(u.id, u.username, u.display_name, roles, enterprise_code, inds, u.active)
+
+
+def add_user(username: str, *, roles: list[str], display_name: str | None = None, enterprise: str | None = None,
+             industries: list[str] | None = None, password: str | None = None, actor: str = "system",
+             email: str | None = None) -> UserView:
+    """Create a user with roles and scope; the password is hashed with argon2."""
+    username = username.strip()
+    if not username or len(username) > 80:
+        raise BadRequest("用户名不能为空且不超过 80 字", "Username must be 1–80 characters")
+    if password is not None and len(password) < 8:
+        raise ValidationFailed("密码至少 8 位", "Password must have at least 8 characters", [{"field": "password"}])
+    with unit_of_work() as s:
+        if s.scalar(select(User).where(User.username == username)):
+            raise Conflict(f"用户已存在：{username}", f"User already exists: {username}")
+        unknown = [r for r in roles if s.get(Role, r) is None]
+        if unknown or not roles:
+            raise ValidationFailed(f"角色不存在：{', '.join(unknown) or '（未指定）'}",
+                                   f"Unknown role(s): {', '.join(unknown) or '(none given)'}", [{"field": "role"}])
+        ent_id = None
+        if enterprise:
+            ent = s.scalar(select(Enterprise).where(Enterprise.code == enterprise.strip().upper()))
+            if ent is None:
+                raise not_found("企业", "enterprise", enterprise)
+            ent_id = ent.id
+        for ind in industries or []:
+            if s.get(Industry, ind) is None:
+                raise ValidationFailed(f"行业不存在：{ind}", f"No such industry: {ind}", [{"field": "industry"}])
+        user = User(username=username, display_name=display_name or username, enterprise_id=ent_id, active=True,
+                    password_hash=_hasher.hash(password) if password else None, created_at=clock.now(), email=email)
+        s.add(user)
+        s.flush()
+        s.add_all([UserRole(user_id=user.id, role_key=r) for r in sorted(set(roles))])
+        s.add_all([UserIndustry(user_id=user.id, industry_key=i) for i in sorted(set(industries or []))])
+        s.flush()
+        audit.record(s, "user.add", actor=actor, after={"username": username, "roles": sorted(roles),
+                                                        "enterprise": enterprise, "industries": industries or []})
+        return _user_view(s, user)
+
+
+def set_password(username: str, password: str, *, actor: str = "system") -> None:
+    """Replace a user's password."""
+    if len(password) < 8:
+        raise ValidationFailed("密码至少 8 位", "Password must have at least 8 characters", [{"field": "password"}])
+    with unit_of_work() as s:
+        user = s.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise not_found("用户", "user", username)
+        user.password_hash = _hasher.hash(password)
+        token_revocations.cut_off(s, username)  # API tokens got with the old password stop working
+        audit.record(s, "user.password", actor=actor, after={"username": username})
+
+
+def actor_of(s: Session, user: User, enterprise_code: str | None = None) -> Actor:
+    view = _user_view(s, user, enterprise_code)
+    return Actor(username=user.username, display_name=user.display_name, roles=frozenset(view.roles),
+                 enterprise_id=user.enterprise_id, enterprise_code=view.enterprise_code,
+                 industries=frozenset(view.industries), user_id=user.id)
+
+
+def get_actor(username: str) -> Actor:
+    """The acting identity of an active user."""
+    with unit_of_work(write=False) as s:
+        found = s.execute(select(User, Enterprise.code).outerjoin(Enterprise, Enterprise.id == User.enterprise_id)
+                          .where(User.username == username, User.active.is_(True))).first()
+        if found is None:
+            raise NotAuthenticated("用户不存在或已停用", "Unknown or disabled user")
+        return actor_of(s, found[0], found[1])  # two queries per request: the user, then roles and industries
+
+
+def display_names(usernames: set[str] | frozenset[str]) -> dict[str, str]:
+    """username → display name for those of `usernames` that exist (for showing who did what)."""
+    wanted = sorted(u for u in usernames if u)[:1000]
+    if not wanted:
+        return {}
+    with unit_of_work(write=False) as s:
+        rows = s.execute(select(User.username, User.display_name).where(User.username.in_(wanted)))
+        return {name: shown or name for name, shown in rows}
+
+
+def authenticate(username: str, password: str) -> Actor:
+    """Check a password (in constant-ish time for unknown users) and return the actor."""
+    with unit_of_work(write=False) as s:
+        user = s.scalar(select(User).where(User.username == username, User.active.is_(True)))
+        try:
+            _hasher.verify(user.password_hash if user and user.password_hash else _DUMMY_HASH, password)
+        except (VerificationError, InvalidHashError):
+            user = None
+        if user is None:
+            raise NotAuthenticated("用户名或密码错误", "Wrong username or password")
+        return actor_of(s, user)
+
+
+def list_users(*, limit: int = 100, offset: int = 0) -> Page:
+    """All users (admin use)."""
+    with unit_of_work(write=False) as s:
+        total = s.scalar(select(func.count(User.id))) or 0
+        users = s.scalars(select(User).order_by(User.username).limit(limit).offset(offset))
+        return Page(tuple(_user_view(s, u) for u in users), total, limit, offset)
+
+
+def actor_unless_revoked(token_id: str, username: str, issued_at: datetime) -> tuple[bool, Actor | None]:
+    """What an API request needs of its token, in one unit of work: (revoked?, the user's actor or None when the
+    user is unknown or disabled). Two statements: the active user with its enterprise code and the token's
+    revocation and cut-off, then the user's roles and industries (`is_revoked` and `get_actor` took two units
+    of work, three statements).
+
+    Raises:
+        DatabaseUnavailable: the database cannot answer (never read as "not revoked").
+    """
+    by_id = exists().where(TokenRevocation.token_id == token_id)
+    cutoff = select(TokenCutoff.not_before).where(TokenCutoff.username == username).scalar_subquery()
+    with unit_of_work(write=False) as s:
+        found = s.execute(select(User, Enterprise.code, by_id, cutoff)
+                          .outerjoin(Enterprise, Enterprise.id == User.enterprise_id)
+                          .where(User.username == username, User.active.is_(True))).first()
+        if found is None:  # no active user: still say "revoked" first, as verifying the token alone would
+            revoked, not_before = s.execute(select(by_id, cutoff)).one()
+            return token_revocations.revoked_by(revoked, not_before, issued_at), None
+        user, code, revoked, not_before = found
+        if token_revocations.revoked_by(revoked, not_before, issued_at):
+            return True, None
+        return False, actor_of(s, user, code)
