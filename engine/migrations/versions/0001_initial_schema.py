@@ -4,7 +4,7 @@ Revision ID: 0001
 Revises: 
 Create Date: 2026-11-29 03:06:42.033221
 """
-import engine.models
+import engine.runtime.models
 import sqlalchemy as sa
 from alembic import op
 
@@ -20,7 +20,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('chain', sa.String(length=40), nullable=False),
     sa.Column('seq', sa.Integer(), nullable=False),
-    sa.Column('at', engine.models.UTCDateTime(), nullable=False),
+    sa.Column('at', engine.runtime.models.UTCDateTime(), nullable=False),
     sa.Column('actor', sa.String(length=80), nullable=True),
     sa.Column('action', sa.String(length=40), nullable=False),
     sa.Column('instance_id', sa.Integer(), nullable=True),
@@ -51,7 +51,7 @@ def upgrade() -> None:
     sa.Column('schema', sa.JSON(), nullable=False),
     sa.Column('checksum', sa.String(length=64), nullable=False),
     sa.Column('created_by', sa.String(length=80), nullable=True),
-    sa.Column('created_at', engine.models.UTCDateTime(), nullable=False),
+    sa.Column('created_at', engine.runtime.models.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('key', 'version')
     )
@@ -75,7 +75,7 @@ def upgrade() -> None:
     sa.Column('spec_json', sa.Text(), nullable=False),
     sa.Column('meta', sa.JSON(), nullable=False),
     sa.Column('deployed_by', sa.String(length=80), nullable=True),
-    sa.Column('deployed_at', engine.models.UTCDateTime(), nullable=False),
+    sa.Column('deployed_at', engine.runtime.models.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('key', 'version')
     )
@@ -124,9 +124,9 @@ def upgrade() -> None:
     sa.Column('current_step', sa.String(length=300), nullable=True),
     sa.Column('summary', sa.JSON(), nullable=False),
     sa.Column('started_by', sa.String(length=80), nullable=True),
-    sa.Column('started_at', engine.models.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', engine.models.UTCDateTime(), nullable=False),
-    sa.Column('ended_at', engine.models.UTCDateTime(), nullable=True),
+    sa.Column('started_at', engine.runtime.models.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', engine.runtime.models.UTCDateTime(), nullable=False),
+    sa.Column('ended_at', engine.runtime.models.UTCDateTime(), nullable=True),
     sa.Column('error_element', sa.String(length=200), nullable=True),
     sa.Column('error_message', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['definition_id'], ['process_definition.id'], ),
@@ -153,7 +153,7 @@ def upgrade() -> None:
     sa.Column('enterprise_id', sa.Integer(), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('email', sa.String(length=200), nullable=True),
-    sa.Column('created_at', engine.models.UTCDateTime(), nullable=False),
+    sa.Column('created_at', engine.runtime.models.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['enterprise_id'], ['enterprise.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('username')
@@ -164,15 +164,15 @@ def upgrade() -> None:
     sa.Column('instance_id', sa.Integer(), nullable=True),
     sa.Column('task_id', sa.String(length=36), nullable=True),
     sa.Column('definition_key', sa.String(length=100), nullable=True),
-    sa.Column('due_at', engine.models.UTCDateTime(), nullable=False),
+    sa.Column('due_at', engine.runtime.models.UTCDateTime(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('locked_by', sa.String(length=100), nullable=True),
-    sa.Column('locked_until', engine.models.UTCDateTime(), nullable=True),
+    sa.Column('locked_until', engine.runtime.models.UTCDateTime(), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.Column('payload', sa.JSON(), nullable=False),
-    sa.Column('created_at', engine.models.UTCDateTime(), nullable=False),
-    sa.Column('fired_at', engine.models.UTCDateTime(), nullable=True),
+    sa.Column('created_at', engine.runtime.models.UTCDateTime(), nullable=False),
+    sa.Column('fired_at', engine.runtime.models.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['instance_id'], ['process_instance.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
@@ -194,9 +194,9 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('form_key', sa.String(length=100), nullable=True),
     sa.Column('draft', sa.JSON(), nullable=True),
-    sa.Column('created_at', engine.models.UTCDateTime(), nullable=False),
-    sa.Column('due_at', engine.models.UTCDateTime(), nullable=True),
-    sa.Column('completed_at', engine.models.UTCDateTime(), nullable=True),
+    sa.Column('created_at', engine.runtime.models.UTCDateTime(), nullable=False),
+    sa.Column('due_at', engine.runtime.models.UTCDateTime(), nullable=True),
+    sa.Column('completed_at', engine.runtime.models.UTCDateTime(), nullable=True),
     sa.Column('completed_by', sa.String(length=80), nullable=True),
     sa.Column('escalation_level', sa.Integer(), nullable=False),
     sa.Column('overdue', sa.Boolean(), nullable=False),

@@ -4,7 +4,7 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-29 03:22:15.034108
 """
-import engine.models
+import engine.runtime.models
 import sqlalchemy as sa
 from alembic import op
 
@@ -24,8 +24,8 @@ def upgrade() -> None:
     sa.Column('title_en', sa.String(length=300), nullable=False),
     sa.Column('instance_id', sa.Integer(), nullable=True),
     sa.Column('task_id', sa.String(length=36), nullable=True),
-    sa.Column('created_at', engine.models.UTCDateTime(), nullable=False),
-    sa.Column('read_at', engine.models.UTCDateTime(), nullable=True),
+    sa.Column('created_at', engine.runtime.models.UTCDateTime(), nullable=False),
+    sa.Column('read_at', engine.runtime.models.UTCDateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('notification', schema=None) as batch_op:
@@ -38,9 +38,9 @@ def upgrade() -> None:
     sa.Column('target', sa.String(length=300), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('next_at', engine.models.UTCDateTime(), nullable=False),
+    sa.Column('next_at', engine.runtime.models.UTCDateTime(), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=True),
-    sa.Column('sent_at', engine.models.UTCDateTime(), nullable=True),
+    sa.Column('sent_at', engine.runtime.models.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['notification_id'], ['notification.id'], ),
     sa.PrimaryKeyConstraint('id')
     )

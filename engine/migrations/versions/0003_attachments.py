@@ -4,7 +4,7 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-29 03:25:26.832493
 """
-import engine.models
+import engine.runtime.models
 import sqlalchemy as sa
 from alembic import op
 
@@ -23,7 +23,7 @@ def upgrade() -> None:
     sa.Column('content_type', sa.String(length=100), nullable=False),
     sa.Column('size', sa.Integer(), nullable=False),
     sa.Column('uploaded_by', sa.String(length=80), nullable=False),
-    sa.Column('uploaded_at', engine.models.UTCDateTime(), nullable=False),
+    sa.Column('uploaded_at', engine.runtime.models.UTCDateTime(), nullable=False),
     sa.Column('instance_id', sa.Integer(), nullable=True),
     sa.Column('task_id', sa.String(length=36), nullable=True),
     sa.PrimaryKeyConstraint('id')

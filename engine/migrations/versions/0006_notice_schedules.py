@@ -7,7 +7,7 @@ Create Date: 2026-11-29 07:00:00
 Each row drafts a `notice_distribution` case a number of working days before its date every year
 (engine/campaign_dates.py). `safeloop init` seeds the four campaign dates of item 22.
 """
-import engine.models
+import engine.runtime.models
 import sqlalchemy as sa
 from alembic import op
 
@@ -32,8 +32,8 @@ def upgrade() -> None:
         sa.Column('target_type', sa.String(length=20), nullable=False),
         sa.Column('target_values', sa.JSON(), nullable=False),
         sa.Column('active', sa.Boolean(), nullable=False),
-        sa.Column('created_at', engine.models.UTCDateTime(), nullable=False),
-        sa.Column('updated_at', engine.models.UTCDateTime(), nullable=False),
+        sa.Column('created_at', engine.runtime.models.UTCDateTime(), nullable=False),
+        sa.Column('updated_at', engine.runtime.models.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint('id'),
         sa.UniqueConstraint('key'),
     )

@@ -8,7 +8,7 @@ Create Date: 2026-12-01 09:00:00
 (then it is purged); `token_cutoff` holds one row per user whose tokens were all revoked up to
 `not_before` (disabled, password changed). See engine/token_revocations.py.
 """
-import engine.models
+import engine.runtime.models
 import sqlalchemy as sa
 from alembic import op
 
@@ -23,15 +23,15 @@ def upgrade() -> None:
         'token_revocation',
         sa.Column('token_id', sa.String(length=64), nullable=False),
         sa.Column('username', sa.String(length=80), nullable=True),
-        sa.Column('revoked_at', engine.models.UTCDateTime(), nullable=False),
-        sa.Column('expires_at', engine.models.UTCDateTime(), nullable=False),
+        sa.Column('revoked_at', engine.runtime.models.UTCDateTime(), nullable=False),
+        sa.Column('expires_at', engine.runtime.models.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint('token_id'),
     )
     op.create_index('ix_token_revocation_expires_at', 'token_revocation', ['expires_at'])
     op.create_table(
         'token_cutoff',
         sa.Column('username', sa.String(length=80), nullable=False),
-        sa.Column('not_before', engine.models.UTCDateTime(), nullable=False),
+        sa.Column('not_before', engine.runtime.models.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint('username'),
     )
 

@@ -12,7 +12,7 @@ digests list the open tasks escalated to their role. `notification.details` hold
 `digest_run` (one row per recipient and China-time day, the primary key) makes the daily digest idempotent
 under concurrent workers.
 """
-import engine.models
+import engine.runtime.models
 import sqlalchemy as sa
 from alembic import op
 
@@ -36,7 +36,7 @@ def upgrade() -> None:
         sa.Column('day', sa.Date(), nullable=False),
         sa.Column('item_count', sa.Integer(), nullable=False),
         sa.Column('notification_id', sa.Integer(), nullable=True),
-        sa.Column('created_at', engine.models.UTCDateTime(), nullable=False),
+        sa.Column('created_at', engine.runtime.models.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint('recipient', 'day'),
     )
 

@@ -7,7 +7,7 @@ Create Date: 2026-12-04 12:00:00
 The public status page (/report/status) shows a report's stage and the handler's public replies to whoever
 holds its reference number and the secret shown once after filing (issue 15). Only a hash of the secret is kept.
 """
-import engine.models
+import engine.runtime.models
 import sqlalchemy as sa
 from alembic import op
 
@@ -23,7 +23,7 @@ def upgrade() -> None:
         sa.Column('reference', sa.String(length=40), nullable=False),
         sa.Column('instance_id', sa.Integer(), nullable=False),
         sa.Column('secret_hash', sa.String(length=64), nullable=False),
-        sa.Column('created_at', engine.models.UTCDateTime(), nullable=False),
+        sa.Column('created_at', engine.runtime.models.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(['instance_id'], ['process_instance.id']),
         sa.PrimaryKeyConstraint('reference'),
         sa.UniqueConstraint('instance_id'),

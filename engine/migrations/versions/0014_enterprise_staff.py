@@ -8,7 +8,7 @@ Training is counted per person against the enterprise's staff register (seed ite
 safety managers, deputies in charge and key-post staff. Enterprises gain their scale (规上 / 规下 / 小场所), their
 safety standardisation grade and the benchmark flag (item 17).
 """
-import engine.models
+import engine.runtime.models
 import sqlalchemy as sa
 from alembic import op
 
@@ -31,8 +31,8 @@ def upgrade() -> None:
         sa.Column('post', sa.String(length=20), nullable=False),
         sa.Column('phone', sa.String(length=20), nullable=True),
         sa.Column('active', sa.Boolean(), nullable=False),
-        sa.Column('created_at', engine.models.UTCDateTime(), nullable=False),
-        sa.Column('updated_at', engine.models.UTCDateTime(), nullable=False),
+        sa.Column('created_at', engine.runtime.models.UTCDateTime(), nullable=False),
+        sa.Column('updated_at', engine.runtime.models.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(['enterprise_id'], ['enterprise.id']),
         sa.PrimaryKeyConstraint('id'),
     )

@@ -8,7 +8,7 @@ A process owner writes path tests for a process (start data, each task's answers
 or open task); they are stored per process key, run against a draft on a scratch database, and again at every
 deploy, where a failing one blocks the deploy unless the owner overrides it (audited). See engine/path_tests.py.
 """
-import engine.models
+import engine.runtime.models
 import sqlalchemy as sa
 from alembic import op
 
@@ -27,7 +27,7 @@ def upgrade() -> None:
         sa.Column('position', sa.Integer(), nullable=False),
         sa.Column('scenario', sa.JSON(), nullable=False),
         sa.Column('updated_by', sa.String(length=80), nullable=True),
-        sa.Column('updated_at', engine.models.UTCDateTime(), nullable=False),
+        sa.Column('updated_at', engine.runtime.models.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint('id'),
         sa.UniqueConstraint('process_key', 'name'),
     )

@@ -9,7 +9,7 @@ claim time was only in the audit trail; it is now kept on the task row, written 
 existing tasks from their first `task.claim` audit event. The statistics read one process's tasks created in a
 period: (process_key, created_at) answers that without a scan of every process's history.
 """
-import engine.models
+import engine.runtime.models
 import sqlalchemy as sa
 from alembic import op
 
@@ -28,7 +28,7 @@ WHERE first_claim.task_id = task.id
 
 def upgrade() -> None:
     with op.batch_alter_table('task') as batch:
-        batch.add_column(sa.Column('claimed_at', engine.models.UTCDateTime(), nullable=True))
+        batch.add_column(sa.Column('claimed_at', engine.runtime.models.UTCDateTime(), nullable=True))
     op.execute(BACKFILL)  # UPDATE … FROM: PostgreSQL, and SQLite since 3.33
     op.create_index('ix_task_process_created', 'task', ['process_key', 'created_at'])
 

@@ -221,7 +221,7 @@ def test_the_cpu_limit_kills_a_worker_that_outlives_its_budget():
     import signal
     import subprocess
     import sys
-    spin = "from engine import sandbox_worker\nsandbox_worker._cpu_budget(0)\nwhile True:\n    pass\n"
+    spin = "from engine.runtime import sandbox_worker\nsandbox_worker._cpu_budget(0)\nwhile True:\n    pass\n"
     child = subprocess.run([sys.executable, "-c", spin], timeout=60, capture_output=True)
     assert child.returncode == -signal.SIGXCPU
 
