@@ -19,8 +19,8 @@ from sqlalchemy import func, select
 
 from ..runtime import clock, workdays
 from ..runtime.db import unit_of_work
+from ..runtime.durations import looks_like_duration, parse_duration
 from ..runtime.models import ProcessDefinition, ProcessInstance, Task
-from ..runtime.projection import _DURATION, parse_duration
 
 MIN_OBSERVED = 5  # completed tasks of a step needed to use its history rather than a guess
 MAX_TASK_ROWS = 20_000  # completed task rows read per run (the newest), a bound on the look-up
@@ -96,7 +96,7 @@ def _allowed(props: dict[str, str]) -> timedelta | None:
     if days and days.isdigit():
         return timedelta(days=int(days) * 7 / 5)
     due = props.get("dueIn")
-    return parse_duration(due) if due and _DURATION.match(due) else None
+    return parse_duration(due) if due and looks_like_duration(due) else None
 
 
 def guess(element_id: str, name: str, props: dict[str, str]) -> StepDelay:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import re
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -15,10 +14,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from . import clock, workdays
+from .durations import looks_like_duration, parse_duration  # noqa: F401  (parse_duration: re-exported)
 from .models import Enterprise, Job, ProcessInstance, Task
 from .roles import RoleBook
 
-_DURATION = re.compile(r"^P(?=\d|T\d)", re.IGNORECASE)
 DOMAIN_KEYS = ("enterprise_code", "hazard_level", "deadline", "source", "case_title")
 CONFIDENTIAL_PREFIX = "reporter_"
 
@@ -31,12 +30,6 @@ def case_data(wf: BpmnWorkflow) -> dict[str, Any]:
     if wf.last_task is not None:
         return {**wf.data, **wf.last_task.data}
     return dict(wf.task_tree.data)
-
-
-def parse_duration(text: str) -> timedelta:
-    """An ISO 8601 duration as a timedelta (months and years by the calendar from now)."""
-    parsed = TimerEventDefinition.parse_iso_duration(text)
-    return TimerEventDefinition.get_timedelta_from_start(parsed, clock.now())
 
 
 def due_time(value: Any) -> datetime | None:
@@ -61,7 +54,7 @@ def _due_at(props: dict[str, str], data: dict[str, Any]) -> datetime | None:
     due = props.get("dueIn")
     if not due:
         return None
-    if _DURATION.match(due):  # "P3D", "PT12H"; a name such as `progress_due` is a data variable
+    if looks_like_duration(due):  # "P3D", "PT12H"; a name such as `progress_due` is a data variable
         return clock.now() + parse_duration(due)
     return due_time(data.get(due))
 
