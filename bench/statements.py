@@ -1,8 +1,9 @@
 """Statements and database round trips per engine step, counted from SQLAlchemy's events.
 
 A *statement* is one `before_cursor_execute` (an `executemany` or a multi-row INSERT is one). The *round trips*
-add what a step also sends the server without a cursor: the transaction's BEGIN (psycopg sends it with the first
-statement, as a round trip of its own), the COMMIT or ROLLBACK, and the pool's pre-ping on checkout (PostgreSQL).
+add what a step also sends the server without a cursor: the transaction's BEGIN (psycopg sends it before the first
+statement, as a round trip of its own, unless the transaction is open already), the COMMIT or ROLLBACK, and the
+pool's check on checkout (PostgreSQL: a pre-ping, or since run 9 the BEGIN itself, `db.begin_on_checkout`).
 On SQLite the round trips are calls into the library in the same process; only the statements matter there.
 """
 from __future__ import annotations
@@ -36,7 +37,7 @@ def counting() -> Iterator[Counter]:
     """Count statements and round trips on the engine in force while the block runs."""
     engine = db.sql_engine()
     counter = Counter()
-    pings = engine.pool._pre_ping  # noqa: SLF001 - the pool pings on every checkout when this is set
+    pings = db.pings_on_checkout(engine)
 
     def on_statement(*_a: Any, **_k: Any) -> None:
         counter.statements += 1
@@ -45,8 +46,13 @@ def counting() -> Iterator[Counter]:
     def on_trip(*_a: Any, **_k: Any) -> None:
         counter.trips += 1
 
+    def on_begin(conn: Any) -> None:
+        info = getattr(conn.connection.dbapi_connection, "info", None)  # psycopg; SQLite has none
+        if info is None or info.transaction_status == 0:  # IDLE: psycopg sends a BEGIN of its own
+            counter.trips += 1
+
     hooks: list[tuple[Any, str, Callable[..., None]]] = [
-        (engine, "before_cursor_execute", on_statement), (engine, "begin", on_trip),
+        (engine, "before_cursor_execute", on_statement), (engine, "begin", on_begin),
         (engine, "commit", on_trip), (engine, "rollback", on_trip)]
     if pings:
         hooks.append((engine.pool, "checkout", on_trip))

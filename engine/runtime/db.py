@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, Select, create_engine, event, func, select
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .config import Settings
@@ -60,11 +60,57 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
+def _postgres_engine(url: str) -> Engine:
+    engine = create_engine(url, pool_size=10, max_overflow=20)
+
+    @event.listens_for(engine.pool, "checkout")
+    def _begin_as_ping(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+        # The pool's pre-ping, folded into the transaction's BEGIN: one round trip where pre-ping (SELECT 1) and
+        # psycopg's own BEGIN before the first statement took two. A dead connection (server restarted, backend
+        # terminated) fails here, before anything of the unit ran, and the pool retries on a fresh one, as with
+        # pre-ping. psycopg sees the transaction open and sends no BEGIN of its own; the commit, or the pool's
+        # rollback on return, ends it. Connections in autocommit or with their own transaction options keep the
+        # ordinary ping.
+        begin_on_checkout(engine, dbapi_conn)
+
+    return engine
+
+
+def begin_on_checkout(engine: Engine, dbapi_conn: Any) -> None:
+    """Open the transaction of a connection just checked out (PostgreSQL/psycopg), as its liveness check."""
+    plain = (not getattr(dbapi_conn, "autocommit", True) and dbapi_conn.isolation_level is None
+             and dbapi_conn.read_only is None and dbapi_conn.deferrable is None)
+    try:
+        if not plain:
+            engine.dialect.do_ping(dbapi_conn)
+            return
+        pgconn = dbapi_conn.pgconn
+        if pgconn.transaction_status != _PQ_IDLE:  # already in one (not expected): roll it back first
+            dbapi_conn.rollback()
+        result = pgconn.exec_(b"BEGIN")
+        if result.status != _PQ_COMMAND_OK:
+            raise ConnectionError(pgconn.get_error_message().decode(errors="replace"))
+    except Exception as err:  # noqa: BLE001 - any failure here: a connection not worth keeping
+        raise DisconnectionError(f"connection failed its check on checkout: {err}") from err
+
+
+try:  # psycopg 3 (the PostgreSQL driver)
+    from psycopg import pq as _pq
+    _PQ_IDLE, _PQ_COMMAND_OK = _pq.TransactionStatus.IDLE, _pq.ExecStatus.COMMAND_OK
+except ImportError:  # pragma: no cover - SQLite-only installs
+    _PQ_IDLE = _PQ_COMMAND_OK = None
+
+
+def pings_on_checkout(engine: Engine) -> bool:
+    """True when every checkout of this engine's pool costs one round trip (its BEGIN or a pre-ping)."""
+    return engine.dialect.name == "postgresql" or bool(getattr(engine.pool, "_pre_ping", False))
+
+
 def make_engine(url: str) -> Engine:
     """An SQLAlchemy engine for SQLite (WAL, immediate write transactions) or PostgreSQL."""
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return _postgres_engine(url)
 
 
 def configure(settings: Settings) -> None:
