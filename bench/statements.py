@@ -51,9 +51,14 @@ def counting() -> Iterator[Counter]:
         if info is None or info.transaction_status == 0:  # IDLE: psycopg sends a BEGIN of its own
             counter.trips += 1
 
+    def on_end(conn: Any) -> None:
+        info = getattr(conn.connection.dbapi_connection, "info", None)
+        if info is None or info.transaction_status != 0:  # IDLE: committed already, with the step's writes
+            counter.trips += 1
+
     hooks: list[tuple[Any, str, Callable[..., None]]] = [
         (engine, "before_cursor_execute", on_statement), (engine, "begin", on_begin),
-        (engine, "commit", on_trip), (engine, "rollback", on_trip)]
+        (engine, "commit", on_end), (engine, "rollback", on_end)]
     if pings:
         hooks.append((engine.pool, "checkout", on_trip))
     for target, name, fn in hooks:

@@ -20,7 +20,8 @@ from . import hazard, paths, statements, targets
 def main(argv: list[str]) -> int:
     which = argv[0] if argv else "postgresql"
     path = argv[1] if len(argv) > 1 and not argv[1].startswith("-") else "review"
-    show = "--sql" in argv
+    show = "--sql" in argv or "--full" in argv
+    full = "--full" in argv
     target = targets.sqlite("trace") if which == "sqlite" else targets.postgres("trace")
     if target is None:
         print("no PostgreSQL server")
@@ -32,15 +33,15 @@ def main(argv: list[str]) -> int:
             spec = hazard.demo_case()
             assert spec is not None, "no demo hazard case"
             hazard.prepare(target)
-            run = lambda t: hazard.engine_case(spec, t)  # noqa: E731
+            run = lambda t: hazard.engine_case(spec, t)
         else:
-            run = lambda t: paths.engine_case(target.people, t)  # noqa: E731
+            run = lambda t: paths.engine_case(target.people, t)
         run(None)  # warm caches and the pool
         lines: list[str] = []
         engine = db.sql_engine()
 
         def on_sql(_conn: Any, _cur: Any, stmt: str, params: Any, _ctx: Any, many: bool) -> None:
-            first = " ".join(stmt.split())[:150]
+            first = " ".join(stmt.split())[:150] if not full else " ".join(stmt.split())
             lines.append(("executemany " if many else "") + first)
 
         def note(label: str) -> Any:
@@ -48,7 +49,8 @@ def main(argv: list[str]) -> int:
 
         hooks: list[tuple[Any, str, Any]] = [(engine, "before_cursor_execute", on_sql), (engine, "begin", note("-- BEGIN")),
                                              (engine, "commit", note("-- COMMIT")), (engine, "rollback", note("-- ROLLBACK"))]
-        if db.pings_on_checkout(engine):
+        pings = getattr(db, "pings_on_checkout", lambda e: e.pool._pre_ping)
+        if pings(engine):
             hooks.append((engine.pool, "checkout", note("-- checkout (its check: BEGIN or pre-ping)")))
         for target_, name, fn in hooks:
             event.listen(target_, name, fn)

@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
-from . import audit_keys, clock
+from . import audit_keys, clock, db
 from .db import unit_of_work
 from .models import AuditEvent, AuditHead
 
@@ -92,10 +93,53 @@ def _append(session: Session, chain: str, action: str, *, actor: str | None, ins
     event = AuditEvent(chain=chain, seq=seq, at=at, actor=actor, action=action, instance_id=instance_id,
                        task_id=task_id, before=before, after=after, prev_hash=head.head_hash, hash=digest,
                        key_id=key_id)
+    if _folds(session, head):
+        _append_folded(session, head, event)
+        return event
     session.add(event)
     head.head_hash, head.count = digest, seq
     _sign_head(head)
     return event
+
+
+def _folds(session: Session, head: AuditHead) -> bool:
+    """PostgreSQL, and a head row already stored (read with its lock): the event and the head go in one statement."""
+    state = inspect(head)
+    return state.persistent and not state.modified and session.get_bind().dialect.name == "postgresql"
+
+
+def _append_folded(session: Session, head: AuditHead, event: AuditEvent) -> None:
+    """Queue the event and the head's move with the step's other writes (`db.write_pending`: one statement on
+    PostgreSQL). A chain's events of one step go in one INSERT and its head moves once, from where the first event
+    links to (it is row-locked, so it is still there; if it ever were not, nothing of the step is written). The held
+    head takes the new values at once, as stored, so that the next event links to this one and no flush writes it."""
+    key_id = audit_keys.current()  # the head is signed with the current key, as `_sign_head` does
+    mac = _head_mac(key_id, head.chain, event.seq, event.hash)
+    pending = session.info.setdefault(_PENDING, {})
+    chain = pending.get(head.chain)
+    if chain is None:
+        chain = pending[head.chain] = _PendingChain(head.count, head.head_hash)
+        db.queue_update(session, AuditHead, lambda: chain.to, {"chain": head.chain, "count": head.count,
+                                                              "head_hash": head.head_hash},
+                        expect=1, done=lambda: pending.pop(head.chain, None))
+    db.queue_insert(session, AuditEvent, {c: getattr(event, c) for c in _EVENT_COLUMNS})
+    chain.to = {"head_hash": event.hash, "count": event.seq, "key_id": key_id, "mac": mac}
+    for name, value in chain.to.items():
+        set_committed_value(head, name, value)
+
+
+_PENDING = "safeloop_pending_audit_chains"
+_EVENT_COLUMNS = ("chain", "seq", "at", "actor", "action", "instance_id", "task_id", "before", "after", "prev_hash",
+                  "hash", "key_id")
+
+
+@dataclass
+class _PendingChain:
+    """A chain's head move queued in this step: from `count`/`head_hash` (where its first event links) `to`."""
+
+    count: int
+    head_hash: str
+    to: dict[str, Any] = field(default_factory=dict)
 
 
 def record(session: Session, action: str, *, actor: str | None, instance_id: int | None = None,

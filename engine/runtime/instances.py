@@ -8,13 +8,34 @@ from typing import Any
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import access, audit, clock, compaction, definitions, fixed_rows, forms, projection, schedules, scripting, specs
+from . import (
+    access,
+    audit,
+    clock,
+    compaction,
+    db,
+    definitions,
+    fixed_rows,
+    forms,
+    projection,
+    schedules,
+    scripting,
+    specs,
+)
 from .errors import BadRequest, Conflict, EngineError, Forbidden, NotFound, not_found
-from .models import Enterprise, ProcessDefinition, ProcessInstance
+from .models import (
+    AuditEvent,
+    AuditHead,
+    Enterprise,
+    Job,
+    ProcessDefinition,
+    ProcessInstance,
+    Task,
+)
 from .roles import RoleBook
 from .views import Actor
 
@@ -46,6 +67,7 @@ class Loaded:
     wf: BpmnWorkflow
     roles: RoleBook
     fresh: bool = False  # being started in this transaction: no task row or job of it is stored yet
+    rows_known: projection.KnownRows | None = None  # the case's open task rows as the caller read them (see sync)
 
 
 def lock(s: Session, instance_id: int | ColumnElement[int]) -> ProcessInstance | None:
@@ -126,11 +148,19 @@ def save(s: Session, loaded: Loaded) -> None:
     inst.updated_at = clock.now()
     if wf.completed and inst.status == Status.RUNNING.value:
         inst.status, inst.ended_at = Status.COMPLETED.value, clock.now()
-    projection.sync(s, inst, wf, loaded.definition.meta.get("steps", {}), loaded.roles, fresh=loaded.fresh)
+    projection.sync(s, inst, wf, loaded.definition.meta.get("steps", {}), loaded.roles, fresh=loaded.fresh,
+                    rows_known=loaded.rows_known)
+    if s.get_bind().dialect.name == "postgresql":  # written at commit (db.write_pending): the next version now, as
+        history = inspect(inst).attrs.version.history  # the flush would have made it, for the view after the step
+        inst.version = (history.deleted[0] if history.deleted else inst.version) + 1
     try:
-        s.flush()
+        # PostgreSQL: the step's rows, job changes and audit events in one statement (`db.write_pending`)
+        db.write_pending(s, STEP_ROWS)
     except StaleDataError as err:
         raise Conflict("事项已被他人修改，请刷新后重试", "The case was changed meanwhile; reload and try again") from err
+
+
+STEP_ROWS = (Task, Job, ProcessInstance, AuditEvent, AuditHead)  # what a step writes (db.write_pending)
 
 
 def _resolve_enterprise(s: Session, actor: Actor, data: dict[str, Any]) -> Enterprise | None:
@@ -181,6 +211,8 @@ def start_children(s: Session, parent: ProcessInstance, pending: list[dict[str, 
     if depth > 3 or len(pending) > MAX_CHILD_STARTS:
         raise BadRequest("子事项过多或嵌套过深", "Too many or too deeply nested child cases")
     system = Actor(username=actor.username, roles=frozenset({"admin"}))
+    if pending:  # the parent's step written first, in one statement: the children's reads would flush it piecemeal
+        db.write_now(s)
     for item in pending:
         definition = definitions.load_definition(s, item["process_key"])
         data = dict(item["data"])
@@ -242,5 +274,17 @@ def not_running(inst: ProcessInstance) -> Conflict:
     return Conflict(f"事项{STATUS_ZH.get(inst.status, inst.status)}，不能办理", f"The case is {inst.status}; it cannot be worked on")
 
 
-__all__ = ["Status", "Loaded", "lock", "load", "advance", "save", "create", "visible", "transition",
-           "start_form_check", "not_running", "NotFound"]
+__all__ = [
+    "Loaded",
+    "NotFound",
+    "Status",
+    "advance",
+    "create",
+    "load",
+    "lock",
+    "not_running",
+    "save",
+    "start_form_check",
+    "transition",
+    "visible",
+]

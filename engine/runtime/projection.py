@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -9,12 +10,12 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from . import clock, workdays
-from .durations import looks_like_duration, parse_duration  # noqa: F401  (parse_duration: re-exported)
+from . import clock, db, workdays
+from .durations import looks_like_duration, parse_duration
 from .models import Enterprise, Job, ProcessInstance, Task
 from .roles import RoleBook
 
@@ -138,19 +139,31 @@ def _timer_due(spiff_task: Any) -> datetime | None:
         return None
 
 
-def _sync_timer_jobs(s: Session, inst: ProcessInstance, wf: BpmnWorkflow, fresh: bool) -> None:
+def _wanted_timers(wf: BpmnWorkflow) -> dict[str, datetime]:
+    """The waiting timer events and when each is due: the case's pending timer jobs once it is saved."""
     wanted: dict[str, datetime] = {}
     for t in wf.get_tasks(state=TaskState.WAITING):
         definition = getattr(t.task_spec, "event_definition", None)
         if isinstance(definition, TimerEventDefinition) and (due := _timer_due(t)) is not None:
             wanted[str(t.id)] = due
+    return wanted
+
+
+def _sync_timer_jobs(s: Session, inst: ProcessInstance, wf: BpmnWorkflow, fresh: bool,
+                     rows_known: KnownRows | None = None) -> None:
+    wanted = _wanted_timers(wf)
     if not wanted:
-        if not fresh:
-            s.execute(update(Job).where(Job.instance_id == inst.id, Job.kind == "timer", Job.status == "pending")
-                      .values(status="cancelled").execution_options(synchronize_session=False))
+        if not fresh and (rows_known is None or rows_known.timers):
+            db.queue_update(s, Job, {"status": "cancelled"},
+                            {"instance_id": inst.id, "kind": "timer", "status": "pending"})
         return
-    existing = {} if fresh else {j.task_id: j for j in s.scalars(select(Job).where(
-        Job.instance_id == inst.id, Job.kind == "timer", Job.status == "pending"))}
+    if fresh:
+        existing: dict[str | None, Job] = {}
+    elif rows_known is not None and rows_known.timer_jobs is not None:  # read with the case's lock this step
+        existing = {j.task_id: j for j in rows_known.timer_jobs if j.status == "pending"}
+    else:
+        existing = {j.task_id: j for j in s.scalars(select(Job).where(
+            Job.instance_id == inst.id, Job.kind == "timer", Job.status == "pending"))}
     now = clock.now()
     for task_id, job in existing.items():
         if task_id not in wanted:
@@ -197,11 +210,47 @@ def outcome(wf: BpmnWorkflow) -> str | None:
     return "、".join(dict.fromkeys(names))[:300] or None
 
 
+@dataclass(frozen=True)
+class KnownRows:
+    """What a step knew of its case's task rows before it ran, so that its projection need not read them again.
+
+    `open`: every open task row of the case (read with the case locked); `reached`: the ids of the tasks that had been
+    reached (ready, started or finished) when the workflow was loaded. A task row is made when its task becomes ready,
+    and a task not reached yet has never been ready (SpiffWorkflow gives a new task, with a new id, to each pass of a
+    loop, and a reset drops the descendants it makes unreached), so it has no row."""
+
+    open: dict[str, Task]
+    reached: frozenset[str]
+    timers: bool  # a timer event was waiting (so the case may have pending timer jobs)
+    timer_jobs: list[Job] | None = None  # the case's pending timer jobs, read with the case's lock (None: not read)
+
+    @classmethod
+    def before_step(cls, wf: BpmnWorkflow, open_rows: list[Task], timer_jobs: list[Job] | None = None) -> KnownRows | None:
+        """From a loaded workflow and the open rows read with its lock; None unless they are exactly its ready tasks
+        (the projection's own invariant: then the open rows need no second read). Likewise the case's pending timer
+        jobs are those of its waiting timer events (each save cancels the rest), so with none waiting before the step
+        and none after it there is no timer job to cancel."""
+        ready = {str(t.id) for t in wf.get_tasks(state=TaskState.READY, manual=True)}
+        if ready != {r.id for r in open_rows if r.status == "open"}:
+            return None
+        reached = frozenset(str(t.id) for t in wf.get_tasks(state=_REACHED))
+        return cls({r.id: r for r in open_rows}, reached, bool(_wanted_timers(wf)), timer_jobs)
+
+    def cover(self, ready: dict[str, Any]) -> bool:
+        """True when no ready task can have a row other than these: each is open here or was not reached before."""
+        return all(task_id in self.open or task_id not in self.reached for task_id in ready)
+
+
+_REACHED = TaskState.READY | TaskState.STARTED | TaskState.FINISHED_MASK
+
+
 def sync(s: Session, inst: ProcessInstance, wf: BpmnWorkflow, steps: dict[str, dict[str, Any]], roles: RoleBook, *,
-         fresh: bool = False) -> None:
+         fresh: bool = False, rows_known: KnownRows | None = None) -> None:
     """Bring the task rows, jobs and domain columns in line with the workflow state.
 
-    `fresh`: the case is being started in this transaction, so it has no task row or job to read yet."""
+    `fresh`: the case is being started in this transaction, so it has no task row or job to read yet.
+    `rows_known`: the case's open rows and reached tasks before the step (`KnownRows`); when they cover every ready
+    task, the task rows are not read again."""
     data = case_data(wf)
     ready = {str(t.id): t for t in wf.get_tasks(state=TaskState.READY, manual=True)}
     names = [steps.get(t.task_spec.name, {}).get("name") or t.task_spec.bpmn_name or t.task_spec.name for t in ready.values()]
@@ -211,15 +260,19 @@ def sync(s: Session, inst: ProcessInstance, wf: BpmnWorkflow, steps: dict[str, d
         inst.current_step = "、".join(n for n in names if n)[:300] or (outcome(wf) if wf.completed else None)
         # the case's open rows (their index) or the ready ones (primary key): never a scan of a long case's history
         open_ids = select(Task.id).where(Task.instance_id == inst.id, Task.status == "open")
-        known = {} if fresh else {r.id: r for r in s.scalars(select(Task).where(
-            or_(Task.id.in_(open_ids), Task.id.in_(list(ready))))) if r.instance_id == inst.id}
+        if fresh:
+            known: dict[str, Task] = {}
+        elif rows_known is not None and rows_known.cover(ready):
+            known = dict(rows_known.open)
+        else:
+            known = {r.id: r for r in s.scalars(select(Task).where(
+                or_(Task.id.in_(open_ids), Task.id.in_(list(ready))))) if r.instance_id == inst.id}
         for task_id, row in known.items():
             if row.status == "open" and task_id not in ready:
                 row.status, row.completed_at = "cancelled", clock.now()
                 if row.due_at is None:  # only a task with a due time has reminder or escalation jobs
                     continue
-                s.execute(update(Job).where(Job.task_id == task_id, Job.status == "pending").values(status="cancelled")
-                          .execution_options(synchronize_session=False))
+                db.queue_update(s, Job, {"status": "cancelled"}, {"task_id": task_id, "status": "pending"})
         for task_id, spiff_task in ready.items():
             old = known.get(task_id)
             if old is not None and old.status == "open":
@@ -229,7 +282,7 @@ def sync(s: Session, inst: ProcessInstance, wf: BpmnWorkflow, steps: dict[str, d
                 continue
             step = steps.get(spiff_task.task_spec.name, {"name": spiff_task.task_spec.bpmn_name, "properties": {}})
             known[task_id] = _new_task_row(s, inst, spiff_task, step, roles)
-        _sync_timer_jobs(s, inst, wf, fresh)
+        _sync_timer_jobs(s, inst, wf, fresh, rows_known)
     # every open row of the case is in `known` now: the case view after the step reads them from here
     s.info.setdefault(_OPEN_ROWS, {})[inst.id] = sorted((r for r in known.values() if r.status == "open"),
                                                        key=lambda r: r.created_at)

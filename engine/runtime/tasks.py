@@ -7,10 +7,23 @@ from uuid import UUID
 
 from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import Select, String, cast, literal, select, update
+from sqlalchemy import Select, String, cast, literal, select
 from sqlalchemy.orm import Session
 
-from . import access, attachments, audit, case_data, clock, form_files, forms, instances, notifications, users
+from . import (
+    access,
+    attachments,
+    audit,
+    case_data,
+    clock,
+    db,
+    form_files,
+    forms,
+    instances,
+    notifications,
+    projection,
+    users,
+)
 from .attachments import Upload
 from .db import unit_of_work
 from .errors import BadRequest, Conflict, Forbidden, not_found
@@ -45,9 +58,11 @@ def get_task(actor: Actor, task_id: str) -> TaskView:
 class _Locked:
     row: Task
     inst: ProcessInstance
+    timer_jobs: list[Job] | None = None  # the case's pending timer jobs, when asked for with the lock
 
 
-def _lock_task(s: Session, actor: Actor, task_id: str, expected_version: int | None = None) -> _Locked:
+def _lock_task(s: Session, actor: Actor, task_id: str, expected_version: int | None = None, *,
+               timer_jobs: bool = False) -> _Locked:
     """Lock the task's case, then read the task: the loser of a race sees it already done (409).
 
     One statement: the case row, the task row and the case's audit chain head joined and read afresh; on
@@ -55,9 +70,14 @@ def _lock_task(s: Session, actor: Actor, task_id: str, expected_version: int | N
     committed them (a task completed meanwhile shows as completed, the chain's head is the newest); SQLite writers
     are serialized already. A case without a chain head (only a tampered trail) is read without it.
     """
-    found = s.execute(_locking(s, select(ProcessInstance, Task, AuditHead).join(
-        Task, Task.instance_id == ProcessInstance.id).join(AuditHead, AuditHead.chain == _CASE_CHAIN)
-        .where(Task.id == task_id))).first()
+    stmt = select(ProcessInstance, Task, AuditHead).join(Task, Task.instance_id == ProcessInstance.id).join(
+        AuditHead, AuditHead.chain == _CASE_CHAIN).where(Task.id == task_id)
+    if timer_jobs:  # and the case's pending timer jobs (not locked), for the step's projection: one row per job
+        stmt = stmt.add_columns(Job).outerjoin(Job, (Job.instance_id == ProcessInstance.id) & (Job.kind == "timer")
+                                               & (Job.status == "pending"))
+    rows = s.execute(_locking(s, stmt, of=(ProcessInstance, Task, AuditHead))).all()
+    found = rows[0] if rows else None
+    jobs = [r[3] for r in rows if r[3] is not None] if timer_jobs and rows else None
     if found is not None:
         audit.hold(s, found[2])
     else:
@@ -73,15 +93,15 @@ def _lock_task(s: Session, actor: Actor, task_id: str, expected_version: int | N
     assert inst is not None
     if inst.status != instances.Status.RUNNING.value:
         raise instances.not_running(inst)
-    return _Locked(row, inst)
+    return _Locked(row, inst, jobs)
 
 
 _CASE_CHAIN = literal("case:", String) + cast(ProcessInstance.id, String)  # audit.record's chain of a case
 
 
-def _locking(s: Session, stmt: Select[Any]) -> Select[Any]:
+def _locking(s: Session, stmt: Select[Any], of: tuple[Any, ...] | None = None) -> Select[Any]:
     stmt = stmt.execution_options(populate_existing=True)
-    return stmt.with_for_update() if s.get_bind().dialect.name == "postgresql" else stmt
+    return stmt.with_for_update(of=list(of) if of else None) if s.get_bind().dialect.name == "postgresql" else stmt
 
 
 def _check_worker(actor: Actor, row: Task) -> None:
@@ -238,7 +258,7 @@ def complete_task(actor: Actor, task_id: str, data: dict[str, Any] | None = None
     payload = dict(data or {})
     case_data.check_input(payload)
     with attachments.staging() as staged, unit_of_work() as s:
-        locked = _lock_task(s, actor, task_id, expected_version)
+        locked = _lock_task(s, actor, task_id, expected_version, timer_jobs=True)
         _check_worker(actor, locked.row)
         if locked.row.owner is not None:
             raise Forbidden("委派的任务请先“办理完成并归还”", "A delegated task must be resolved back to its owner first")
@@ -249,6 +269,8 @@ def complete_task(actor: Actor, task_id: str, data: dict[str, Any] | None = None
         spiff_task = _spiff_task(loaded.wf, task_id)
         if spiff_task is None or spiff_task.state != TaskState.READY:
             raise Conflict("任务已不在可办理状态", "The task is no longer ready")
+        # the case's only open row is the one locked (it is its only ready task): the projection need not read them
+        loaded.rows_known = projection.KnownRows.before_step(loaded.wf, [locked.row], locked.timer_jobs)
         submission = form_files.prepare(s, locked.inst.id, schema, payload, uploads or [], lambda: spiff_task.data,
                                         check_references=not trust_file_ids)
         payload = submission.data
@@ -263,13 +285,12 @@ def complete_task(actor: Actor, task_id: str, data: dict[str, Any] | None = None
         row.version += 1
         row.draft = None
         if row.due_at is not None:  # only a task with a due time has reminder or escalation jobs
-            s.execute(update(Job).where(Job.task_id == task_id, Job.status == "pending").values(status="cancelled")
-                      .execution_options(synchronize_session=False))
+            db.queue_update(s, Job, {"status": "cancelled"}, {"task_id": task_id, "status": "pending"})
         audit.record(s, "task.complete", actor=actor.username, instance_id=locked.inst.id, task_id=task_id,
                      before={"task": row.element_id}, after={"data": _masked(payload), "comment": comment})
         _copy_to(s, loaded, row)
         instances.start_children(s, locked.inst, instances.advance(s, loaded, actor.username), actor, 0)
-        s.flush()
+        db.write_pending(s)  # SQLite: flushed now; PostgreSQL: with the commit, in one round trip
         return instance_view(s, locked.inst, actor)
 
 
@@ -282,8 +303,10 @@ def _copy_to(s: Session, loaded: instances.Loaded, row: Task) -> None:
         key = loaded.roles.resolve(role, None)
         if key:
             scope_enterprise = loaded.inst.enterprise_id if loaded.roles.is_enterprise_side(key) else None
-            recipients.update(notifications.role_members(s, key, scope_enterprise, loaded.inst.industry_key))
+            with s.no_autoflush:  # users and roles: nothing the step has pending changes them
+                recipients.update(notifications.role_members(s, key, scope_enterprise, loaded.inst.industry_key))
     if recipients:
+        db.write_now(s, instances.STEP_ROWS)  # the step so far in one statement, not flushed row by row by notify
         title = loaded.inst.title or row.name
         notifications.notify(s, sorted(recipients), "cc", f"抄送：{row.name}（{title}）", f"Copied to you: {row.name} ({title})",
                              instance_id=row.instance_id, task_id=row.id)
@@ -335,5 +358,5 @@ def send_back(actor: Actor, task_id: str, comment: str | None) -> InstanceView:
         audit.record(s, "task.send_back", actor=actor.username, instance_id=locked.inst.id, task_id=task_id,
                      before={"task": locked.row.element_id}, after={"to": target.task_spec.name, "comment": text})
         instances.advance(s, loaded, actor.username)
-        s.flush()
+        db.write_pending(s)  # SQLite: flushed now; PostgreSQL: with the commit, in one round trip
         return instance_view(s, locked.inst, actor)
