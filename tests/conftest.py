@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.exc import OperationalError
 
 import engine
 from engine.campaign import bootstrap
@@ -63,8 +64,14 @@ def pg_ready() -> Iterator[str]:
 
 def _truncate_pg() -> None:
     names = ", ".join(t.name for t in Base.metadata.sorted_tables)
-    with db.sql_engine().begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    for attempt in range(3):  # TRUNCATE's exclusive locks can meet an ANALYZE/VACUUM in a deadlock: try again
+        try:
+            with db.sql_engine().begin() as conn:
+                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            return
+        except OperationalError as err:
+            if "deadlock" not in str(err).lower() or attempt == 2:
+                raise
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

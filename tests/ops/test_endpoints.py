@@ -97,7 +97,8 @@ from webui import create_app
 from webui.pages import ops
 app = create_app({"TESTING": True, "ENGINE_CONFIGURED": True, "DATA_DIR": sys.argv[1]})
 if sys.argv[2] == "scrape":
-    ops.snapshot = lambda now: ops.Snapshot({"running": 3}, 0, 0, 0, 0, 0.0, 0)
+    from engine.runtime import Snapshot
+    ops.snapshot = lambda now: Snapshot({"running": 3}, 0, 0, 0, 0, 0.0, 0)
     sys.stdout.write(app.test_client().get("/metrics").get_data(as_text=True))
 else:
     for _ in range(int(sys.argv[2])):
