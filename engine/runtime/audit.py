@@ -109,16 +109,17 @@ def _folds(session: Session, head: AuditHead) -> bool:
 
 
 def _append_folded(session: Session, head: AuditHead, event: AuditEvent) -> None:
-    """Queue the event and the head's move with the step's other writes (`db.write_pending`: one statement on
-    PostgreSQL). A chain's events of one step go in one INSERT and its head moves once, from where the first event
-    links to (it is row-locked, so it is still there; if it ever were not, nothing of the step is written). The held
-    head takes the new values at once, as stored, so that the next event links to this one and no flush writes it."""
+    """Queue the event and the head's move with the step's other writes (`db.write_pending`: one statement with the
+    COMMIT on PostgreSQL). The head moves once per chain and step, from where the step's first event links to (it is
+    row-locked, so it is still there; if it ever were not, the statement fails and nothing of the step is written).
+    The held head takes the new values at once, as stored, so that the next event links to this one and no flush
+    writes it."""
     key_id = audit_keys.current()  # the head is signed with the current key, as `_sign_head` does
     mac = _head_mac(key_id, head.chain, event.seq, event.hash)
     pending = session.info.setdefault(_PENDING, {})
     chain = pending.get(head.chain)
     if chain is None:
-        chain = pending[head.chain] = _PendingChain(head.count, head.head_hash)
+        chain = pending[head.chain] = _PendingChain()
         db.queue_update(session, AuditHead, lambda: chain.to, {"chain": head.chain, "count": head.count,
                                                               "head_hash": head.head_hash},
                         expect=1, done=lambda: pending.pop(head.chain, None))
@@ -135,10 +136,8 @@ _EVENT_COLUMNS = ("chain", "seq", "at", "actor", "action", "instance_id", "task_
 
 @dataclass
 class _PendingChain:
-    """A chain's head move queued in this step: from `count`/`head_hash` (where its first event links) `to`."""
+    """A chain's head move queued in this step: the values it moves `to` (its last event's)."""
 
-    count: int
-    head_hash: str
     to: dict[str, Any] = field(default_factory=dict)
 
 

@@ -12,30 +12,10 @@ from sqlalchemy import ColumnElement, func, inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import (
-    access,
-    audit,
-    clock,
-    compaction,
-    db,
-    definitions,
-    fixed_rows,
-    forms,
-    projection,
-    schedules,
-    scripting,
-    specs,
-)
+from . import (access, audit, clock, compaction, db, definitions, fixed_rows, forms, projection, schedules, scripting,
+               specs)
 from .errors import BadRequest, Conflict, EngineError, Forbidden, NotFound, not_found
-from .models import (
-    AuditEvent,
-    AuditHead,
-    Enterprise,
-    Job,
-    ProcessDefinition,
-    ProcessInstance,
-    Task,
-)
+from .models import AuditEvent, AuditHead, Enterprise, Job, ProcessDefinition, ProcessInstance, Task
 from .roles import RoleBook
 from .views import Actor
 
@@ -274,17 +254,5 @@ def not_running(inst: ProcessInstance) -> Conflict:
     return Conflict(f"事项{STATUS_ZH.get(inst.status, inst.status)}，不能办理", f"The case is {inst.status}; it cannot be worked on")
 
 
-__all__ = [
-    "Loaded",
-    "NotFound",
-    "Status",
-    "advance",
-    "create",
-    "load",
-    "lock",
-    "not_running",
-    "save",
-    "start_form_check",
-    "transition",
-    "visible",
-]
+__all__ = ["Status", "Loaded", "lock", "load", "advance", "save", "create", "visible", "transition",
+           "start_form_check", "not_running", "NotFound"]

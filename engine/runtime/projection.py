@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from . import clock, db, workdays
-from .durations import looks_like_duration, parse_duration
+from .durations import looks_like_duration, parse_duration  # noqa: F401  (parse_duration: re-exported)
 from .models import Enterprise, Job, ProcessInstance, Task
 from .roles import RoleBook
 

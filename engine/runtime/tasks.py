@@ -10,20 +10,8 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Select, String, cast, literal, select
 from sqlalchemy.orm import Session
 
-from . import (
-    access,
-    attachments,
-    audit,
-    case_data,
-    clock,
-    db,
-    form_files,
-    forms,
-    instances,
-    notifications,
-    projection,
-    users,
-)
+from . import (access, attachments, audit, case_data, clock, db, form_files, forms, instances, notifications, projection,
+               users)
 from .attachments import Upload
 from .db import unit_of_work
 from .errors import BadRequest, Conflict, Forbidden, not_found
