@@ -25,7 +25,7 @@ from .models import ProcessInstance as Case
 from .task_pass import CASE, COMPLETED, CREATED, STEP, TaskPass, fetch
 
 START, END = "", ""  # a hand-over from the start event / to an end event (the empty element id)
-_CREATED = itemgetter(CREATED)
+_CREATED, _STEP = itemgetter(CREATED), itemgetter(STEP)
 
 
 @dataclass(frozen=True)
@@ -70,8 +70,9 @@ def case_hand_overs(rows: list[tuple[Any, ...]], before: list[tuple[Any, ...]]
     """The hand-overs of the counted rows' cases (`hand_overs`), and the cases whose last event is a completion of
     a counted task (case → its step): those ended if the case did.
 
-    Most cases are a chain of steps (`_chained`): their hand-overs are the consecutive steps, counted per chain of
-    step names; the others' events are sorted (time, completions first, then step: a stable answer for ties)."""
+    Most cases are one task or a chain of steps (`_chained`): their hand-overs are the consecutive steps, counted
+    per chain of step names; the others' events are sorted (time, completions first, then step: a stable answer
+    for ties)."""
     by_case: dict[int, list[tuple[Any, ...]]] = {}
     of_case = by_case.get
     for row in rows:
@@ -86,14 +87,26 @@ def case_hand_overs(rows: list[tuple[Any, ...]], before: list[tuple[Any, ...]]
     found: Counter[tuple[str | None, str | None]] = Counter()
     chains: Counter[tuple[str, ...]] = Counter()
     ends: dict[int, str] = {}  # case → its last event's step: a completion of a counted task
+    singles: Counter[str] = Counter()  # step → cases of that one task (a hand-over from the start event each)
     for instance_id, case_rows in by_case.items():
-        if len(case_rows) > 1:
-            case_rows.sort(key=_CREATED)
-        if instance_id not in earlier and _chained(case_rows):
-            chains[tuple([row[STEP] for row in case_rows])] += 1
-            if case_rows[-1][COMPLETED] is not None:
-                ends[instance_id] = case_rows[-1][STEP]
-            continue
+        if instance_id not in earlier:
+            if len(case_rows) == 1:
+                row = case_rows[0]
+                done = row[COMPLETED]
+                if done is None:
+                    singles[row[STEP]] += 1
+                    continue
+                if row[CREATED] < done:
+                    singles[row[STEP]] += 1
+                    ends[instance_id] = row[STEP]
+                    continue
+            else:
+                case_rows.sort(key=_CREATED)
+                if _chained(case_rows):
+                    chains[tuple(map(_STEP, case_rows))] += 1
+                    if case_rows[-1][COMPLETED] is not None:
+                        ends[instance_id] = case_rows[-1][STEP]
+                    continue
         # events: (at, kind 0: completed 1: created, step, counted: a completion of a task counted)
         events: list[tuple[Any, int, str, bool]] = earlier.get(instance_id, [])
         for row in case_rows:
@@ -120,6 +133,8 @@ def case_hand_overs(rows: list[tuple[Any, ...]], before: list[tuple[Any, ...]]
             found[(prev, created if isinstance(created, str) else " ".join(sorted(created)))] += 1
         elif events[-1][3]:
             ends[instance_id] = events[-1][2]
+    for step, n in singles.items():
+        found[(None, step)] += n
     for chain, n in chains.items():
         step: str | None = None
         for following in chain:
