@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import select
@@ -21,9 +22,10 @@ from sqlalchemy.orm import Session
 
 from .flow_graph import FlowGraph
 from .models import ProcessInstance as Case
-from .task_pass import TaskPass
+from .task_pass import CASE, COMPLETED, CREATED, STEP, TaskPass, fetch
 
 START, END = "", ""  # a hand-over from the start event / to an end event (the empty element id)
+_CREATED, _STEP = itemgetter(CREATED), itemgetter(STEP)
 
 
 @dataclass(frozen=True)
@@ -39,25 +41,82 @@ def hand_overs(s: Session, walk: TaskPass) -> Counter[tuple[str | None, str | No
     Per case its events in time order, completions before creations at the same moment: the creations after a
     completion (or before the first: the start event) are one hand-over; a completion in the period that is the
     case's last event, in a completed case, is a hand-over to an end event."""
-    # case → its events (at, kind 0: completed 1: created, step, counted: a completion of a task counted)
-    events: dict[int, list[tuple[Any, int, str, bool]]] = {}
-    of_case = events.get
-    for row in walk.rows:  # (instance id, element id, status, created, completed in the period, …)
-        case_events = of_case(row[0])
-        if case_events is None:
-            case_events = events[row[0]] = []
-        case_events.append((row[3], 1, row[1], True))
-        if row[4] is not None:
-            case_events.append((row[4], 0, row[1], True))
-    for instance_id, element, completed in walk.before:
-        events[instance_id].append((completed, 0, element, False))
+    found, ends = case_hand_overs(walk.rows, walk.before)
+    if ends:  # which of those cases ended: the completed ones in the counted cases' id range
+        completed = select(Case.id).where(Case.process_key == walk.source_key, Case.status == "completed",
+                                          Case.id.between(min(ends), max(ends)))
+        for instance_id, in fetch(s, completed):
+            if instance_id in ends:
+                found[(ends[instance_id], None)] += 1
+    return found
+
+
+def _chained(case_rows: list[tuple[Any, ...]]) -> bool:
+    """Were the case's tasks (in creation order) one after the other: each completed after it was created, and at
+    or before the next one's creation (only the last may be open)? Then its events need no sort."""
+    last = len(case_rows) - 1
+    for i, row in enumerate(case_rows):
+        done = row[COMPLETED]
+        if done is None:
+            if i != last:
+                return False
+        elif not row[CREATED] < done or (i != last and case_rows[i + 1][CREATED] < done):
+            return False
+    return True
+
+
+def case_hand_overs(rows: list[tuple[Any, ...]], before: list[tuple[Any, ...]]
+                    ) -> tuple[Counter[tuple[str | None, str | None]], dict[int, str]]:
+    """The hand-overs of the counted rows' cases (`hand_overs`), and the cases whose last event is a completion of
+    a counted task (case → its step): those ended if the case did.
+
+    Most cases are one task or a chain of steps (`_chained`): their hand-overs are the consecutive steps, counted
+    per chain of step names; the others' events are sorted (time, completions first, then step: a stable answer
+    for ties)."""
+    by_case: dict[int, list[tuple[Any, ...]]] = {}
+    of_case = by_case.get
+    for row in rows:
+        case_rows = of_case(row[CASE])
+        if case_rows is None:
+            by_case[row[CASE]] = [row]
+        else:
+            case_rows.append(row)
+    earlier: dict[int, list[tuple[Any, ...]]] = {}  # case → the completions of tasks created before the period
+    for instance_id, element, completed in before:
+        earlier.setdefault(instance_id, []).append((completed, 0, element, False))
     found: Counter[tuple[str | None, str | None]] = Counter()
+    chains: Counter[tuple[str, ...]] = Counter()
     ends: dict[int, str] = {}  # case → its last event's step: a completion of a counted task
-    for instance_id, case_events in events.items():
-        case_events.sort()  # time, completions first (ties at the same moment: by step, for a stable answer)
+    singles: Counter[str] = Counter()  # step → cases of that one task (a hand-over from the start event each)
+    for instance_id, case_rows in by_case.items():
+        if instance_id not in earlier:
+            if len(case_rows) == 1:
+                row = case_rows[0]
+                done = row[COMPLETED]
+                if done is None:
+                    singles[row[STEP]] += 1
+                    continue
+                if row[CREATED] < done:
+                    singles[row[STEP]] += 1
+                    ends[instance_id] = row[STEP]
+                    continue
+            else:
+                case_rows.sort(key=_CREATED)
+                if _chained(case_rows):
+                    chains[tuple(map(_STEP, case_rows))] += 1
+                    if case_rows[-1][COMPLETED] is not None:
+                        ends[instance_id] = case_rows[-1][STEP]
+                    continue
+        # events: (at, kind 0: completed 1: created, step, counted: a completion of a task counted)
+        events: list[tuple[Any, int, str, bool]] = earlier.get(instance_id, [])
+        for row in case_rows:
+            events.append((row[CREATED], 1, row[STEP], True))
+            if row[COMPLETED] is not None:
+                events.append((row[COMPLETED], 0, row[STEP], True))
+        events.sort()
         prev: str | None = None
         created: str | set[str] | None = None  # the steps created since `prev` (one: its id)
-        for _at, kind, element, _counted in case_events:
+        for _at, kind, element, _counted in events:
             if kind:
                 if created is None:
                     created = element
@@ -72,15 +131,16 @@ def hand_overs(s: Session, walk: TaskPass) -> Counter[tuple[str | None, str | No
             prev = element
         if created is not None:
             found[(prev, created if isinstance(created, str) else " ".join(sorted(created)))] += 1
-        elif case_events[-1][3]:
-            ends[instance_id] = case_events[-1][2]
-    if ends:  # which of those cases ended: the completed ones in the counted cases' id range
-        completed = select(Case.id).where(Case.process_key == walk.source_key, Case.status == "completed",
-                                          Case.id.between(min(ends), max(ends)))
-        for instance_id in s.scalars(completed):
-            if instance_id in ends:
-                found[(ends[instance_id], None)] += 1
-    return found
+        elif events[-1][3]:
+            ends[instance_id] = events[-1][2]
+    for step, n in singles.items():
+        found[(None, step)] += n
+    for chain, n in chains.items():
+        step: str | None = None
+        for following in chain:
+            found[(step, following)] += n
+            step = following
+    return found, ends
 
 
 def flow_totals(s: Session, walk: TaskPass, graph: FlowGraph) -> FlowTotals:

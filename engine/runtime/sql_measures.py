@@ -1,20 +1,20 @@
-"""Durations and percentiles in SQL that PostgreSQL and SQLite both run.
+"""Durations in SQL that PostgreSQL and SQLite both run, and percentiles computed as PostgreSQL computes them.
 
-SQLite has no `percentile_cont` and no interval arithmetic, so a duration is `julianday` seconds there and `EXTRACT
-(EPOCH …)` on PostgreSQL; a percentile is read from the two sorted values around its position and interpolated
-as `percentile_cont` does (`interpolate`; the values are sorted in Python, `engine.runtime.task_pass.percentiles`).
+SQLite has no interval arithmetic, so a duration is `julianday` seconds there and `EXTRACT(EPOCH …)` on PostgreSQL.
+SQLite has no `percentile_cont` either: the values are sorted in Python on both databases (`engine.runtime.task_pass
+.percentiles`) and a percentile interpolated between the two values around its position (`percentile_cont`).
 """
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+import math
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Float
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
-# A percentile as a fraction a/b, so that its position is integer arithmetic: (a × (n − 1)) div b.
+# A percentile as the fraction a/b (the double PostgreSQL was given as percentile_cont(a / b)).
 PERCENTILES = {"p50": (1, 2), "p90": (9, 10)}
 
 
@@ -39,21 +39,13 @@ def _julian_seconds(element: seconds_between, compiler: Any, **kw: Any) -> str:
     return f"((julianday({end}) - julianday({start})) * 86400.0)"
 
 
-def interpolate(rows: Iterable[Sequence[Any]]) -> dict[tuple[str, str], dict[str, float | int]]:
-    """From rows (metric, group, 0-based position in ascending order, n, value) — the values at the positions the
-    percentiles need — {(metric, group): {"n": n, "p50": …, "p90": …}} (seconds, as percentile_cont)."""
-    points: dict[tuple[str, str], dict[int, float]] = defaultdict(dict)
-    sizes: dict[tuple[str, str], int] = {}
-    for metric, grp, pos, n, v in rows:
-        points[(metric, grp)][int(pos)] = float(v)
-        sizes[(metric, grp)] = int(n)
-    result: dict[tuple[str, str], dict[str, float | int]] = {}
-    for key, at in points.items():
-        n = sizes[key]
-        found: dict[str, float | int] = {"n": n}
-        for label, (a, b) in PERCENTILES.items():
-            low, rest = divmod((n - 1) * a, b)
-            high = at.get(low + 1, at[low])
-            found[label] = at[low] + (high - at[low]) * rest / b
-        result[key] = found
-    return result
+def percentile_cont(ordered: Sequence[float], a: int, b: int) -> float:
+    """PostgreSQL's `percentile_cont(a / b) WITHIN GROUP (ORDER BY …)` over `ordered` (ascending, not empty), in the
+    same double arithmetic: the two values around position a / b × (n − 1), linearly interpolated."""
+    fraction = a / b
+    position = fraction * (len(ordered) - 1)
+    first, second = math.floor(position), math.ceil(position)
+    low = ordered[first]
+    if second == first:
+        return float(low)
+    return low + (ordered[second] - low) * (position - first)

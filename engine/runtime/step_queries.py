@@ -1,11 +1,10 @@
-"""The SQL behind the step statistics: one process's task rows in a period, grouped by step (element id).
+"""The SQL behind the step statistics: one process's task rows in a period, and the few look-ups around them.
 
-`task_rows` is the filtered set every figure is computed over. It reads the covering index `ix_task_statistics`
-(process, created, then every task column the figures use; migration 0019) and joins the cases only when a case
-filter (version, industry, township, enterprise) asks for it. `step_figures` is one grouped pass over it: counts,
-lateness, escalations, reminders and send-backs (probes into two small partial indexes) and, on PostgreSQL, the
-wait percentiles (`percentile_cont … WITHIN GROUP`); SQLite has no percentile_cont, so there they come from the
-one read of the counted rows in `engine.runtime.task_pass`, as do the slowest cases and the flows.
+`task_rows` is the filtered set every figure is computed over, read once (`engine.runtime.task_pass`) from the covering
+index `ix_task_statistics` (process, created, then every task column the figures use; migration 0019), with the
+cases only when a case filter (version, industry, township, enterprise) asks for them. Counts, lateness,
+percentiles, slowest cases and flows are then computed in Python from those rows (one index scan instead of a
+grouped pass beside the read: docs/performance.md); reminders and send-backs are counted per step in SQL.
 """
 from __future__ import annotations
 
@@ -13,13 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, case, func, literal, literal_column, select, text
+from sqlalchemy import Integer, case, func, literal, literal_column, select, text
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.selectable import Select, Subquery
+from sqlalchemy.sql.selectable import Select
 
 from .models import AuditEvent, Enterprise, Job, ProcessDefinition, Task, UTCDateTime
 from .models import ProcessInstance as Case
-from .sql_measures import PERCENTILES, seconds_between
+from .sql_measures import seconds_between
 
 WORKED = ("open", "completed")  # a cancelled task (sent back, a boundary timer, the case ended) was never done
 
@@ -64,20 +63,41 @@ def scoped(stmt: Select[Any], scope: Scope) -> Select[Any]:
     return stmt.where(Task.instance_id.in_(cases))
 
 
-def task_rows(scope: Scope) -> Subquery:
-    """The tasks counted, one row each, with their durations in seconds and whether they ran late."""
+def task_rows(scope: Scope) -> Select[Any]:
+    """The tasks counted, one row each, with the columns the figures are computed from (`engine.runtime.task_pass.read`):
+    (instance id, element id, status, created, completed in the period or NULL, time spent s, time to claim s,
+    late: 1 | 0 | NULL without a due time, escalation level).
+
+    Times are the driver's: SQLite's stored text (fixed width, microseconds always written, so it compares as the
+    database does) and PostgreSQL's timestamps. A completion counts as an event of the period's hand-overs only
+    before the period's end. The time spent is that of a worked task (open: until now; completed: the time to
+    done, the same expression)."""
     now = literal(scope.now, UTCDateTime())
     done = Task.status == "completed"
     ended = case((done, Task.completed_at), else_=now)
     late = case((Task.due_at.is_(None) | Task.status.not_in(WORKED), None),
                 (done & (Task.completed_at > Task.due_at), 1), (~done & (Task.due_at < now), 1), else_=0)
-    stmt = select(Task.id, Task.element_id, Task.instance_id, Task.status, Task.created_at, Task.completed_at,
-                  Task.escalation_level,
-                  seconds_between(Task.created_at, Task.claimed_at).label("claim_s"),
-                  case((done, seconds_between(Task.created_at, Task.completed_at))).label("done_s"),
-                  case((Task.status.in_(WORKED), seconds_between(Task.created_at, ended))).label("spent_s"),
-                  late.label("late"))
-    return scoped(stmt, scope).subquery("counted")
+    return scoped(select(Task.instance_id, Task.element_id, Task.status, Task.created_at,
+                         case((done & (Task.completed_at < scope.end), Task.completed_at)),
+                         case((Task.status.in_(WORKED), seconds_between(Task.created_at, ended))),
+                         seconds_between(Task.created_at, Task.claimed_at), late, Task.escalation_level), scope)
+
+
+def reminders_and_send_backs(s: Session, scope: Scope) -> tuple[dict[str, int], dict[str, int]]:
+    """Per element id: the counted tasks whose reminder fired, and the send-backs raised from counted tasks.
+
+    Two small statements beside the read rather than two columns of it: the planner may drive them from the
+    partial indexes of fired reminders and send-backs (migration 0019; the constants written out so that both
+    databases see the indexes' conditions) instead of probing them once per counted task (SQLite: 30 ms against
+    110 ms at 100k tasks)."""
+    reminded = (select(Job.task_id)
+                .where(Job.kind == literal_column("'reminder'"), Job.status == literal_column("'done'")))
+    reminders = scoped(select(Task.element_id, func.count()).where(Task.id.in_(reminded)), scope)
+    sent = scoped(select(Task.element_id, func.count())
+                  .join(AuditEvent, (AuditEvent.task_id == Task.id)
+                        & (AuditEvent.action == literal_column("'task.send_back'"))), scope)
+    return ({e: int(n) for e, n in s.execute(reminders.group_by(Task.element_id))},
+            {e: int(n) for e, n in s.execute(sent.group_by(Task.element_id))})
 
 
 @dataclass(frozen=True)
@@ -95,49 +115,12 @@ class Counts:
 Waits = dict[tuple[str, str], dict[str, float | int]]  # ("claim" | "done", element id) → {"n", "p50", "p90"}
 
 
-def _on_postgresql(s: Session) -> bool:
-    return s.get_bind().dialect.name == "postgresql"
-
-
 def tune(s: Session) -> None:
     """For this transaction on PostgreSQL: no JIT (the per-row probes make the planner's cost estimate large enough
     to compile the statements, which took 1.4 s of a 1.5 s statement at 100k tasks) and room to sort in memory."""
-    if _on_postgresql(s):
+    if s.get_bind().dialect.name == "postgresql":
         s.execute(text("SET LOCAL jit = off"))
         s.execute(text("SET LOCAL work_mem = '32MB'"))
-
-
-def step_figures(s: Session, rows: Subquery) -> tuple[dict[str, Counts], Waits | None]:
-    """Per element id: tasks, completed, open, late of those with a due time, escalations, reminders, send-backs;
-    and on PostgreSQL the waits' percentiles (seconds; None on SQLite, `engine.runtime.task_pass.percentiles`). One grouped
-    pass over `rows`."""
-    # the constants written out, so that both databases see the partial indexes' conditions (migration 0019)
-    reminded = (select(Job.task_id)
-                .where(Job.kind == literal_column("'reminder'"), Job.status == literal_column("'done'")))
-    sent = (select(AuditEvent.task_id, func.count().label("n"))
-            .where(AuditEvent.action == literal_column("'task.send_back'")).group_by(AuditEvent.task_id)
-            .subquery("sent_back"))
-    flag = lambda cond: func.sum(case((cond, 1), else_=0))  # noqa: E731
-    columns: list[ColumnElement[Any]] = [
-        rows.c.element_id, func.count(), flag(rows.c.status == "completed"), flag(rows.c.status == "open"),
-        func.coalesce(func.sum(rows.c.late), 0), func.count(rows.c.late),
-        func.coalesce(func.sum(rows.c.escalation_level), 0), flag(rows.c.id.in_(reminded)),
-        func.coalesce(func.sum(sent.c.n), 0)]
-    postgres = _on_postgresql(s)
-    if postgres:  # the percentiles in the same pass: (n, p50, p90) per wait
-        for value in (rows.c.claim_s, rows.c.done_s):
-            columns.append(func.count(value))
-            columns.extend(func.percentile_cont(a / b).within_group(value) for a, b in PERCENTILES.values())
-    counts: dict[str, Counts] = {}
-    waits: Waits = {}
-    stmt = select(*columns).outerjoin(sent, sent.c.task_id == rows.c.id).group_by(rows.c.element_id)
-    for element, *numbers in s.execute(stmt):
-        counts[element] = Counts(*(int(v or 0) for v in numbers[:8]))
-        for i, metric in enumerate(("claim", "done") if postgres else ()):
-            n, *points = numbers[8 + i * 3: 11 + i * 3]
-            if n:
-                waits[(metric, element)] = {"n": int(n), **{k: float(p) for k, p in zip(PERCENTILES, points)}}
-    return counts, waits if postgres else None
 
 
 def step_names(s: Session, scope: Scope, elements: list[str]) -> dict[str, str]:

@@ -5,9 +5,9 @@ cases; per sequence flow how often it was taken (`engine.runtime.flow_counts`).
 Who may read them: process owners, section chiefs and the leaders above them, auditors and admins see every case;
 enterprise users see their own enterprise's cases only (another enterprise answers 404); everyone else gets 403.
 The figures are counted over the task rows created in the period (default: the last 12 months, at most 5 years) in
-one read transaction: a grouped pass in SQL (`engine.runtime.step_queries`) and one read of the counted rows' few columns
-for the flows, the slowest cases and SQLite's percentiles (`engine.runtime.task_pass`, `engine.runtime.flow_counts`), both over one
-covering index (bench section `stats`, docs/performance.md for what a year of a busy process costs).
+one read transaction: one read of the counted rows' few columns over a covering index (`engine.runtime.step_queries`),
+from which the counts, percentiles, slowest cases and flows are computed in Python (`engine.runtime.task_pass`,
+`engine.runtime.flow_counts`; bench section `stats`, docs/performance.md for what a year of a busy process costs).
 """
 from __future__ import annotations
 
@@ -24,7 +24,17 @@ from .flow_counts import flow_totals
 from .flow_graph import FlowGraph, graph_of
 from .models import Enterprise, Industry, ProcessDefinition
 from .roles import LEADERS
-from .step_queries import Counts, Scope, Waits, case_labels, step_figures, step_names, task_rows, tune, versions_of
+from .step_queries import (
+    Counts,
+    Scope,
+    SlowRow,
+    Waits,
+    case_labels,
+    reminders_and_send_backs,
+    step_names,
+    tune,
+    versions_of,
+)
 from .views import Actor
 
 READERS = frozenset({"process_owner", "section_chief", "auditor", "admin"}) | LEADERS
@@ -176,8 +186,7 @@ def _steps(graph: FlowGraph, counts: dict[str, Counts], waits: Waits, names: dic
     return tuple(step(e) for e in [*graph.steps, *sorted(set(counts) - set(graph.steps))])
 
 
-def _slowest(s: Session, actor: Actor, walk: task_pass.TaskPass, limit: int) -> dict[str, tuple[SlowCase, ...]]:
-    found = task_pass.slowest(walk, limit)
+def _slowest(s: Session, actor: Actor, found: list[SlowRow]) -> dict[str, tuple[SlowCase, ...]]:
     labels = case_labels(s, sorted({r.instance_id for r in found}), access.instance_clause(actor))
     result: dict[str, list[SlowCase]] = {}
     for r in found:
@@ -209,14 +218,13 @@ def process_statistics(actor: Actor, key: str, filters: Filters = Filters()) -> 
                       filters.township or None, _enterprise_id(s, actor, filters.enterprise_code))
         graph = graph_of(definition.checksum, definition.bpmn_xml, key)
         tune(s)
-        rows = task_rows(scope)
-        counts, waits = step_figures(s, rows)
-        walk = task_pass.read(s, rows, scope, waits=waits is None)
-        if waits is None:
-            waits = task_pass.percentiles(walk)
-        names = step_names(s, scope, [e for e in counts if not graph.names.get(e)])
-        steps = _steps(graph, counts, waits, names, _slowest(s, actor, walk, filters.slowest))
-        totals = flow_totals(s, walk, graph)
+        with task_pass.paused_gc():
+            walk = task_pass.read(s, scope)
+            figures = task_pass.figures(walk, filters.slowest, *reminders_and_send_backs(s, scope))
+            totals = flow_totals(s, walk, graph)
+            del walk
+        names = step_names(s, scope, [e for e in figures.counts if not graph.names.get(e)])
+        steps = _steps(graph, figures.counts, figures.waits, names, _slowest(s, actor, figures.slowest))
     flows = tuple(FlowStatistics(f.id, f.source, f.target, f.name, totals.counts.get(f.id, 0)) for f in graph.flows)
     return ProcessStatistics(key, definition.name, filters.version, definition.version, tuple(versions), start, end,
                              filters, actor.enterprise_code if access.is_enterprise_user(actor) else None, steps,
