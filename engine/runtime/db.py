@@ -303,9 +303,71 @@ def _table(table: Any) -> Any:
     return getattr(table, "__table__", table)
 
 
+@dataclass
+class _Linked:
+    """New rows of a table with generated ids and, for some of them, new rows of a child table that refer to them
+    (`link` takes the id of the parent row whose `key` column equals the child's key): on PostgreSQL two parts of the
+    step's statement, the children's ids taken from the parents' `RETURNING`. Parents get their ids in list order,
+    children in parent then list order, as one INSERT each would give them."""
+
+    table: Any
+    rows: list[dict[str, Any]]  # the same columns in each
+    key: str  # a column of `table` whose value is unique among `rows`
+    child: Any
+    link: str  # the child's column that takes the parent's id
+    children: list[tuple[Any, dict[str, Any]]]  # (the parent's key value, the child row without `link`), same columns
+    where = None
+    expect = None
+    done = None
+
+    def ctes(self, name: str, dialect: Any, params: list[Any]) -> list[str]:
+        quote = dialect.identifier_preparer.quote
+        columns = list(self.rows[0])
+        rows = []
+        for row in self.rows:
+            params.extend(_bound(dialect, self.table.c[k], row[k]) for k in columns)
+            rows.append(f"({', '.join(['%s'] * len(columns))})")
+        parts = [(f"{name} AS (INSERT INTO {quote(self.table.name)} ({', '.join(quote(k) for k in columns)}) "
+                  f"VALUES {', '.join(rows)} RETURNING {quote('id')}, {quote(self.key)})")]
+        if self.children:
+            cols = list(self.children[0][1])
+            values = []
+            for n, (key, row) in enumerate(self.children):
+                params.append(_bound(dialect, self.table.c[self.key], key))
+                params.extend(_bound(dialect, self.child.c[k], row[k]) for k in cols)
+                types = [self.table.c[self.key].type, *[self.child.c[k].type for k in cols]]
+                cells = [f"CAST(%s AS {t.compile(dialect=dialect)})" for t in types] if n == 0 else ["%s"] * len(types)
+                values.append(f"({n}, {', '.join(cells)})")
+            names = ", ".join(f"c{j}" for j in range(len(cols)))
+            parts.append(f"{name}c AS (INSERT INTO {quote(self.child.name)} ({quote(self.link)}, "
+                         f"{', '.join(quote(k) for k in cols)}) SELECT p.{quote('id')}, {names} FROM {name} AS p "
+                         f"JOIN (VALUES {', '.join(values)}) AS v(n, k, {names}) ON v.k = p.{quote(self.key)} "
+                         f"ORDER BY p.{quote('id')}, v.n)")
+        return parts
+
+    def run(self, conn: Any) -> None:
+        """Written as plain statements (before an ORM flush)."""
+        ids = {}
+        for row in self.rows:  # one at a time: each id known for its key
+            ids[row[self.key]] = conn.execute(insert(self.table).values(row).returning(self.table.c.id)).scalar_one()
+        if self.children:
+            conn.execute(insert(self.child), [{self.link: ids[key], **row} for key, row in self.children])
+
+
+def queue_insert_linked(session: Session, table: Any, rows: list[dict[str, Any]], key: str, child: Any, link: str,
+                        children: list[tuple[Any, dict[str, Any]]]) -> None:
+    """Insert `rows` (their ids generated) and `children`, each of them linked by `link` to the row whose `key`
+    column holds the value paired with it, with the step's other writes (PostgreSQL: at commit, in its statement)."""
+    if rows:
+        session.info.setdefault(_QUEUE, []).append(_Linked(_table(table), rows, key, _table(child), link, children))
+
+
 def _drain(session: Session) -> None:
     """The queued writes, one statement each (before an ORM flush: a read that autoflushes sees them)."""
     for item in session.info.pop(_QUEUE, []):
+        if isinstance(item, _Linked):
+            item.run(session.connection())
+            continue
         _check(item, session.connection().execute(item.core().execution_options(preserve_rowcount=True)).rowcount)
 
 
@@ -382,6 +444,9 @@ def _commit_pending(session: Session, commit: bool = True) -> None:
     params: list[Any] = []
     parts, checks, checked = [], [], []
     for i, item in enumerate(items):
+        if isinstance(item, _Linked):
+            parts.extend(item.ctes(f"w{i}", dialect, params))
+            continue
         sql = item.sql(dialect, params)
         if item.expect is not None and item.where is not None:
             sql += " RETURNING 1"

@@ -286,18 +286,18 @@ def _copy_to(s: Session, loaded: instances.Loaded, row: Task) -> None:
     """抄送: tell the roles named in the step's `ccTo` property that it was done (same transaction)."""
     step = loaded.definition.meta.get("steps", {}).get(row.element_id, {})
     roles = [r.strip() for r in step.get("properties", {}).get("ccTo", "").split(",") if r.strip()]
-    recipients: set[str] = set()
+    recipients: dict[str, str | None] = {}  # username -> e-mail address
     for role in roles:
         key = loaded.roles.resolve(role, None)
         if key:
             scope_enterprise = loaded.inst.enterprise_id if loaded.roles.is_enterprise_side(key) else None
             with s.no_autoflush:  # users and roles: nothing the step has pending changes them
-                recipients.update(notifications.role_members(s, key, scope_enterprise, loaded.inst.industry_key))
+                recipients.update(notifications.role_member_emails(s, key, scope_enterprise, loaded.inst.industry_key))
     if recipients:
-        db.write_now(s, instances.STEP_ROWS)  # the step so far in one statement, not flushed row by row by notify
         title = loaded.inst.title or row.name
+        # PostgreSQL: queued with the step's writes (one statement with its COMMIT); SQLite: flushed here
         notifications.notify(s, sorted(recipients), "cc", f"抄送：{row.name}（{title}）", f"Copied to you: {row.name} ({title})",
-                             instance_id=row.instance_id, task_id=row.id)
+                             instance_id=row.instance_id, task_id=row.id, emails=recipients, with_step=True)
 
 
 def _masked(data: dict[str, Any]) -> dict[str, Any]:
