@@ -21,7 +21,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from . import audit_keys, clock, db
+from . import audit_keys, clock, step_writes
 from .db import unit_of_work
 from .models import AuditEvent, AuditHead
 
@@ -109,7 +109,7 @@ def _folds(session: Session, head: AuditHead) -> bool:
 
 
 def _append_folded(session: Session, head: AuditHead, event: AuditEvent) -> None:
-    """Queue the event and the head's move with the step's other writes (`db.write_pending`: one statement with the
+    """Queue the event and the head's move with the step's other writes (`step_writes.write_pending`: one statement with the
     COMMIT on PostgreSQL). The head moves once per chain and step, from where the step's first event links to (it is
     row-locked, so it is still there; if it ever were not, the statement fails and nothing of the step is written).
     The held head takes the new values at once, as stored, so that the next event links to this one and no flush
@@ -120,10 +120,10 @@ def _append_folded(session: Session, head: AuditHead, event: AuditEvent) -> None
     chain = pending.get(head.chain)
     if chain is None:
         chain = pending[head.chain] = _PendingChain()
-        db.queue_update(session, AuditHead, lambda: chain.to, {"chain": head.chain, "count": head.count,
+        step_writes.queue_update(session, AuditHead, lambda: chain.to, {"chain": head.chain, "count": head.count,
                                                               "head_hash": head.head_hash},
                         expect=1, done=lambda: pending.pop(head.chain, None))
-    db.queue_insert(session, AuditEvent, {c: getattr(event, c) for c in _EVENT_COLUMNS})
+    step_writes.queue_insert(session, AuditEvent, {c: getattr(event, c) for c in _EVENT_COLUMNS})
     chain.to = {"head_hash": event.hash, "count": event.seq, "key_id": key_id, "mac": mac}
     for name, value in chain.to.items():
         set_committed_value(head, name, value)

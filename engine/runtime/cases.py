@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
-from . import access, case_data, db, definitions, instances, start_rights
+from . import access, case_data, definitions, instances, start_rights, step_writes
 from .db import unit_of_work
 from .errors import Forbidden
 from .models import AuditEvent, Enterprise, ProcessInstance
@@ -32,7 +32,7 @@ def start_instance(actor: Actor, process_key: str, data: dict[str, Any] | None =
         start_rights.check(s, actor, definition)  # who may start comes from the diagram (403 otherwise)
         instances.start_form_check(s, definition, payload)
         inst = instances.create(s, definition, payload, actor=actor, business_key=business_key)
-        db.write_pending(s)  # SQLite: flushed now; PostgreSQL: with the commit, in one round trip
+        step_writes.write_pending(s)  # SQLite: flushed now; PostgreSQL: with the commit, in one round trip
         return instance_view(s, inst, actor)
 
 
@@ -104,7 +104,7 @@ def _transition(actor: Actor, instance_id: int, name: str, reason: str | None) -
                 t.set_state(instances.TaskState.READY)
             inst.error_element = inst.error_message = None
             instances.start_children(s, inst, instances.advance(s, loaded, actor.username), actor, 0)
-        db.write_pending(s)  # SQLite: flushed now; PostgreSQL: with the commit, in one round trip
+        step_writes.write_pending(s)  # SQLite: flushed now; PostgreSQL: with the commit, in one round trip
         return instance_view(s, inst, actor)
 
 

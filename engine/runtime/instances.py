@@ -12,8 +12,8 @@ from sqlalchemy import ColumnElement, func, inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import (access, audit, clock, compaction, db, definitions, fixed_rows, forms, projection, schedules, scripting,
-               specs)
+from . import (access, audit, clock, compaction, definitions, fixed_rows, forms, projection, schedules, scripting,
+               specs, step_writes)
 from .errors import BadRequest, Conflict, EngineError, Forbidden, NotFound, not_found
 from .models import AuditEvent, AuditHead, Enterprise, Job, ProcessDefinition, ProcessInstance, Task
 from .roles import RoleBook
@@ -130,17 +130,17 @@ def save(s: Session, loaded: Loaded) -> None:
         inst.status, inst.ended_at = Status.COMPLETED.value, clock.now()
     projection.sync(s, inst, wf, loaded.definition.meta.get("steps", {}), loaded.roles, fresh=loaded.fresh,
                     rows_known=loaded.rows_known)
-    if s.get_bind().dialect.name == "postgresql":  # written at commit (db.write_pending): the next version now, as
+    if s.get_bind().dialect.name == "postgresql":  # written at commit (step_writes.write_pending): the next version now, as
         history = inspect(inst).attrs.version.history  # the flush would have made it, for the view after the step
         inst.version = (history.deleted[0] if history.deleted else inst.version) + 1
     try:
-        # PostgreSQL: the step's rows, job changes and audit events in one statement (`db.write_pending`)
-        db.write_pending(s, STEP_ROWS)
+        # PostgreSQL: the step's rows, job changes and audit events in one statement (`step_writes.write_pending`)
+        step_writes.write_pending(s, STEP_ROWS)
     except StaleDataError as err:
         raise Conflict("事项已被他人修改，请刷新后重试", "The case was changed meanwhile; reload and try again") from err
 
 
-STEP_ROWS = (Task, Job, ProcessInstance, AuditEvent, AuditHead)  # what a step writes (db.write_pending)
+STEP_ROWS = (Task, Job, ProcessInstance, AuditEvent, AuditHead)  # what a step writes (step_writes.write_pending)
 
 
 def _resolve_enterprise(s: Session, actor: Actor, data: dict[str, Any]) -> Enterprise | None:
@@ -192,7 +192,7 @@ def start_children(s: Session, parent: ProcessInstance, pending: list[dict[str, 
         raise BadRequest("子事项过多或嵌套过深", "Too many or too deeply nested child cases")
     system = Actor(username=actor.username, roles=frozenset({"admin"}))
     if pending:  # the parent's step written first, in one statement: the children's reads would flush it piecemeal
-        db.write_now(s)
+        step_writes.write_now(s)
     for item in pending:
         definition = definitions.load_definition(s, item["process_key"])
         data = dict(item["data"])

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from . import channels, clock, db
+from . import channels, clock, step_writes
 from .db import unit_of_work
 from .deliveries import MAX_ATTEMPTS as MAX_DELIVERY_ATTEMPTS  # noqa: F401 - re-exported
 from .deliveries import (
@@ -50,7 +50,7 @@ def notify(s: Session, recipients: list[str], kind: str, title_zh: str, title_en
 
     `details`: a digest's items (engine/runtime/digests.py), listed in the message body. `emails`: the recipients'
     e-mail addresses when the caller has them (each recipient a key; else they are read). `with_step`: on PostgreSQL
-    the rows are written with the step's other writes (`db.queue_insert_linked`: in the statement that carries its
+    the rows are written with the step's other writes (`step_writes.queue_insert_linked`: in the statement that carries its
     COMMIT) — for a caller that does not read them back in the same unit of work; elsewhere, and without it, they are
     flushed here."""
     now = clock.now()
@@ -92,7 +92,7 @@ def _queue(s: Session, usernames: list[str], emails: dict[str, str | None], enab
             children.append((name, {"channel": "email", "target": emails[name], **pending}))
         if "webhook" in enabled:
             children.append((name, {"channel": "webhook", "target": name, **pending}))
-    db.queue_insert_linked(s, Notification, rows, "recipient", Delivery, "notification_id", children)
+    step_writes.queue_insert_linked(s, Notification, rows, "recipient", Delivery, "notification_id", children)
 
 
 def list_for(actor: Actor, *, unread_only: bool = False, limit: int = 50, offset: int = 0) -> list[Notification]:

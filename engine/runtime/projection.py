@@ -14,7 +14,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from . import clock, db, workdays
+from . import clock, step_writes, workdays
 from .durations import looks_like_duration, parse_duration  # noqa: F401  (parse_duration: re-exported)
 from .models import Enterprise, Job, ProcessInstance, Task
 from .roles import RoleBook
@@ -154,7 +154,7 @@ def _sync_timer_jobs(s: Session, inst: ProcessInstance, wf: BpmnWorkflow, fresh:
     wanted = _wanted_timers(wf)
     if not wanted:
         if not fresh and (rows_known is None or rows_known.timers):
-            db.queue_update(s, Job, {"status": "cancelled"},
+            step_writes.queue_update(s, Job, {"status": "cancelled"},
                             {"instance_id": inst.id, "kind": "timer", "status": "pending"})
         return
     if fresh:
@@ -272,7 +272,7 @@ def sync(s: Session, inst: ProcessInstance, wf: BpmnWorkflow, steps: dict[str, d
                 row.status, row.completed_at = "cancelled", clock.now()
                 if row.due_at is None:  # only a task with a due time has reminder or escalation jobs
                     continue
-                db.queue_update(s, Job, {"status": "cancelled"}, {"task_id": task_id, "status": "pending"})
+                step_writes.queue_update(s, Job, {"status": "cancelled"}, {"task_id": task_id, "status": "pending"})
         for task_id, spiff_task in ready.items():
             old = known.get(task_id)
             if old is not None and old.status == "open":

@@ -10,8 +10,8 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Select, String, cast, literal, select
 from sqlalchemy.orm import Session
 
-from . import (access, attachments, audit, case_data, clock, db, form_files, forms, instances, notifications, projection,
-               users)
+from . import (access, attachments, audit, case_data, clock, form_files, forms, instances, notifications, projection,
+               step_writes, users)
 from .attachments import Upload
 from .db import unit_of_work
 from .errors import BadRequest, Conflict, Forbidden, not_found
@@ -273,12 +273,12 @@ def complete_task(actor: Actor, task_id: str, data: dict[str, Any] | None = None
         row.version += 1
         row.draft = None
         if row.due_at is not None:  # only a task with a due time has reminder or escalation jobs
-            db.queue_update(s, Job, {"status": "cancelled"}, {"task_id": task_id, "status": "pending"})
+            step_writes.queue_update(s, Job, {"status": "cancelled"}, {"task_id": task_id, "status": "pending"})
         audit.record(s, "task.complete", actor=actor.username, instance_id=locked.inst.id, task_id=task_id,
                      before={"task": row.element_id}, after={"data": _masked(payload), "comment": comment})
         _copy_to(s, loaded, row)
         instances.start_children(s, locked.inst, instances.advance(s, loaded, actor.username), actor, 0)
-        db.write_pending(s)  # SQLite: flushed now; PostgreSQL: with the commit, in one round trip
+        step_writes.write_pending(s)  # SQLite: flushed now; PostgreSQL: with the commit, in one round trip
         return instance_view(s, locked.inst, actor)
 
 
@@ -346,5 +346,5 @@ def send_back(actor: Actor, task_id: str, comment: str | None) -> InstanceView:
         audit.record(s, "task.send_back", actor=actor.username, instance_id=locked.inst.id, task_id=task_id,
                      before={"task": locked.row.element_id}, after={"to": target.task_spec.name, "comment": text})
         instances.advance(s, loaded, actor.username)
-        db.write_pending(s)  # SQLite: flushed now; PostgreSQL: with the commit, in one round trip
+        step_writes.write_pending(s)  # SQLite: flushed now; PostgreSQL: with the commit, in one round trip
         return instance_view(s, locked.inst, actor)
