@@ -1,4 +1,5 @@
-"""Safeloop's BPMN runtime. The public API; callers never import SpiffWorkflow themselves.
+"""Safeloop's engine: the public API of its runtime and campaign layers (docs/engine.md). Callers never import
+SpiffWorkflow, a model or a session; the web UI reaches beyond these names only through each layer's `__init__`.
 
 Every function here is one unit of work: it commits on success and changes nothing on error.
 """
@@ -6,13 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .campaign import (  # noqa: F401,E402  (notice queue refills, shared notice files, lookups)
-    campaign_dates,
-    notices,
-    referral_letters,  # noqa: F401,E402  (… and issue_document_no, the referral letter's 文号)
-    report_figures,  # noqa: F401,E402  (the campaign registers its script functions: register_figures)
-    script_lookups,
-)
+from . import campaign  # noqa: F401  (importing the campaign registers its script functions and runtime hooks)
 from .campaign.bootstrap import DEMO_PASSWORD, deploy_bundled, init
 from .campaign.enterprises import add_enterprise, list_enterprises
 from .campaign.public_reports import FiledReport, PublicReply, ReportStage, ReportStatus, file_report, report_status
