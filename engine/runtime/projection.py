@@ -258,13 +258,12 @@ def sync(s: Session, inst: ProcessInstance, wf: BpmnWorkflow, steps: dict[str, d
     with s.no_autoflush:
         _domain_columns(s, inst, data)
         inst.current_step = "、".join(n for n in names if n)[:300] or (outcome(wf) if wf.completed else None)
-        # the case's open rows (their index) or the ready ones (primary key): never a scan of a long case's history
-        open_ids = select(Task.id).where(Task.instance_id == inst.id, Task.status == "open")
         if fresh:
             known: dict[str, Task] = {}
         elif rows_known is not None and rows_known.cover(ready):
             known = dict(rows_known.open)
-        else:
+        else:  # the case's open rows (their index) or the ready ones (primary key): never a scan of its history
+            open_ids = select(Task.id).where(Task.instance_id == inst.id, Task.status == "open")
             known = {r.id: r for r in s.scalars(select(Task).where(
                 or_(Task.id.in_(open_ids), Task.id.in_(list(ready))))) if r.instance_id == inst.id}
         for task_id, row in known.items():

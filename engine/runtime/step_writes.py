@@ -8,6 +8,7 @@ refuses it; an audit chain's head: it must still be where the new events link to
 queued writes are plain statements before the flush."""
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.state import InstanceState
 
 try:  # psycopg 3 (the PostgreSQL driver)
     from psycopg import ClientCursor
@@ -51,17 +53,24 @@ class _Queued:
         return update(self.table).where(*[self.table.c[k] == v for k, v in self.where.items()]).values(self.row())
 
     def sql(self, dialect: Any, params: list[Any]) -> str:
-        """The statement as text with %s placeholders (their values appended to `params`, as SQLAlchemy binds them)."""
-        quote = dialect.identifier_preparer.quote
+        """The statement as text in the driver's placeholders (their values appended to `params`, as SQLAlchemy
+        binds them)."""
         values = self.row()
-        if self.where is None:
-            params.extend(_bound(dialect, self.table.c[k], v) for k, v in values.items())
-            return (f"INSERT INTO {quote(self.table.name)} ({', '.join(quote(k) for k in values)}) "
-                    f"VALUES ({', '.join(['%s'] * len(values))})")
         params.extend(_bound(dialect, self.table.c[k], v) for k, v in values.items())
-        params.extend(_bound(dialect, self.table.c[k], v) for k, v in self.where.items())
-        return (f"UPDATE {quote(self.table.name)} SET {', '.join(f'{quote(k)} = %s' for k in values)} "
-                f"WHERE {' AND '.join(f'{quote(k)} = %s' for k in self.where)}")
+        if self.where is not None:
+            params.extend(_bound(dialect, self.table.c[k], v) for k, v in self.where.items())
+        return _text(dialect, self.table, tuple(values), None if self.where is None else tuple(self.where))
+
+
+@functools.lru_cache(maxsize=512)
+def _text(dialect: Any, table: Any, columns: tuple[str, ...], where: tuple[str, ...] | None) -> str:
+    quote = dialect.identifier_preparer.quote
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    if where is None:
+        return (f"INSERT INTO {quote(table.name)} ({', '.join(quote(k) for k in columns)}) "
+                f"VALUES ({', '.join([mark] * len(columns))})")
+    return (f"UPDATE {quote(table.name)} SET {', '.join(f'{quote(k)} = {mark}' for k in columns)} "
+            f"WHERE {' AND '.join(f'{quote(k)} = {mark}' for k in where)}")
 
 
 def _bound(dialect: Any, column: Any, value: Any) -> Any:
@@ -169,12 +178,48 @@ def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
 def write_pending(session: Session, objects: tuple[type, ...] = ()) -> None:
     """Write the queued writes and the session's new and changed objects of the classes in `objects`: on PostgreSQL
     left to the commit, which sends them in one statement together with the COMMIT (`commit_pending`); on SQLite
-    each queued write, then the flush, at once."""
+    at once, as plain statements (`write_each`)."""
     if session.get_bind().dialect.name != "postgresql":
-        drain(session)
-        session.flush()
+        write_each(session, objects)
         return
     session.info.setdefault(_STEP_ROWS, set()).update(objects)
+
+
+def write_each(session: Session, objects: tuple[type, ...] = ()) -> None:
+    """SQLite: the queued writes and the new and changed objects of these classes as plain statements, in order,
+    one INSERT with many rows of parameters for a run of rows of the same table and columns (no ORM flush: its
+    bookkeeping costs more than the statements); then the ORM's flush for whatever else changed. A checked UPDATE
+    that touches another number of rows raises StaleDataError (the unit rolls back)."""
+    items, _converted = _collect(session, objects)
+    conn = session.connection()
+    dialect = conn.dialect
+    run_sql: str | None = None
+    run: list[tuple[_Queued, list[Any]]] = []
+
+    def send_run() -> None:
+        if run:
+            conn.exec_driver_sql(run_sql, [tuple(params) for _item, params in run] if len(run) > 1 else tuple(run[0][1]))
+            for item, _params in run:
+                _check(item, None)
+            run.clear()
+
+    for item in items:
+        if isinstance(item, _Linked):
+            send_run()
+            item.run(conn)
+            continue
+        params: list[Any] = []
+        sql = item.sql(dialect, params)
+        if item.where is None:
+            if sql != run_sql:
+                send_run()
+                run_sql = sql
+            run.append((item, params))
+            continue
+        send_run()
+        _check(item, conn.exec_driver_sql(sql, tuple(params)).rowcount)
+    send_run()
+    session.flush()
 
 
 def write_now(session: Session, objects: tuple[type, ...] = ()) -> None:
@@ -327,4 +372,7 @@ def _update_of(obj: Any) -> _Queued | None:
     def done() -> None:
         for key, value in changed.items():
             set_committed_value(obj, key, value)
+        # every changed column was written: the object is as stored (as the ORM's flush leaves it), so the next
+        # flush has nothing to look at (no relationships are mapped; `changed` covered every column attribute)
+        InstanceState._commit_all_states([(state, state.dict)], state.session.identity_map)
     return _Queued(mapper.local_table, values, where, expect=1, done=done)

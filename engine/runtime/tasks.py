@@ -1,13 +1,14 @@
 """Human tasks: the operations on one task, each with its permission check (the inbox queries: `inbox`)."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import Select, String, cast, literal, select
+from sqlalchemy import Select, String, bindparam, cast, literal, select
 from sqlalchemy.orm import Session
 
 from . import (access, attachments, audit, case_data, clock, form_files, forms, instances, notifications, projection,
@@ -58,12 +59,7 @@ def _lock_task(s: Session, actor: Actor, task_id: str, expected_version: int | N
     committed them (a task completed meanwhile shows as completed, the chain's head is the newest); SQLite writers
     are serialized already. A case without a chain head (only a tampered trail) is read without it.
     """
-    stmt = select(ProcessInstance, Task, AuditHead).join(Task, Task.instance_id == ProcessInstance.id).join(
-        AuditHead, AuditHead.chain == _CASE_CHAIN).where(Task.id == task_id)
-    if timer_jobs:  # and the case's pending timer jobs (not locked), for the step's projection: one row per job
-        stmt = stmt.add_columns(Job).outerjoin(Job, (Job.instance_id == ProcessInstance.id) & (Job.kind == "timer")
-                                               & (Job.status == "pending"))
-    rows = s.execute(_locking(s, stmt, of=(ProcessInstance, Task, AuditHead))).all()
+    rows = s.execute(_lock_statement(s.get_bind().dialect.name, timer_jobs), {"task_id": task_id}).all()
     found = rows[0] if rows else None
     jobs = [r[3] for r in rows if r[3] is not None] if timer_jobs and rows else None
     if found is not None:
@@ -85,6 +81,18 @@ def _lock_task(s: Session, actor: Actor, task_id: str, expected_version: int | N
 
 
 _CASE_CHAIN = literal("case:", String) + cast(ProcessInstance.id, String)  # audit.record's chain of a case
+
+
+@functools.cache
+def _lock_statement(dialect: str, timer_jobs: bool) -> Select[Any]:
+    """The lock's statement, built once per database kind (its parameter: `task_id`)."""
+    stmt = select(ProcessInstance, Task, AuditHead).join(Task, Task.instance_id == ProcessInstance.id).join(
+        AuditHead, AuditHead.chain == _CASE_CHAIN).where(Task.id == bindparam("task_id"))
+    if timer_jobs:  # and the case's pending timer jobs (not locked), for the step's projection: one row per job
+        stmt = stmt.add_columns(Job).outerjoin(Job, (Job.instance_id == ProcessInstance.id) & (Job.kind == "timer")
+                                               & (Job.status == "pending"))
+    stmt = stmt.execution_options(populate_existing=True)
+    return stmt.with_for_update(of=[ProcessInstance, Task, AuditHead]) if dialect == "postgresql" else stmt
 
 
 def _locking(s: Session, stmt: Select[Any], of: tuple[Any, ...] | None = None) -> Select[Any]:
