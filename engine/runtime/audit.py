@@ -103,9 +103,10 @@ def _append(session: Session, chain: str, action: str, *, actor: str | None, ins
 
 
 def _folds(session: Session, head: AuditHead) -> bool:
-    """PostgreSQL, and a head row already stored (read with its lock): the event and the head go in one statement."""
+    """A head row already stored (read with its lock, or SQLite's writer lock): the event and the head's move are
+    queued with the step's other writes (PostgreSQL: one statement with the COMMIT; SQLite: plain statements)."""
     state = inspect(head)
-    return state.persistent and not state.modified and session.get_bind().dialect.name == "postgresql"
+    return state.persistent and not state.modified
 
 
 def _append_folded(session: Session, head: AuditHead, event: AuditEvent) -> None:

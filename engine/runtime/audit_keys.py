@@ -26,7 +26,14 @@ _cache: dict[Path, dict] = {}
 
 def _path() -> Path:
     from .db import settings
-    return settings().data_dir / FILE
+    data_dir = settings().data_dir
+    path = _paths.get(data_dir)
+    if path is None:
+        path = _paths[data_dir] = data_dir / FILE
+    return path
+
+
+_paths: dict[Path, Path] = {}  # data dir -> its keyring's path (a step signs several times)
 
 
 def _write(path: Path, ring: dict) -> None:

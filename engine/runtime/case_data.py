@@ -34,44 +34,63 @@ class _Budget:
     def __init__(self, limit: int) -> None:
         self.limit, self.used = limit, 0
 
-    def spend(self, amount: int, path: str) -> None:
+    def spend(self, amount: int, path: Any) -> None:
         self.used += amount
         if self.used > self.limit:
+            path = _where(path)
             raise SandboxViolation(f"事项数据超过上限 {self.limit} 字节（在 {path or '数据'} 处）",
                                    f"Case data exceeds the limit of {self.limit} bytes (at {path or 'the data'})",
                                    {"limit": "max_case_data", "bytes": self.limit, "path": path})
 
-    def walk(self, value: Any, path: str, depth: int) -> None:
+    def walk(self, value: Any, path: Any, depth: int) -> None:
+        """`path`: where the value is, as text or as (the parent's path, a key or [index]) rendered only for an
+        error (`_where`)."""
         if depth > MAX_DEPTH:
-            raise _not_json(path, f"nested deeper than {MAX_DEPTH} levels")
+            raise _not_json(_where(path), f"nested deeper than {MAX_DEPTH} levels")
         if value is None or isinstance(value, bool):
             self.spend(5, path)
-        elif isinstance(value, int):
-            if value.bit_length() > MAX_INT_BITS:  # Python refuses to print ints of more than 4,300 digits
-                raise _not_json(path, "an integer too long to write")
-            self.spend(value.bit_length() // 3 + 2, path)
-        elif isinstance(value, float):
-            if not math.isfinite(value):
-                raise _not_json(path, "NaN or Infinity")
-            self.spend(24, path)
         elif isinstance(value, str):
             self.spend(len(value) + 2, path)  # a first, cheap bound before escaping is counted
             if "\x00" in value or _SURROGATE.search(value):
-                raise _not_json(path, "text with a NUL character or a lone surrogate (not storable)")
-            self.spend(len(json.dumps(value)) - len(value) - 2, path)
+                raise _not_json(_where(path), "text with a NUL character or a lone surrogate (not storable)")
+            if not value.isascii() or _ESCAPED.search(value):  # plain ASCII text is written as it is
+                self.spend(len(json.dumps(value)) - len(value) - 2, path)
+        elif isinstance(value, int):
+            if value.bit_length() > MAX_INT_BITS:  # Python refuses to print ints of more than 4,300 digits
+                raise _not_json(_where(path), "an integer too long to write")
+            self.spend(value.bit_length() // 3 + 2, path)
+        elif isinstance(value, float):
+            if not math.isfinite(value):
+                raise _not_json(_where(path), "NaN or Infinity")
+            self.spend(24, path)
         elif isinstance(value, (list, tuple)):
             self.spend(len(value) + 2, path)
             for index, item in enumerate(value):
-                self.walk(item, f"{path}[{index}]", depth + 1)
+                self.walk(item, (path, index), depth + 1)
         elif isinstance(value, dict):
             self.spend(len(value) * 2 + 2, path)
             for key, item in value.items():
                 if not isinstance(key, str):
-                    raise _not_json(f"{path}[{key!r}]", "a key that is not text")
+                    raise _not_json(f"{_where(path)}[{key!r}]", "a key that is not text")
                 self.walk(key, path, depth + 1)
-                self.walk(item, f"{path}.{key}" if path else key, depth + 1)
+                self.walk(item, (path, key), depth + 1)
         else:
-            raise _not_json(path, type(value).__name__)
+            raise _not_json(_where(path), type(value).__name__)
+
+
+_ESCAPED = re.compile(r'["\\\x00-\x1f\x7f]')  # what JSON writes longer than itself in ASCII text
+
+
+def _where(path: Any) -> str:
+    """A lazily built path as text: `a.b[2].c`."""
+    parts: list[Any] = []
+    while isinstance(path, tuple):
+        path, piece = path
+        parts.append(piece)
+    text_ = path
+    for piece in reversed(parts):
+        text_ = f"{text_}[{piece}]" if isinstance(piece, int) else (f"{text_}.{piece}" if text_ else piece)
+    return text_
 
 
 def _not_json(path: str, what: str) -> SandboxViolation:

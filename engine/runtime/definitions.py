@@ -5,10 +5,10 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from . import audit, bpmn_xml, clock, db, forms, path_tests, schedules, specs, start_rights, validation
+from . import audit, bpmn_xml, clock, db, fixed_rows, forms, path_tests, schedules, specs, start_rights, validation
 from .db import unit_of_work
 from .errors import BadRequest, DefinitionInvalid, PathTestsFailed, not_found
 from .models import ProcessDefinition, ProcessInstance
@@ -34,8 +34,13 @@ def validate_bpmn(bpmn: bytes, *, forms_given: dict[str, Any] | None = None) -> 
 
 def latest(s: Session, key: str) -> ProcessDefinition | None:
     """The newest version of a process inside an open transaction, or None when it was never deployed."""
-    return s.scalars(select(ProcessDefinition).where(ProcessDefinition.key == key)
-                     .order_by(ProcessDefinition.version.desc()).limit(1)).first()
+    newest = s.scalar(_LATEST_ID, {"key": key})
+    return None if newest is None else fixed_rows.definition(s, newest)
+
+
+# the newest version's id (the version itself is immutable: kept per process by fixed_rows)
+_LATEST_ID = (select(ProcessDefinition.id).where(ProcessDefinition.key == bindparam("key"))
+              .order_by(ProcessDefinition.version.desc()).limit(1))
 
 
 def deploy(bpmn: bytes, *, actor: str | None, forms_given: dict[str, dict[str, Any]] | None = None,

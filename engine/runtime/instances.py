@@ -99,7 +99,8 @@ def advance(s: Session, loaded: Loaded, actor: str | None) -> list[dict[str, Any
     inst, wf = loaded.inst, loaded.wf
     with scripting.step_services(services):
         try:
-            scripting.check_case_data(wf)  # what the caller brought: start or form data
+            # what the caller brought was checked on its own (case_data.check_input); the data after the step,
+            # theirs included, is checked as a whole before anything is stored
             wf.refresh_waiting_tasks()
             wf.do_engine_steps()
             scripting.check_case_data(wf)
@@ -175,8 +176,7 @@ def create(s: Session, definition: ProcessDefinition, data: dict[str, Any], *, a
                            version=1, parent_id=parent_id, enterprise_id=ent.id if ent else None,
                            industry_key=ent.industry_key if ent else None, summary={}, started_by=actor.username,
                            started_at=now, updated_at=now)
-    s.add(inst)
-    s.flush()
+    step_writes.insert_now(s, inst)  # its id now, for the audit chain and the task rows
     audit.record(s, "case.start", actor=actor.username, instance_id=inst.id,
                  after={"process": definition.key, "version": definition.version, "business_key": business_key,
                         "parent_id": parent_id, "data": _public(data)}, new_case=True)

@@ -23,9 +23,11 @@ DOMAIN_KEYS = ("enterprise_code", "hazard_level", "deadline", "source", "case_ti
 CONFIDENTIAL_PREFIX = "reporter_"
 
 
-def case_data(wf: BpmnWorkflow) -> dict[str, Any]:
-    """The case's current data: the open human task's, else the last task's, else the workflow's."""
-    ready = wf.get_tasks(state=TaskState.READY, manual=True)
+def case_data(wf: BpmnWorkflow, ready: list[Any] | None = None) -> dict[str, Any]:
+    """The case's current data: the open human task's, else the last task's, else the workflow's (`ready`: the
+    workflow's ready human tasks, when the caller has them)."""
+    if ready is None:
+        ready = wf.get_tasks(state=TaskState.READY, manual=True)
     if ready:
         return dict(ready[0].data)
     if wf.last_task is not None:
@@ -139,19 +141,19 @@ def _timer_due(spiff_task: Any) -> datetime | None:
         return None
 
 
-def _wanted_timers(wf: BpmnWorkflow) -> dict[str, datetime]:
-    """The waiting timer events and when each is due: the case's pending timer jobs once it is saved."""
+def _wanted_timers(waiting: list[Any]) -> dict[str, datetime]:
+    """The waiting timer events among the waiting tasks and when each is due: the case's pending timer jobs once
+    it is saved."""
     wanted: dict[str, datetime] = {}
-    for t in wf.get_tasks(state=TaskState.WAITING):
+    for t in waiting:
         definition = getattr(t.task_spec, "event_definition", None)
         if isinstance(definition, TimerEventDefinition) and (due := _timer_due(t)) is not None:
             wanted[str(t.id)] = due
     return wanted
 
 
-def _sync_timer_jobs(s: Session, inst: ProcessInstance, wf: BpmnWorkflow, fresh: bool,
+def _sync_timer_jobs(s: Session, inst: ProcessInstance, wanted: dict[str, datetime], fresh: bool,
                      rows_known: KnownRows | None = None) -> None:
-    wanted = _wanted_timers(wf)
     if not wanted:
         if not fresh and (rows_known is None or rows_known.timers):
             step_writes.queue_update(s, Job, {"status": "cancelled"},
@@ -230,11 +232,13 @@ class KnownRows:
         (the projection's own invariant: then the open rows need no second read). Likewise the case's pending timer
         jobs are those of its waiting timer events (each save cancels the rest), so with none waiting before the step
         and none after it there is no timer job to cancel."""
-        ready = {str(t.id) for t in wf.get_tasks(state=TaskState.READY, manual=True)}
+        tasks = wf.get_tasks(state=_REACHED | TaskState.WAITING)  # one walk of the tree for all three
+        ready = {str(t.id) for t in tasks if t.state == TaskState.READY and t.task_spec.manual}
         if ready != {r.id for r in open_rows if r.status == "open"}:
             return None
-        reached = frozenset(str(t.id) for t in wf.get_tasks(state=_REACHED))
-        return cls({r.id: r for r in open_rows}, reached, bool(_wanted_timers(wf)), timer_jobs)
+        reached = frozenset(str(t.id) for t in tasks if t.state & _REACHED)
+        waiting = [t for t in tasks if t.state == TaskState.WAITING]
+        return cls({r.id: r for r in open_rows}, reached, bool(_wanted_timers(waiting)), timer_jobs)
 
     def cover(self, ready: dict[str, Any]) -> bool:
         """True when no ready task can have a row other than these: each is open here or was not reached before."""
@@ -244,6 +248,19 @@ class KnownRows:
 _REACHED = TaskState.READY | TaskState.STARTED | TaskState.FINISHED_MASK
 
 
+def _ready_and_waiting(wf: BpmnWorkflow) -> tuple[list[Any], list[Any]]:
+    """The ready human tasks and the waiting tasks, in one walk of the task tree (in the tree's order, as
+    `get_tasks` gives each)."""
+    ready: list[Any] = []
+    waiting: list[Any] = []
+    for t in wf.get_tasks(state=TaskState.READY | TaskState.WAITING):
+        if t.state == TaskState.WAITING:
+            waiting.append(t)
+        elif t.task_spec.manual:
+            ready.append(t)
+    return ready, waiting
+
+
 def sync(s: Session, inst: ProcessInstance, wf: BpmnWorkflow, steps: dict[str, dict[str, Any]], roles: RoleBook, *,
          fresh: bool = False, rows_known: KnownRows | None = None) -> None:
     """Bring the task rows, jobs and domain columns in line with the workflow state.
@@ -251,8 +268,9 @@ def sync(s: Session, inst: ProcessInstance, wf: BpmnWorkflow, steps: dict[str, d
     `fresh`: the case is being started in this transaction, so it has no task row or job to read yet.
     `rows_known`: the case's open rows and reached tasks before the step (`KnownRows`); when they cover every ready
     task, the task rows are not read again."""
-    data = case_data(wf)
-    ready = {str(t.id): t for t in wf.get_tasks(state=TaskState.READY, manual=True)}
+    ready_tasks, waiting = _ready_and_waiting(wf)
+    data = case_data(wf, ready_tasks)
+    ready = {str(t.id): t for t in ready_tasks}
     names = [steps.get(t.task_spec.name, {}).get("name") or t.task_spec.bpmn_name or t.task_spec.name for t in ready.values()]
     # Every column of the case is set before anything is flushed, so the case row is written once per step.
     with s.no_autoflush:
@@ -281,7 +299,7 @@ def sync(s: Session, inst: ProcessInstance, wf: BpmnWorkflow, steps: dict[str, d
                 continue
             step = steps.get(spiff_task.task_spec.name, {"name": spiff_task.task_spec.bpmn_name, "properties": {}})
             known[task_id] = _new_task_row(s, inst, spiff_task, step, roles)
-        _sync_timer_jobs(s, inst, wf, fresh, rows_known)
+        _sync_timer_jobs(s, inst, _wanted_timers(waiting), fresh, rows_known)
     # every open row of the case is in `known` now: the case view after the step reads them from here
     s.info.setdefault(_OPEN_ROWS, {})[inst.id] = sorted((r for r in known.values() if r.status == "open"),
                                                        key=lambda r: r.created_at)

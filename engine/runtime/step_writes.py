@@ -56,21 +56,24 @@ class _Queued:
         """The statement as text in the driver's placeholders (their values appended to `params`, as SQLAlchemy
         binds them)."""
         values = self.row()
-        params.extend(_bound(dialect, self.table.c[k], v) for k, v in values.items())
-        if self.where is not None:
-            params.extend(_bound(dialect, self.table.c[k], v) for k, v in self.where.items())
-        return _text(dialect, self.table, tuple(values), None if self.where is None else tuple(self.where))
+        where = None if self.where is None else tuple(self.where)
+        text_, processors = _text(dialect, self.table, tuple(values), where)
+        bound = [*values.values(), *self.where.values()] if self.where is not None else values.values()
+        params.extend(v if p is None else p(v) for p, v in zip(processors, bound))
+        return text_
 
 
 @functools.lru_cache(maxsize=512)
-def _text(dialect: Any, table: Any, columns: tuple[str, ...], where: tuple[str, ...] | None) -> str:
+def _text(dialect: Any, table: Any, columns: tuple[str, ...], where: tuple[str, ...] | None) -> tuple[str, tuple[Any, ...]]:
+    """The statement's text and the bind processor of each of its parameters (None: the value as it is)."""
     quote = dialect.identifier_preparer.quote
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    processors = tuple(table.c[k].type._cached_bind_processor(dialect) for k in (*columns, *(where or ())))
     if where is None:
         return (f"INSERT INTO {quote(table.name)} ({', '.join(quote(k) for k in columns)}) "
-                f"VALUES ({', '.join([mark] * len(columns))})")
+                f"VALUES ({', '.join([mark] * len(columns))})"), processors
     return (f"UPDATE {quote(table.name)} SET {', '.join(f'{quote(k)} = {mark}' for k in columns)} "
-            f"WHERE {' AND '.join(f'{quote(k)} = {mark}' for k in where)}")
+            f"WHERE {' AND '.join(f'{quote(k)} = {mark}' for k in where)}"), processors
 
 
 def _bound(dialect: Any, column: Any, value: Any) -> Any:
@@ -312,13 +315,26 @@ def _write_of(obj: Any) -> _Queued | None:
 def _insert_of(obj: Any) -> _Queued | None:
     """An INSERT of a new object, or None when the ORM must write it (a column left to a default, a version)."""
     state = inspect(obj)
-    mapper = state.mapper
-    if mapper.version_id_col is not None:
+    if state.mapper.version_id_col is not None or (found := _insert_values(state)) is None:
         return None
+    values, unset, generated_key = found
+    session = state.session
+
+    def done() -> None:
+        session.expunge(obj)
+        if generated_key:  # no key to know it by: it leaves the session as written (nothing in a step reads it again)
+            return
+        _as_stored(session, obj, unset)
+    return _Queued(state.mapper.local_table, values, done=done)
+
+
+def _insert_values(state: Any) -> tuple[dict[str, Any], list[str], bool] | None:
+    """A new object's column values, the attributes it left unset (NULL) and whether its key is generated; None
+    when a column is left to a default (the ORM must write it)."""
     values: dict[str, Any] = {}
     unset: list[str] = []
     generated_key = False
-    for prop in mapper.column_attrs:
+    for prop in state.mapper.column_attrs:
         col = prop.columns[0]
         value = state.dict.get(prop.key)
         if value is None:
@@ -333,17 +349,37 @@ def _insert_of(obj: Any) -> _Queued | None:
                 unset.append(prop.key)
             continue
         values[col.key] = value
-    session = state.session
+    return values, unset, generated_key
 
-    def done() -> None:
-        session.expunge(obj)
-        if generated_key:  # no key to know it by: it leaves the session as written (nothing in a step reads it again)
-            return
-        for key in unset:
-            obj.__dict__.setdefault(key, None)
-        make_transient_to_detached(obj)  # its key is known: back in the session as a stored row
+
+def _as_stored(session: Session, obj: Any, unset: list[str]) -> None:
+    for key in unset:
+        obj.__dict__.setdefault(key, None)
+    make_transient_to_detached(obj)  # its key is known: in the session as a stored row
+    session.add(obj)
+
+
+def insert_now(session: Session, obj: Any) -> None:
+    """Insert a new object (not yet in the session) now, its generated id read back with RETURNING, and add it to
+    the session as a stored row: one statement, without the ORM's flush (a versioned row starts at its version as
+    given). Falls back to the flush when a column is left to a default."""
+    state = inspect(obj)
+    found = _insert_values(state)
+    version = state.mapper.version_id_col
+    keys = [col.key for col in state.mapper.primary_key]
+    if (found is None or not found[2] or keys != ["id"]
+            or (version is not None and found[0].get(version.key) is None)):
         session.add(obj)
-    return _Queued(mapper.local_table, values, done=done)
+        session.flush()
+        return
+    values, unset, _generated = found
+    table = state.mapper.local_table
+    conn = session.connection()
+    text_, processors = _text(conn.dialect, table, tuple(values), None)
+    params = [v if p is None else p(v) for p, v in zip(processors, values.values())]
+    sql = text_ + f" RETURNING {conn.dialect.identifier_preparer.quote('id')}"
+    obj.id = conn.exec_driver_sql(sql, tuple(params)).scalar_one()
+    _as_stored(session, obj, unset)
 
 
 def _update_of(obj: Any) -> _Queued | None:
@@ -351,12 +387,15 @@ def _update_of(obj: Any) -> _Queued | None:
     state = inspect(obj)
     mapper = state.mapper
     changed: dict[str, Any] = {}
-    for prop in mapper.column_attrs:
-        history = state.attrs[prop.key].history
+    columns = mapper.column_attrs
+    for key in list(state.committed_state):  # the attributes set since the row was read (maybe to the same value)
+        if key not in columns:
+            continue
+        history = state.attrs[key].history
         if history.added or history.deleted:
-            if prop.columns[0].primary_key:
+            if columns[key].columns[0].primary_key:
                 return None
-            changed[prop.key] = state.dict.get(prop.key)
+            changed[key] = state.dict.get(key)
     if not changed:
         return None
     where = {col.key: state.identity[i] for i, col in enumerate(mapper.primary_key)}
