@@ -271,11 +271,14 @@ def commit_pending(session: Session, commit: bool = True) -> None:
                  or any(id(o) not in converted and session.is_modified(o) for o in session.dirty))
     conn = session.connection()
     dialect = conn.dialect
-    params: list[Any] = []
+    # each part merged with its values on its own: a part's text repeats from step to step, so psycopg parses it
+    # once (its cache takes statements of up to 4,096 bytes and 50 values; the whole statement is longer)
+    merge = ClientCursor(conn.connection.driver_connection).mogrify
     parts, checks, checked = [], [], []
     for i, item in enumerate(items):
+        params: list[Any] = []
         if isinstance(item, _Linked):
-            parts.extend(item.ctes(f"w{i}", dialect, params))
+            parts.append(merge(", ".join(item.ctes(f"w{i}", dialect, params)), params))
             continue
         sql = item.sql(dialect, params)
         if item.expect is not None and item.where is not None:
@@ -285,9 +288,8 @@ def commit_pending(session: Session, commit: bool = True) -> None:
             checks.append(f"CASE WHEN {count} = {int(item.expect)} THEN {count} "
                           f"ELSE CAST('safeloop stale write {i}: ' || {count} AS integer) END")
             checked.append(item)
-        parts.append(f"w{i} AS ({sql})")
-    text_ = f"WITH {', '.join(parts)} SELECT {', '.join(checks) or '0'}"
-    merged = ClientCursor(conn.connection.driver_connection).mogrify(text_, params)
+        parts.append(f"w{i} AS ({merge(sql, params)})")
+    merged = f"WITH {', '.join(parts)} SELECT {', '.join(checks) or '0'}"
     if commit and not leftovers:
         merged += "; COMMIT"
     try:
