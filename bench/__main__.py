@@ -46,6 +46,8 @@ class Plan:
     loaded_cases: int = 2_000
     sqlite_sizes: tuple[int, ...] = (1_000, 10_000)
     http_seconds: int = 60
+    http_workers: int = 4    # gunicorn processes and threads each, as docs/operations.md deploys it
+    http_threads: int = 4
     loop_rounds: int = 5_000  # one case round the review send-back loop (two completions a round)
     script_cases: int = 40   # script steps per block in the sandbox comparison (pool vs in-process)
     script_repeats: int = 7
@@ -248,6 +250,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="*", choices=SECTIONS, default=None, help="run only these sections")
     parser.add_argument("--profile", action="store_true", help="also print the engine's per-step hot spots (cProfile)")
     parser.add_argument("--http", action="store_true", help="also run the HTTP load test (needs gunicorn)")
+    parser.add_argument("--http-workers", type=int, default=4, help="gunicorn worker processes (default 4)")
+    parser.add_argument("--http-threads", type=int, default=4, help="threads per gunicorn worker (default 4)")
+    parser.add_argument("--http-seconds", type=int, default=None, help="length of the HTTP load (default 60, quick 10)")
     parser.add_argument("--sizes", default=None, help="comma-separated inbox/flatness sizes, e.g. 1000,100000")
     parser.add_argument("--markdown", default=None, help="also write the table as Markdown to this file")
     args = parser.parse_args(argv)
@@ -255,6 +260,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.sizes:
         sizes = tuple(int(x) for x in args.sizes.split(","))
         plan = dataclasses.replace(plan, sizes=sizes, sqlite_sizes=sizes)
+    plan = dataclasses.replace(plan, http_workers=args.http_workers, http_threads=args.http_threads,
+                               http_seconds=args.http_seconds or plan.http_seconds)
     wanted = set(args.only or ("overhead", "sandbox", "loops", "inbox", "timers", "size", "stats")) | ({"http"} if args.http else set())
     table = Table()
     started = time.perf_counter()
@@ -322,7 +329,7 @@ def _run(table: Table, plan: Plan, wanted: set[str], made: list[targets.Target],
                 step_stats.run(table, target, plan.stats_tasks, plan.stats_repeats)
     if "http" in wanted:
         from . import http
-        http.run(table, plan.http_seconds)
+        http.run(table, plan.http_seconds, plan.http_workers, plan.http_threads)
 
 
 if __name__ == "__main__":
