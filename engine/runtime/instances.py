@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import (access, audit, clock, compaction, definitions, fixed_rows, forms, projection, schedules, scripting,
-               specs, step_writes)
+               row_writes, specs, step_writes)
 from .errors import BadRequest, Conflict, EngineError, Forbidden, NotFound, not_found
 from .models import AuditEvent, AuditHead, Enterprise, Job, ProcessDefinition, ProcessInstance, Task
 from .roles import RoleBook
@@ -176,7 +176,7 @@ def create(s: Session, definition: ProcessDefinition, data: dict[str, Any], *, a
                            version=1, parent_id=parent_id, enterprise_id=ent.id if ent else None,
                            industry_key=ent.industry_key if ent else None, summary={}, started_by=actor.username,
                            started_at=now, updated_at=now)
-    step_writes.insert_now(s, inst)  # its id now, for the audit chain and the task rows
+    row_writes.insert_now(s, inst)  # its id now, for the audit chain and the task rows
     audit.record(s, "case.start", actor=actor.username, instance_id=inst.id,
                  after={"process": definition.key, "version": definition.version, "business_key": business_key,
                         "parent_id": parent_id, "data": _public(data)}, new_case=True)
