@@ -11,15 +11,15 @@ chain, a removed chain and a removed head; ``checkpoint`` writes a signed summar
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import inspect, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from . import audit_keys, clock, step_writes
 from .db import unit_of_work
@@ -50,100 +50,96 @@ def _head_mac(key_id: str, chain: str, count: int, head_hash: str) -> str:
     return audit_keys.mac(key_id, json.dumps(["head", chain, count, head_hash]))
 
 
-def _sign_head(head: AuditHead) -> None:
-    head.key_id = audit_keys.current()
-    head.mac = _head_mac(head.key_id, head.chain, head.count, head.head_hash)
+@dataclass
+class Head:
+    """A chain's head as this transaction knows it: read with its row lock (or under SQLite's writer lock), or new
+    in it (`stored` False: its row is inserted with the step's writes, with the values it has by then)."""
+
+    chain: str
+    head_hash: str = GENESIS
+    count: int = 0
+    key_id: str | None = None
+    mac: str | None = None
+    stored: bool = True
+
+    def row(self) -> dict[str, Any]:
+        return {"chain": self.chain, "head_hash": self.head_hash, "count": self.count, "key_id": self.key_id,
+                "mac": self.mac}
 
 
+HEAD_COLUMNS = (AuditHead.chain, AuditHead.head_hash, AuditHead.count, AuditHead.key_id, AuditHead.mac)
 _HELD = "safeloop_held_audit_heads"
 
 
-def hold(session: Session, head: AuditHead) -> None:
-    """Note a chain head the caller read *with a row lock* in this transaction (e.g. together with its case): the
-    next append to that chain takes it from the session instead of reading it again."""
-    session.info.setdefault(_HELD, {})[head.chain] = head  # held here: the session's identity map is weak
+def hold(session: Session, chain: str, head_hash: str, count: int, key_id: str | None, mac: str | None) -> None:
+    """Note a chain head the caller read *with a row lock* in this transaction (e.g. together with its case, the
+    columns of `HEAD_COLUMNS`): the next append to that chain takes it from here instead of reading it again."""
+    session.info.setdefault(_HELD, {})[chain] = Head(chain, head_hash, count, key_id, mac)
 
 
-def _head(session: Session, chain: str, new_chain: bool = False) -> AuditHead:
-    held = session.info.get(_HELD, {}).get(chain)
-    if held is not None:
-        return held
-    head = None
+@functools.cache
+def _head_statement(dialect: str) -> Any:
+    stmt = select(*HEAD_COLUMNS).where(AuditHead.chain == bindparam("chain"))
+    return stmt.with_for_update() if dialect == "postgresql" else stmt
+
+
+def _head(session: Session, chain: str, new_chain: bool = False) -> Head:
+    held = session.info.setdefault(_HELD, {})
+    head = held.get(chain)
+    if head is not None:
+        return head
+    found = None
     if not new_chain:
-        stmt = select(AuditHead).where(AuditHead.chain == chain)
-        if session.get_bind().dialect.name == "postgresql":
-            stmt = stmt.with_for_update()
-        head = session.scalars(stmt).first()
-    if head is None:
-        if chain != REGISTRY:
-            _append(session, REGISTRY, "chain.open", actor="system", after={"chain": chain, "sealed_count": 0})
-        head = AuditHead(chain=chain, head_hash=GENESIS, count=0)
-        session.add(head)
-        hold(session, head)  # new in this transaction: its row is ours until commit
+        conn = session.connection()
+        found = conn.execute(_head_statement(conn.dialect.name), {"chain": chain}).first()
+    if found is not None:
+        head = held[chain] = Head(*found)
+        return head
+    if chain != REGISTRY:
+        _append(session, REGISTRY, "chain.open", actor="system", after={"chain": chain, "sealed_count": 0})
+    head = held[chain] = Head(chain, stored=False)  # new in this transaction: its row is ours until commit
     return head
 
 
 def _append(session: Session, chain: str, action: str, *, actor: str | None, instance_id: int | None = None,
-            task_id: str | None = None, before: Any = None, after: Any = None, new_chain: bool = False) -> AuditEvent:
+            task_id: str | None = None, before: Any = None, after: Any = None, new_chain: bool = False) -> None:
+    """Link one event to its chain and move the head, both queued with the step's other writes (on PostgreSQL one
+    statement with the COMMIT, on SQLite plain statements before the next flush). A stored head moves once per
+    step, from where the step's first event links to: it is row-locked, so it is still there (if it ever were not,
+    the statement fails and nothing of the step is written). The held head takes the new values at once, so the
+    next event links to this one."""
     head = _head(session, chain, new_chain)
     at = clock.now()
     before, after = _canonical(before), _canonical(after)
     seq, key_id = head.count + 1, audit_keys.current()
     digest = _digest(key_id, chain, seq, at, actor, action, instance_id, task_id, before, after, head.head_hash)
-    event = AuditEvent(chain=chain, seq=seq, at=at, actor=actor, action=action, instance_id=instance_id,
-                       task_id=task_id, before=before, after=after, prev_hash=head.head_hash, hash=digest,
-                       key_id=key_id)
-    if _folds(session, head):
-        _append_folded(session, head, event)
-        return event
-    session.add(event)
-    head.head_hash, head.count = digest, seq
-    _sign_head(head)
-    return event
+    pending = session.info.setdefault(_PENDING, set())
+    moves = chain not in pending  # the head's row is written with the values it holds when the step's writes go out
+    if moves and head.stored:
+        step_writes.queue_update(session, AuditHead, lambda: {k: getattr(head, k) for k in _MOVED},
+                                 {"chain": chain, "count": head.count, "head_hash": head.head_hash},
+                                 expect=1, done=lambda: pending.discard(chain))
+    step_writes.queue_insert(session, AuditEvent, {
+        "chain": chain, "seq": seq, "at": at, "actor": actor, "action": action, "instance_id": instance_id,
+        "task_id": task_id, "before": before, "after": after, "prev_hash": head.head_hash, "hash": digest,
+        "key_id": key_id})
+    if moves and not head.stored:  # after its first event: a step's events (one INSERT on SQLite) stay together
+
+        def stored() -> None:
+            head.stored = True
+            pending.discard(chain)
+        step_writes.queue_insert(session, AuditHead, head.row, done=stored)
+    pending.add(chain)
+    head.head_hash, head.count, head.key_id = digest, seq, key_id
+    head.mac = _head_mac(key_id, chain, seq, digest)
 
 
-def _folds(session: Session, head: AuditHead) -> bool:
-    """A head row already stored (read with its lock, or SQLite's writer lock): the event and the head's move are
-    queued with the step's other writes (PostgreSQL: one statement with the COMMIT; SQLite: plain statements)."""
-    state = inspect(head)
-    return state.persistent and not state.modified
-
-
-def _append_folded(session: Session, head: AuditHead, event: AuditEvent) -> None:
-    """Queue the event and the head's move with the step's other writes (`step_writes.write_pending`: one statement with the
-    COMMIT on PostgreSQL). The head moves once per chain and step, from where the step's first event links to (it is
-    row-locked, so it is still there; if it ever were not, the statement fails and nothing of the step is written).
-    The held head takes the new values at once, as stored, so that the next event links to this one and no flush
-    writes it."""
-    key_id = audit_keys.current()  # the head is signed with the current key, as `_sign_head` does
-    mac = _head_mac(key_id, head.chain, event.seq, event.hash)
-    pending = session.info.setdefault(_PENDING, {})
-    chain = pending.get(head.chain)
-    if chain is None:
-        chain = pending[head.chain] = _PendingChain()
-        step_writes.queue_update(session, AuditHead, lambda: chain.to, {"chain": head.chain, "count": head.count,
-                                                              "head_hash": head.head_hash},
-                        expect=1, done=lambda: pending.pop(head.chain, None))
-    step_writes.queue_insert(session, AuditEvent, {c: getattr(event, c) for c in _EVENT_COLUMNS})
-    chain.to = {"head_hash": event.hash, "count": event.seq, "key_id": key_id, "mac": mac}
-    for name, value in chain.to.items():
-        set_committed_value(head, name, value)
-
-
-_PENDING = "safeloop_pending_audit_chains"
-_EVENT_COLUMNS = ("chain", "seq", "at", "actor", "action", "instance_id", "task_id", "before", "after", "prev_hash",
-                  "hash", "key_id")
-
-
-@dataclass
-class _PendingChain:
-    """A chain's head move queued in this step: the values it moves `to` (its last event's)."""
-
-    to: dict[str, Any] = field(default_factory=dict)
+_PENDING = "safeloop_pending_audit_chains"  # the chains whose head move is queued
+_MOVED = ("head_hash", "count", "key_id", "mac")
 
 
 def record(session: Session, action: str, *, actor: str | None, instance_id: int | None = None,
-           task_id: str | None = None, before: Any = None, after: Any = None, new_case: bool = False) -> AuditEvent:
+           task_id: str | None = None, before: Any = None, after: Any = None, new_case: bool = False) -> None:
     """Append one event to its chain (the case's, or 'system').
 
     `new_case`: the case row was inserted in this transaction, so its chain cannot exist yet: it is opened (and
@@ -158,11 +154,14 @@ def seal(session: Session) -> int:
     to the sealed count). Returns how many chains were sealed."""
     registered = _registered(session)
     sealed = 0
-    for head in session.scalars(select(AuditHead).where(AuditHead.chain != REGISTRY).order_by(AuditHead.chain)):
-        if head.chain not in registered:
-            _append(session, REGISTRY, "chain.open", actor="system",
-                    after={"chain": head.chain, "sealed_count": head.count})
-            _sign_head(head)
+    heads = session.execute(select(AuditHead.chain, AuditHead.count, AuditHead.head_hash)
+                            .where(AuditHead.chain != REGISTRY).order_by(AuditHead.chain)).all()
+    for chain, count, head_hash in heads:
+        if chain not in registered:
+            _append(session, REGISTRY, "chain.open", actor="system", after={"chain": chain, "sealed_count": count})
+            key_id = audit_keys.current()
+            step_writes.queue_update(session, AuditHead, {"key_id": key_id, "mac": _head_mac(key_id, chain, count, head_hash)},
+                                     {"chain": chain}, expect=1)
             sealed += 1
     return sealed
 

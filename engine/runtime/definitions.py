@@ -34,7 +34,7 @@ def validate_bpmn(bpmn: bytes, *, forms_given: dict[str, Any] | None = None) -> 
 
 def latest(s: Session, key: str) -> ProcessDefinition | None:
     """The newest version of a process inside an open transaction, or None when it was never deployed."""
-    newest = s.scalar(_LATEST_ID, {"key": key})
+    newest = s.connection().execute(_LATEST_ID, {"key": key}).scalar()
     return None if newest is None else fixed_rows.definition(s, newest)
 
 

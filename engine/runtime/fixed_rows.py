@@ -18,21 +18,21 @@ from .models import Enterprise, ProcessDefinition
 
 MAX_ROWS = 512  # per database and kind; the oldest entry goes first
 
-# one entry per database engine's pool (a scratch database has its own; a disposed one's goes with it)
-_by_pool: "weakref.WeakKeyDictionary[Any, dict[tuple[str, int], Any]]" = weakref.WeakKeyDictionary()
+# per database engine's pool (a scratch database has its own; a disposed one's goes with it), per kind: row id -> value
+_by_pool: "weakref.WeakKeyDictionary[Any, dict[str, dict[int, Any]]]" = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 
 
 def _cached(s: Session, kind: str, row_id: int) -> Any:
     with _lock:
-        return _by_pool.get(s.get_bind().pool, {}).get((kind, row_id))
+        return _by_pool.get(s.get_bind().pool, {}).get(kind, {}).get(row_id)
 
 
 def _keep(s: Session, kind: str, row_id: int, value: Any) -> None:
     with _lock:
-        rows = _by_pool.setdefault(s.get_bind().pool, {})
-        rows[(kind, row_id)] = value
-        while len(rows) > MAX_ROWS:
+        rows = _by_pool.setdefault(s.get_bind().pool, {}).setdefault(kind, {})
+        rows[row_id] = value
+        while len(rows) > MAX_ROWS:  # the oldest first: many enterprises never push a process version out
             rows.pop(next(iter(rows)))
 
 

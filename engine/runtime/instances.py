@@ -8,14 +8,14 @@ from typing import Any
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import ColumnElement, func, inspect, select
+from sqlalchemy import ColumnElement, bindparam, func, inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import (access, audit, clock, compaction, definitions, fixed_rows, forms, projection, schedules, scripting,
                row_writes, specs, step_writes)
 from .errors import BadRequest, Conflict, EngineError, Forbidden, NotFound, not_found
-from .models import AuditEvent, AuditHead, Enterprise, Job, ProcessDefinition, ProcessInstance, Task
+from .models import Enterprise, Job, ProcessDefinition, ProcessInstance, Task
 from .roles import RoleBook
 from .views import Actor
 
@@ -141,24 +141,32 @@ def save(s: Session, loaded: Loaded) -> None:
         raise Conflict("事项已被他人修改，请刷新后重试", "The case was changed meanwhile; reload and try again") from err
 
 
-STEP_ROWS = (Task, Job, ProcessInstance, AuditEvent, AuditHead)  # what a step writes (step_writes.write_pending)
+STEP_ROWS = (Task, Job, ProcessInstance)  # the ORM rows a step writes (audit rows are queued as rows) (step_writes.write_pending)
 
 
-def _resolve_enterprise(s: Session, actor: Actor, data: dict[str, Any]) -> Enterprise | None:
+def _resolve_enterprise(s: Session, actor: Actor, data: dict[str, Any]) -> Any:
+    """The case's enterprise (id, code, industry_key) — the actor's own, or the one whose code the data names —
+    or None; its code is written into the data."""
+    conn = s.connection()
     if actor.enterprise_id is not None:
-        ent = s.get(Enterprise, actor.enterprise_id)
+        ent = conn.execute(_ENTERPRISE_BY_ID, {"id": actor.enterprise_id}).first()
         if ent is not None:
             data["enterprise_code"] = ent.code
         return ent
     code = data.get("enterprise_code")
     if not code:
         return None
-    ent = s.scalar(select(Enterprise).where(Enterprise.code == str(code).strip().upper()))
+    ent = conn.execute(_ENTERPRISE_BY_CODE, {"code": str(code).strip().upper()}).first()
     if ent is None:
         raise BadRequest(f"企业不存在：{code}", f"No such enterprise: {code}",
                          [{"field": "enterprise_code", "message_zh": "企业不存在", "message_en": "no such enterprise"}])
     data["enterprise_code"] = ent.code
     return ent
+
+
+_ENTERPRISE = select(Enterprise.id, Enterprise.code, Enterprise.industry_key)
+_ENTERPRISE_BY_ID = _ENTERPRISE.where(Enterprise.id == bindparam("id"))
+_ENTERPRISE_BY_CODE = _ENTERPRISE.where(Enterprise.code == bindparam("code"))
 
 
 def create(s: Session, definition: ProcessDefinition, data: dict[str, Any], *, actor: Actor,

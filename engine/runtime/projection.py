@@ -12,9 +12,8 @@ from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.util import identity_key
 
-from . import clock, step_writes, workdays
+from . import clock, fixed_rows, step_writes, workdays
 from .durations import looks_like_duration, parse_duration  # noqa: F401  (parse_duration: re-exported)
 from .models import Enterprise, Job, ProcessInstance, Task
 from .roles import RoleBook
@@ -182,11 +181,11 @@ def _domain_columns(s: Session, inst: ProcessInstance, data: dict[str, Any]) -> 
     code = data.get("enterprise_code")
     known = (inst.summary or {}).get("enterprise_code")
     if isinstance(code, str) and code and not (inst.enterprise_id is not None and code == known):
-        held = s.identity_map.get(identity_key(Enterprise, inst.enterprise_id)) if inst.enterprise_id else None
-        ent = held if held is not None and held.code == code.strip().upper() else \
-            s.scalar(select(Enterprise).where(Enterprise.code == code.strip().upper()))
-        if ent is not None and inst.enterprise_id in (None, ent.id):
-            inst.enterprise_id, inst.industry_key = ent.id, ent.industry_key
+        wanted = code.strip().upper()
+        if inst.enterprise_id is None or fixed_rows.enterprise_code(s, inst.enterprise_id) != wanted:  # not its own
+            ent = s.execute(select(Enterprise.id, Enterprise.industry_key).where(Enterprise.code == wanted)).first()
+            if ent is not None and inst.enterprise_id in (None, ent.id):
+                inst.enterprise_id, inst.industry_key = ent.id, ent.industry_key
     level = data.get("hazard_level")
     inst.hazard_level = level if isinstance(level, str) else inst.hazard_level
     deadline = data.get("deadline")

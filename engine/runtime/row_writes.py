@@ -40,7 +40,7 @@ class Queued:
         where = None if self.where is None else tuple(self.where)
         text_, processors = _text(dialect, self.table, tuple(values), where)
         bound = [*values.values(), *self.where.values()] if self.where is not None else values.values()
-        params.extend(v if p is None else p(v) for p, v in zip(processors, bound))
+        params.extend(_bind(processors, bound))
         return text_
 
 
@@ -49,7 +49,7 @@ def _text(dialect: Any, table: Any, columns: tuple[str, ...], where: tuple[str, 
     """The statement's text and the bind processor of each of its parameters (None: the value as it is)."""
     quote = dialect.identifier_preparer.quote
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    processors = tuple(table.c[k].type._cached_bind_processor(dialect) for k in (*columns, *(where or ())))
+    processors = _processors(dialect, table, (*columns, *(where or ())))
     if where is None:
         return (f"INSERT INTO {quote(table.name)} ({', '.join(quote(k) for k in columns)}) "
                 f"VALUES ({', '.join([mark] * len(columns))})"), processors
@@ -57,9 +57,14 @@ def _text(dialect: Any, table: Any, columns: tuple[str, ...], where: tuple[str, 
             f"WHERE {' AND '.join(f'{quote(k)} = {mark}' for k in where)}"), processors
 
 
-def _bound(dialect: Any, column: Any, value: Any) -> Any:
-    processor = column.type._cached_bind_processor(dialect)
-    return processor(value) if processor is not None else value
+@functools.lru_cache(maxsize=512)
+def _processors(dialect: Any, table: Any, columns: tuple[str, ...]) -> tuple[Any, ...]:
+    """Each column's bind processor, as SQLAlchemy binds its values (None: the value as it is)."""
+    return tuple(table.c[k].type._cached_bind_processor(dialect) for k in columns)
+
+
+def _bind(processors: tuple[Any, ...], values: Any) -> list[Any]:
+    return [v if p is None else p(v) for p, v in zip(processors, values)]
 
 
 @dataclass
@@ -81,19 +86,21 @@ class Linked:
 
     def ctes(self, name: str, dialect: Any, params: list[Any]) -> list[str]:
         quote = dialect.identifier_preparer.quote
-        columns = list(self.rows[0])
+        columns = tuple(self.rows[0])
+        processors = _processors(dialect, self.table, columns)
         rows = []
         for row in self.rows:
-            params.extend(_bound(dialect, self.table.c[k], row[k]) for k in columns)
+            params.extend(_bind(processors, (row[k] for k in columns)))
             rows.append(f"({', '.join(['%s'] * len(columns))})")
         parts = [(f"{name} AS (INSERT INTO {quote(self.table.name)} ({', '.join(quote(k) for k in columns)}) "
                   f"VALUES {', '.join(rows)} RETURNING {quote('id')}, {quote(self.key)})")]
         if self.children:
-            cols = list(self.children[0][1])
+            cols = tuple(self.children[0][1])
+            key_processor, = _processors(dialect, self.table, (self.key,))
+            child_processors = _processors(dialect, self.child, cols)
             values = []
             for n, (key, row) in enumerate(self.children):
-                params.append(_bound(dialect, self.table.c[self.key], key))
-                params.extend(_bound(dialect, self.child.c[k], row[k]) for k in cols)
+                params.extend(_bind((key_processor, *child_processors), (key, *(row[k] for k in cols))))
                 types = [self.table.c[self.key].type, *[self.child.c[k].type for k in cols]]
                 cells = [f"CAST(%s AS {t.compile(dialect=dialect)})" for t in types] if n == 0 else ["%s"] * len(types)
                 values.append(f"({n}, {', '.join(cells)})")
@@ -184,7 +191,7 @@ def insert_now(session: Session, obj: Any) -> None:
     table = state.mapper.local_table
     conn = session.connection()
     text_, processors = _text(conn.dialect, table, tuple(values), None)
-    params = [v if p is None else p(v) for p, v in zip(processors, values.values())]
+    params = _bind(processors, values.values())
     sql = text_ + f" RETURNING {conn.dialect.identifier_preparer.quote('id')}"
     obj.id = conn.exec_driver_sql(sql, tuple(params)).scalar_one()
     _as_stored(session, obj, unset)

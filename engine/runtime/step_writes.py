@@ -33,9 +33,10 @@ def has_pending(session: Session) -> bool:
     return bool(session.info.get(_QUEUE) or session.info.get(_STEP_ROWS))
 
 
-def queue_insert(session: Session, table: Any, values: dict[str, Any]) -> None:
+def queue_insert(session: Session, table: Any, values: dict[str, Any] | Callable[[], dict[str, Any]], *,
+                 done: Callable[[], None] | None = None) -> None:
     """Insert a row with the step's other writes (before the session's next flush, at the latest at commit)."""
-    session.info.setdefault(_QUEUE, []).append(Queued(_table(table), values))
+    session.info.setdefault(_QUEUE, []).append(Queued(_table(table), values, done=done))
 
 
 def queue_update(session: Session, table: Any, values: dict[str, Any] | Callable[[], dict[str, Any]],

@@ -16,7 +16,7 @@ from . import (access, attachments, audit, case_data, clock, form_files, forms, 
 from .attachments import Upload
 from .db import unit_of_work
 from .errors import BadRequest, Conflict, Forbidden, not_found
-from .models import AuditHead, Enterprise, Job, ProcessInstance, Task, User
+from .models import AuditHead, Enterprise, Job, ProcessInstance, Task
 from .row_views import instance_view, task_view
 from .views import Actor, InstanceView, TaskView
 
@@ -61,9 +61,9 @@ def _lock_task(s: Session, actor: Actor, task_id: str, expected_version: int | N
     """
     rows = s.execute(_lock_statement(s.get_bind().dialect.name, timer_jobs), {"task_id": task_id}).all()
     found = rows[0] if rows else None
-    jobs = [r[3] for r in rows if r[3] is not None] if timer_jobs and rows else None
+    jobs = [r[-1] for r in rows if r[-1] is not None] if timer_jobs and rows else None
     if found is not None:
-        audit.hold(s, found[2])
+        audit.hold(s, *found[2:2 + len(audit.HEAD_COLUMNS)])
     else:
         found = s.execute(_locking(s, select(ProcessInstance, Task).join(Task, Task.instance_id == ProcessInstance.id)
                                    .where(Task.id == task_id))).first()
@@ -86,7 +86,7 @@ _CASE_CHAIN = literal("case:", String) + cast(ProcessInstance.id, String)  # aud
 @functools.cache
 def _lock_statement(dialect: str, timer_jobs: bool) -> Select[Any]:
     """The lock's statement, built once per database kind (its parameter: `task_id`)."""
-    stmt = select(ProcessInstance, Task, AuditHead).join(Task, Task.instance_id == ProcessInstance.id).join(
+    stmt = select(ProcessInstance, Task, *audit.HEAD_COLUMNS).join(Task, Task.instance_id == ProcessInstance.id).join(
         AuditHead, AuditHead.chain == _CASE_CHAIN).where(Task.id == bindparam("task_id"))
     if timer_jobs:  # and the case's pending timer jobs (not locked), for the step's projection: one row per job
         stmt = stmt.add_columns(Job).outerjoin(Job, (Job.instance_id == ProcessInstance.id) & (Job.kind == "timer")
@@ -142,10 +142,10 @@ def _set_assignee(s: Session, locked: _Locked, username: str | None, action: str
 
 
 def _user_actor(s: Session, username: str) -> Actor:
-    user = s.scalar(select(User).where(User.username == username, User.active.is_(True)))
-    if user is None:
+    actor = users.active_actor(s, username)
+    if actor is None:
         raise BadRequest(f"用户不存在：{username}", f"No such user: {username}", [{"field": "to"}])
-    return users.actor_of(s, user)
+    return actor
 
 
 def _handover_target(s: Session, locked: _Locked, username: str) -> Actor:

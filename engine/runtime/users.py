@@ -82,21 +82,20 @@ def set_password(username: str, password: str, *, actor: str = "system") -> None
         audit.record(s, "user.password", actor=actor, after={"username": username})
 
 
-def actor_of(s: Session, user: User, enterprise_code: str | None = None) -> Actor:
-    view = _user_view(s, user, enterprise_code)
-    return Actor(username=user.username, display_name=user.display_name, roles=frozenset(view.roles),
-                 enterprise_id=user.enterprise_id, enterprise_code=view.enterprise_code,
-                 industries=frozenset(view.industries), user_id=user.id)
+def active_actor(s: Session, username: str) -> Actor | None:
+    """The acting identity of an active user (None for an unknown or disabled one): one statement, the same one an
+    API request's token check reads it with (`actor_unless_revoked`)."""
+    found = s.execute(_actor_statement(), {"username": username}).first()
+    return None if found is None else _actor(found)
 
 
 def get_actor(username: str) -> Actor:
     """The acting identity of an active user."""
     with unit_of_work(write=False) as s:
-        found = s.execute(select(User, Enterprise.code).outerjoin(Enterprise, Enterprise.id == User.enterprise_id)
-                          .where(User.username == username, User.active.is_(True))).first()
-        if found is None:
-            raise NotAuthenticated("用户不存在或已停用", "Unknown or disabled user")
-        return actor_of(s, found[0], found[1])  # two queries per request: the user, then roles and industries
+        actor = active_actor(s, username)
+    if actor is None:
+        raise NotAuthenticated("用户不存在或已停用", "Unknown or disabled user")
+    return actor
 
 
 def display_names(usernames: set[str] | frozenset[str]) -> dict[str, str]:
@@ -117,9 +116,10 @@ def authenticate(username: str, password: str) -> Actor:
             _hasher.verify(user.password_hash if user and user.password_hash else _DUMMY_HASH, password)
         except (VerificationError, InvalidHashError):
             user = None
-        if user is None:
+        actor = None if user is None else active_actor(s, user.username)
+        if actor is None:
             raise NotAuthenticated("用户名或密码错误", "Wrong username or password")
-        return actor_of(s, user)
+        return actor
 
 
 def list_users(*, limit: int = 100, offset: int = 0) -> Page:
@@ -145,11 +145,17 @@ def actor_unless_revoked(token_id: str, username: str, issued_at: datetime) -> t
         if found is None:  # no active user: still say "revoked" first, as verifying the token alone would
             revoked, not_before = s.execute(_token_statement(), params).one()
             return token_revocations.revoked_by(revoked, not_before, issued_at), None
-    user_id, name, display_name, enterprise_id, code, roles, industries, revoked, not_before = found
+    revoked, not_before = found[-2:]
     if token_revocations.revoked_by(revoked, not_before, issued_at):
         return True, None
-    return False, Actor(username=name, display_name=display_name, roles=_keys(roles), enterprise_id=enterprise_id,
-                        enterprise_code=code, industries=_keys(industries), user_id=user_id)
+    return False, _actor(found)
+
+
+def _actor(row: Any) -> Actor:
+    """An Actor from a row of `_actor_statement`'s columns (and any after them)."""
+    user_id, name, display_name, enterprise_id, code, roles, industries = row[:7]
+    return Actor(username=name, display_name=display_name, roles=_keys(roles), enterprise_id=enterprise_id,
+                 enterprise_code=code, industries=_keys(industries), user_id=user_id)
 
 
 _SEPARATOR = "\x1f"  # between the keys of one aggregated list (keys are identifiers: never in one)
@@ -172,14 +178,18 @@ def _token_statement() -> Select[Any]:
 
 
 @functools.cache
-def _token_actor_statement() -> Select[Any]:
-    """The active user (parameter `username`) with its enterprise code, roles and industries, then the columns of
-    `_token_statement`."""
+def _actor_statement() -> Select[Any]:
+    """The active user (parameter `username`) with its enterprise code, roles and industries."""
     roles = (select(func.aggregate_strings(UserRole.role_key, _SEPARATOR)).where(UserRole.user_id == User.id)
              .scalar_subquery())
     industries = (select(func.aggregate_strings(UserIndustry.industry_key, _SEPARATOR))
                   .where(UserIndustry.user_id == User.id).scalar_subquery())
-    return (select(User.id, User.username, User.display_name, User.enterprise_id, Enterprise.code, roles, industries,
-                   *_revocation_columns())
+    return (select(User.id, User.username, User.display_name, User.enterprise_id, Enterprise.code, roles, industries)
             .outerjoin(Enterprise, Enterprise.id == User.enterprise_id)
             .where(User.username == bindparam("username"), User.active.is_(True)))
+
+
+@functools.cache
+def _token_actor_statement() -> Select[Any]:
+    """`_actor_statement`'s columns, then `_token_statement`'s (parameters `username`, `token_id`)."""
+    return _actor_statement().add_columns(*_revocation_columns())
