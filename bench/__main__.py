@@ -25,7 +25,7 @@ from . import (
     targets,
     timing,
 )
-from .raw import RowStore
+from .raw import PgRowStore, RowStore
 from .stats import Table, median
 
 SECTIONS = ("overhead", "sandbox", "loops", "inbox", "timers", "size", "stats", "http")
@@ -80,10 +80,11 @@ def machine() -> str:
 def overhead(table: Table, target: targets.Target, plan: Plan) -> None:
     """Engine API vs raw SpiffWorkflow (full JSON save+load per step), alternating in one process."""
     raw = paths.new_raw()
-    store = RowStore(target.data_dir / "raw-rows.db")
+    store: RowStore | PgRowStore = (PgRowStore(target.url, target.pg_schema) if target.pg_schema
+                                    else RowStore(target.data_dir / "raw-rows.db"))
     paths.engine_case(target.people)
     paths.raw_case(raw)
-    eng_ms, raw_ms, eng_cps, raw_cps, ratios, stored_ms, cpu_ratios = [], [], [], [], [], [], []
+    eng_ms, raw_ms, eng_cps, raw_cps, ratios, stored_ms, cpu_ratios, floor_ratios = [], [], [], [], [], [], [], []
     for _ in range(plan.repeats):
         t0, c0 = time.perf_counter(), time.process_time()
         for _ in range(plan.cases):
@@ -95,11 +96,12 @@ def overhead(table: Table, target: targets.Target, plan: Plan) -> None:
         r, rc = time.perf_counter() - t0, time.process_time() - c0
         cpu_ratios.append(ec / rc if rc else float("nan"))
         steps = plan.cases * (1 + len(paths.STEPS))
-        if target.name == "SQLite":
-            t0 = time.perf_counter()
-            for _ in range(plan.cases):
-                paths.stored_raw_case(raw, store)
-            stored_ms.append((time.perf_counter() - t0) / steps * 1000)
+        t0 = time.perf_counter()
+        for _ in range(plan.cases):
+            paths.stored_raw_case(raw, store)
+        stored = time.perf_counter() - t0
+        stored_ms.append(stored / steps * 1000)
+        floor_ratios.append(e / stored)
         eng_ms.append(e / steps * 1000)
         raw_ms.append(r / steps * 1000)
         eng_cps.append(plan.cases / e)
@@ -108,8 +110,8 @@ def overhead(table: Table, target: targets.Target, plan: Plan) -> None:
     db = target.name
     table.add("overhead", "engine ms/step (review: start, rectify, accept)", db, f"{median(eng_ms):.1f}")
     table.add("overhead", "raw SpiffWorkflow ms/step (JSON save+load)", db, f"{median(raw_ms):.1f}")
-    if stored_ms:
-        table.add("overhead", "raw + JSON kept in one SQLite row ms/step", db, f"{median(stored_ms):.1f}")
+    table.add("overhead", f"raw + JSON kept in one {db} row ms/step (the floor of persistence)", db,
+              f"{median(stored_ms):.1f}")
     table.add("overhead", "engine cases/s", db, f"{median(eng_cps):.1f}")
     table.add("overhead", "raw SpiffWorkflow cases/s", db, f"{median(raw_cps):.1f}")
     ratio = median(ratios)
@@ -117,6 +119,9 @@ def overhead(table: Table, target: targets.Target, plan: Plan) -> None:
     table.add("overhead", "ratio engine / raw", db, f"{ratio:.2f}x", f"<= {limit}x: {'met' if ratio <= limit else 'MISSED'}")
     # this process's CPU only (SQLite works in it; PostgreSQL's server does not): less moved by other load than wall time
     table.add("overhead", "ratio engine / raw, CPU time of this process", db, f"{median(cpu_ratios):.2f}x")
+    table.add("overhead", "ratio engine / (raw + JSON kept in one row)", db, f"{median(floor_ratios):.2f}x")
+    if isinstance(store, PgRowStore):
+        store.close()
     _statement_rows(table, db, "review", statements.count_cases(lambda t: paths.engine_case(target.people, t), 3))
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import engine
 
-from .raw import RawReview, RowStore
+from .raw import PgRowStore, RawReview, RowStore
 from .targets import DATA
 
 START = {"case_title": "消防通道堵塞", "hazard_level": "general", "spawn": False}
@@ -61,8 +61,8 @@ def raw_case(raw: RawReview, times: StepTimes | None = None, sizes: Callable[[st
             sizes(element, state)
 
 
-def stored_raw_case(raw: RawReview, store: RowStore, times: StepTimes | None = None) -> None:
-    """The raw path plus the floor of persistence: the JSON read from and written to one SQLite row per step."""
+def stored_raw_case(raw: RawReview, store: RowStore | PgRowStore, times: StepTimes | None = None) -> None:
+    """The raw path plus the floor of persistence: the JSON read from and written to one row per step."""
     t0 = time.perf_counter()
     case_id = store.insert(raw.start({**START, "enterprise_code": "91220881MA00000000"}))
     _note(times, "start", t0)

@@ -81,3 +81,26 @@ class RowStore:
         self.conn.execute("BEGIN IMMEDIATE")
         self.conn.execute("UPDATE wf SET state = ? WHERE id = ?", (state, case_id))
         self.conn.execute("COMMIT")
+
+
+class PgRowStore:
+    """The same floor on PostgreSQL: each case's JSON in one row, read with one statement and written with one (each in
+    its own transaction, autocommit: one round trip, and the server's WAL flush at every write)."""
+
+    def __init__(self, url: str, schema: str) -> None:
+        import psycopg
+        self.conn = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True)
+        self.conn.execute(f"SET search_path TO {schema}")
+        self.conn.execute("CREATE TABLE IF NOT EXISTS raw_wf (id serial PRIMARY KEY, state text NOT NULL)")
+
+    def insert(self, state: str) -> int:
+        return int(self.conn.execute("INSERT INTO raw_wf (state) VALUES (%s) RETURNING id", (state,)).fetchone()[0])
+
+    def load(self, case_id: int) -> str:
+        return self.conn.execute("SELECT state FROM raw_wf WHERE id = %s", (case_id,)).fetchone()[0]
+
+    def save(self, case_id: int, state: str) -> None:
+        self.conn.execute("UPDATE raw_wf SET state = %s WHERE id = %s", (state, case_id))
+
+    def close(self) -> None:
+        self.conn.close()
