@@ -87,11 +87,9 @@ def measure(target: targets.Target, cases_n: int) -> tuple[dict[str, float], flo
 
 def main(argv: list[str]) -> int:
     which, cases_n = (argv[0] if argv else "sqlite"), int(argv[1]) if len(argv) > 1 else 100
-    target = targets.sqlite("phases") if which == "sqlite" else targets.postgres("phases")
+    target = targets.chosen(which, "phases")
     if target is None:
-        print("no PostgreSQL server")
         return 1
-    targets.prepare(target)
     try:
         by_phase, total, raw = measure(target, cases_n)
     finally:

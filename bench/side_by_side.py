@@ -16,11 +16,9 @@ from . import paths, targets
 
 def main(argv: list[str]) -> int:
     which, cases = argv[0], int(argv[1]) if len(argv) > 1 else 15
-    target = targets.sqlite("sbs") if which == "sqlite" else targets.postgres("sbs")
+    target = targets.chosen(which, "sbs")
     if target is None:
-        print("no PostgreSQL server")
         return 1
-    targets.prepare(target)
     raw = paths.new_raw()
     try:
         for _ in range(3):

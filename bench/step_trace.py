@@ -22,11 +22,9 @@ def main(argv: list[str]) -> int:
     path = argv[1] if len(argv) > 1 and not argv[1].startswith("-") else "review"
     show = "--sql" in argv or "--full" in argv
     full = "--full" in argv
-    target = targets.sqlite("trace") if which == "sqlite" else targets.postgres("trace")
+    target = targets.chosen(which, "trace")
     if target is None:
-        print("no PostgreSQL server")
         return 1
-    targets.prepare(target)
     try:
         spec = None
         if path == "hazard":

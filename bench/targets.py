@@ -62,6 +62,16 @@ def postgres(label: str = "pg") -> Target | None:
     return Target("PostgreSQL", f"{PG_URL}{sep}options=-csearch_path%3D{name}", folder, pg_schema=name)
 
 
+def chosen(which: str, label: str) -> Target | None:
+    """The database a command-line tool names ("sqlite" or "postgresql"), prepared; None (said on stdout) when there
+    is no PostgreSQL server."""
+    target = sqlite(label) if which == "sqlite" else postgres(label)
+    if target is None:
+        print("no PostgreSQL server")
+        return None
+    return prepare(target)
+
+
 def prepare(target: Target) -> Target:
     """Migrate, load roles, add two enterprises and the test users, deploy the `review` diagram."""
     engine.configure(database_url=target.url, data_dir=target.data_dir)
