@@ -65,13 +65,29 @@ def live_app_config(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return {"TESTING": True, "DATA_DIR": str(tmp_path_factory.mktemp("safeloop-e2e-data"))}
 
 
+def _closed_at_once(app: Any) -> Any:
+    """Each response read whole and closed before it is sent. werkzeug's development server closes a response only
+    after draining the socket, and a browser that drops the connection then (a cached favicon's 304) makes that read
+    raise first: the static file stays open, and its ResourceWarning, raised whenever it is collected, failed
+    whichever test ran at that moment. Every response here is finite (the CSV exports too)."""
+    def serve(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+    return serve
+
+
 @pytest.fixture(scope="session")
 def live_server(live_app_config: dict[str, Any]) -> Iterator[str]:
     """Serve the app on a free loopback port in a background thread; yield its base URL."""
     if not VENDOR_STAMP.exists():
         pytest.fail("the web assets are not built: run `bash webui/assets/build.sh` (make test does)", pytrace=False)
     app = create_app(live_app_config)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _closed_at_once(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
