@@ -160,8 +160,8 @@ def seal(session: Session) -> int:
         if chain not in registered:
             _append(session, REGISTRY, "chain.open", actor="system", after={"chain": chain, "sealed_count": count})
             key_id = audit_keys.current()
-            step_writes.queue_update(session, AuditHead, {"key_id": key_id, "mac": _head_mac(key_id, chain, count, head_hash)},
-                                     {"chain": chain}, expect=1)
+            signed = {"key_id": key_id, "mac": _head_mac(key_id, chain, count, head_hash)}
+            step_writes.queue_update(session, AuditHead, signed, {"chain": chain}, expect=1)
             sealed += 1
     return sealed
 

@@ -141,7 +141,7 @@ def save(s: Session, loaded: Loaded) -> None:
         raise Conflict("事项已被他人修改，请刷新后重试", "The case was changed meanwhile; reload and try again") from err
 
 
-STEP_ROWS = (Task, Job, ProcessInstance)  # the ORM rows a step writes (audit rows are queued as rows) (step_writes.write_pending)
+STEP_ROWS = (Task, Job, ProcessInstance)  # the ORM rows a step writes (step_writes.write_pending); audit rows are queued
 
 
 def _resolve_enterprise(s: Session, actor: Actor, data: dict[str, Any]) -> Any:
