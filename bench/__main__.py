@@ -120,8 +120,7 @@ def overhead(table: Table, target: targets.Target, plan: Plan) -> None:
     # this process's CPU only (SQLite works in it; PostgreSQL's server does not): less moved by other load than wall time
     table.add("overhead", "ratio engine / raw, CPU time of this process", db, f"{median(cpu_ratios):.2f}x")
     table.add("overhead", "ratio engine / (raw + JSON kept in one row)", db, f"{median(floor_ratios):.2f}x")
-    if isinstance(store, PgRowStore):
-        store.close()
+    store.close()
     _statement_rows(table, db, "review", statements.count_cases(lambda t: paths.engine_case(target.people, t), 3))
 
 

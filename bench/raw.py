@@ -82,6 +82,9 @@ class RowStore:
         self.conn.execute("UPDATE wf SET state = ? WHERE id = ?", (state, case_id))
         self.conn.execute("COMMIT")
 
+    def close(self) -> None:
+        self.conn.close()
+
 
 class PgRowStore:
     """The same floor on PostgreSQL: each case's JSON in one row, read with one statement and written with one (each in
